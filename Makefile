@@ -1,0 +1,31 @@
+# Loket: `make run` starts everything, `make test` runs the whole test suite.
+# Both set up the two Python environments first (scripts/bootstrap; idempotent).
+
+HUB := .venvs/hub/bin
+export RASA_TELEMETRY_ENABLED := false
+
+.PHONY: run test setup train lint format bench clean
+
+run: setup  ## train if needed, start the brain and the hub; Ctrl-C stops all
+	$(HUB)/loket run
+
+test: setup  ## the whole suite: unit tests, then the real Rasa and action server
+	$(HUB)/python -m pytest
+
+setup:
+	@scripts/bootstrap
+
+train: setup  ## train the Rasa model if its inputs changed
+	$(HUB)/loket train
+
+lint: setup
+	$(HUB)/ruff check . && $(HUB)/ruff format --check .
+
+format: setup
+	$(HUB)/ruff check --fix . && $(HUB)/ruff format .
+
+bench: setup  ## measure the hub against Rasa alone; writes docs/benchmarks.md
+	$(HUB)/python -m benchmarks.web_chat
+
+clean:  ## remove environments, models and local data
+	rm -rf .venvs models var

@@ -1,0 +1,310 @@
+"""Loket's rasa-sdk custom actions: thin glue between Rasa, the catalogue and the renderer.
+
+Each action reads the turn (language, spoken, intent, slots), sends replies rendered by
+`actions.render`, and returns only the slot events whose value changes, so trackers stay
+short (docs/architecture.md: slots are set by actions and never drive the policy).
+
+The catalogue is loaded when this module is imported: a broken catalogue stops the
+action server at start with the CatalogueError listing every problem.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABCMeta, abstractmethod
+from dataclasses import dataclass, replace
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from . import render
+from .catalogue import LANGUAGES, Catalogue, Procedure, default_content_dir, load_catalogue
+from .render import Reply
+
+logger = logging.getLogger(__name__)
+
+CATALOGUE: Catalogue = load_catalogue(default_content_dir())
+logger.info(
+    "Loket catalogue: %d procedures: %s", len(CATALOGUE.procedures), ", ".join(CATALOGUE.procedures)
+)
+
+DEFAULT_LANGUAGE = "fr"
+
+SlotUpdates = dict[str, Any]
+Events = list[dict[str, Any]]
+
+# The NLU maps language names to fr/nl/en with synonyms; these cover a synonym it misses.
+_LANGUAGE_WORDS: dict[str, str] = {
+    **{code: code for code in LANGUAGES},
+    "français": "fr",
+    "francais": "fr",
+    "french": "fr",
+    "frans": "fr",
+    "nederlands": "nl",
+    "néerlandais": "nl",
+    "neerlandais": "nl",
+    "dutch": "nl",
+    "vlaams": "nl",
+    "flamand": "nl",
+    "english": "en",
+    "anglais": "en",
+    "engels": "en",
+}
+
+
+def _language_code(value: Any) -> str | None:
+    """Return "fr", "nl" or "en" for a language code or name, else None."""
+    return _LANGUAGE_WORDS.get(value.strip().lower()) if isinstance(value, str) else None
+
+
+def latest_metadata(tracker: Tracker) -> dict[str, Any]:
+    """Return the metadata the hub sent with the latest user message.
+
+    Rasa 3.6 stores it in the parse data of the UserUttered event, which the action
+    server receives as `tracker.latest_message["metadata"]`; the last "user" event's
+    "metadata" holds the same dict and is the fallback.
+    """
+    metadata = tracker.latest_message.get("metadata")
+    if not isinstance(metadata, dict):
+        user = next((e for e in reversed(tracker.events) if e.get("event") == "user"), {})
+        metadata = user.get("metadata")
+    return metadata if isinstance(metadata, dict) else {}
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What an action needs to know about the conversation at this turn."""
+
+    lang: str
+    spoken: bool
+    intent: str | None
+    procedure: Procedure | None
+    step: int
+    awaiting: str | None
+    misunderstood: int
+    language_entity: str | None
+    slots: dict[str, Any]
+
+    @classmethod
+    def of(cls, tracker: Tracker) -> Turn:
+        """Read the turn: language from metadata, else the slot, else French."""
+        metadata = latest_metadata(tracker)
+        lang = (
+            _language_code(metadata.get("language"))
+            or _language_code(tracker.slots.get("language"))
+            or DEFAULT_LANGUAGE
+        )
+        procedure = CATALOGUE.procedures.get(tracker.slots.get("procedure") or "")
+        step = render.clamp_step(procedure, tracker.slots.get("step")) if procedure else 0
+        return cls(
+            lang=lang,
+            spoken=metadata.get("spoken") is True,
+            intent=(tracker.latest_message.get("intent") or {}).get("name"),
+            procedure=procedure,
+            step=step,
+            awaiting=tracker.slots.get("awaiting"),
+            misunderstood=int(tracker.slots.get("misunderstood") or 0),
+            language_entity=next(tracker.get_latest_entity_values("language"), None),
+            slots=dict(tracker.slots),
+        )
+
+
+@dataclass(frozen=True)
+class Output:
+    """Sends rendered replies and hub signals through the rasa-sdk dispatcher."""
+
+    dispatcher: CollectingDispatcher
+
+    def send(self, reply: Reply) -> None:
+        """Send one reply with its buttons."""
+        buttons = [button.as_dict() for button in reply.buttons]
+        self.dispatcher.utter_message(text=reply.text, buttons=buttons)
+
+    def signal(self, **loket: str) -> None:
+        """Send a signal the hub applies and never shows: {"custom": {"loket": {...}}}."""
+        self.dispatcher.utter_message(json_message={"loket": loket})
+
+
+def _slot_events(turn: Turn, updates: SlotUpdates) -> Events:
+    """Return SlotSet events for the slots whose value changes.
+
+    Unless an action says otherwise, `language` keeps the turn's language, `awaiting`
+    is cleared and `misunderstood` goes back to 0.
+    """
+    wanted = {"language": turn.lang, "awaiting": None, "misunderstood": 0.0, **updates}
+    events: Events = []
+    for name, value in wanted.items():
+        current = turn.slots.get(name)
+        if name == "misunderstood":
+            current = float(current or 0)  # an unset count is a count of 0
+        if value != current:
+            events.append(SlotSet(name, value))
+    return events
+
+
+class LoketAction(Action, metaclass=ABCMeta):
+    """Base of every Loket action: read the turn, act, return the changed slots.
+
+    Abstract so that rasa-sdk, which registers every Action subclass it finds, skips it.
+    """
+
+    action_name = ""
+
+    def name(self) -> str:
+        """Return the action name used in the domain."""
+        return self.action_name
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Events:
+        """Run the action (rasa-sdk entry point)."""
+        turn = Turn.of(tracker)
+        return _slot_events(turn, self.act(turn, Output(dispatcher)))
+
+    @abstractmethod
+    def act(self, turn: Turn, out: Output) -> SlotUpdates:
+        """Send the replies of this action and return the slots to change."""
+
+
+def _show_step(out: Output, turn: Turn, proc: Procedure, index: int) -> SlotUpdates:
+    """Send one step; remember it, and whether "Did this help?" was just asked."""
+    index = render.clamp_step(proc, index)
+    out.send(render.step(CATALOGUE, proc, index, turn.lang, turn.spoken))
+    last = render.is_last_step(proc, index)
+    return {"procedure": proc.id, "step": float(index), "awaiting": "feedback" if last else None}
+
+
+def _request_human(out: Output, turn: Turn) -> SlotUpdates:
+    """Signal the hub that a person is wanted and say honestly what happens next."""
+    out.signal(handoff="requested")
+    out.send(render.human_requested(CATALOGUE, turn.lang, turn.spoken))
+    return {"awaiting": None}
+
+
+class ActionWelcome(LoketAction):
+    """greet, ask_capabilities: what Loket can do and the menu."""
+
+    action_name = "action_welcome"
+
+    def act(self, turn: Turn, out: Output) -> SlotUpdates:
+        """Send the welcome; a greeting only when the person greeted."""
+        out.send(render.welcome(CATALOGUE, turn.lang, turn.spoken, turn.intent == "greet"))
+        return {}
+
+
+class ActionStartProcedure(LoketAction):
+    """proc_*: introduce the procedure of the intent and show its first step."""
+
+    action_name = "action_start_procedure"
+
+    def act(self, turn: Turn, out: Output) -> SlotUpdates:
+        """Start the procedure, or say honestly that there is none for this intent."""
+        proc = CATALOGUE.by_intent(turn.intent)
+        if proc is None:  # an intent without a procedure file: never invent one
+            out.send(render.cannot_help(CATALOGUE, turn.lang, turn.spoken))
+            return {"awaiting": "human"}
+        out.send(render.procedure_intro(CATALOGUE, proc, turn.lang, turn.spoken))
+        return _show_step(out, turn, proc, 0)
+
+
+class ActionStep(LoketAction):
+    """step_next, step_previous, step_repeat, step_restart, step_all."""
+
+    action_name = "action_step"
+
+    def act(self, turn: Turn, out: Output) -> SlotUpdates:
+        """Move through the current procedure."""
+        proc = turn.procedure
+        if proc is None:
+            out.send(render.no_procedure_active(CATALOGUE, turn.lang, turn.spoken))
+            return {}
+        if turn.intent == "step_all":
+            out.send(render.all_steps(CATALOGUE, proc, turn.lang, turn.spoken))
+            return {"awaiting": "feedback"}
+        if turn.intent == "step_previous" and turn.step == 0:
+            out.send(render.first_step_notice(CATALOGUE, turn.lang, turn.spoken))
+        moves = {"step_next": 1, "step_previous": -1}
+        index = 0 if turn.intent == "step_restart" else turn.step + moves.get(turn.intent or "", 0)
+        return _show_step(out, turn, proc, index)
+
+
+class ActionSwitchLanguage(LoketAction):
+    """switch_language: continue in fr, nl or en (entity `language`), or ask which."""
+
+    action_name = "action_switch_language"
+
+    def act(self, turn: Turn, out: Output) -> SlotUpdates:
+        """Switch, confirm in the new language and repeat the current step in it."""
+        lang = _language_code(turn.language_entity)
+        if lang is None:
+            out.send(render.ask_language(CATALOGUE, turn.lang, turn.spoken))
+            return {"awaiting": turn.awaiting}
+        out.signal(language=lang)
+        switched = replace(turn, lang=lang)
+        out.send(render.language_switched(CATALOGUE, lang, turn.spoken))
+        updates: SlotUpdates = {"language": lang}
+        if turn.procedure is not None:
+            updates.update(_show_step(out, switched, turn.procedure, turn.step))
+        return updates
+
+
+class ActionRequestHuman(LoketAction):
+    """request_human: ask the hub for a person."""
+
+    action_name = "action_request_human"
+
+    def act(self, turn: Turn, out: Output) -> SlotUpdates:
+        """Signal the hand-off request and explain it."""
+        return _request_human(out, turn)
+
+
+class ActionYesNo(LoketAction):
+    """affirm, deny: the answer to the last yes/no question (slot `awaiting`)."""
+
+    action_name = "action_yes_no"
+
+    def act(self, turn: Turn, out: Output) -> SlotUpdates:
+        """Answer "Did this help?", "Talk to a person?", or go on with the procedure."""
+        yes = turn.intent == "affirm"
+        if turn.awaiting == "feedback":
+            out.send(render.feedback_answer(CATALOGUE, turn.lang, turn.spoken, helped=yes))
+            # The procedure is over either way; "no" offers a person.
+            return {"procedure": None, "step": None, "awaiting": None if yes else "human"}
+        if turn.awaiting == "human" and yes:
+            return _request_human(out, turn)
+        if yes and turn.procedure is not None and turn.awaiting is None:
+            return _show_step(out, turn, turn.procedure, turn.step + 1)
+        out.send(render.menu(CATALOGUE, turn.lang, turn.spoken))
+        return {}
+
+
+class ActionGoodbye(LoketAction):
+    """thank, goodbye."""
+
+    action_name = "action_goodbye"
+
+    def act(self, turn: Turn, out: Output) -> SlotUpdates:
+        """Answer thanks or say goodbye."""
+        out.send(render.goodbye(CATALOGUE, turn.lang, turn.spoken, turn.intent == "thank"))
+        return {}
+
+
+class ActionCannotHelp(LoketAction):
+    """nlu_fallback (not understood) and out_of_scope (understood, not handled)."""
+
+    action_name = "action_cannot_help"
+
+    def act(self, turn: Turn, out: Output) -> SlotUpdates:
+        """Ask to rephrase, then offer a person; out of scope: say so and offer a person."""
+        if turn.intent != "nlu_fallback":
+            out.send(render.cannot_help(CATALOGUE, turn.lang, turn.spoken))
+            return {"awaiting": "human"}
+        count = turn.misunderstood + 1
+        again = count >= 2
+        out.send(render.not_understood(CATALOGUE, turn.lang, turn.spoken, again=again))
+        # The first time, a pending yes/no question still stands.
+        awaiting = "human" if again else turn.awaiting
+        return {"misunderstood": float(count), "awaiting": awaiting}

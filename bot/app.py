@@ -1,0 +1,94 @@
+"""The hub's aiohttp application: wires settings, store, brain, service and channels."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from bot import health
+from bot.brain import BrainClient
+from bot.channels import webchat
+from bot.conversations.service import Clock, ConversationService
+from bot.conversations.store import ConversationStore, create_engine
+from bot.errors import Handler, json_errors
+from bot.languages import warm_up
+from bot.migrations import upgrade
+from bot.ratelimit import RateLimiter
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+REPLAY_INTERVAL = 2.0  # seconds between looks for messages kept while the brain was down
+MAX_BODY_BYTES = 64 * 1024
+
+# The chat page loads nothing from elsewhere: caller text never leaves our servers.
+_SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+        "connect-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Add the headers that keep the page from loading or leaking anything elsewhere."""
+    response = await handler(request)
+    response.headers.update(_SECURITY_HEADERS)
+    # Conversations are private: never cached. Page files carry no version: revalidate.
+    cache = "no-store" if request.path.startswith("/api/") else "no-cache"
+    response.headers.setdefault("Cache-Control", cache)
+    return response
+
+
+def create_app(
+    settings: Settings, brain: BrainClient | None = None, clock: Clock | None = None
+) -> web.Application:
+    """Build the hub. Tests pass their own brain client or clock."""
+    app = web.Application(
+        middlewares=[security_headers, json_errors], client_max_size=MAX_BODY_BYTES
+    )
+    brain = brain or BrainClient(settings)
+    app[webchat.settings_key] = settings
+    app[webchat.limiter_key] = RateLimiter(settings.rate_limit_per_minute)
+    app[health.brain_key] = brain
+    app.cleanup_ctx.append(lambda app: _lifecycle(app, settings, brain, clock))
+    health.setup(app)
+    webchat.setup(app)
+    return app
+
+
+async def _lifecycle(
+    app: web.Application, settings: Settings, brain: BrainClient, clock: Clock | None
+) -> AsyncIterator[None]:
+    """Open the database and start the replay loop; close everything on the way out."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(upgrade, settings.database)
+    await asyncio.to_thread(warm_up)
+    store = ConversationStore(create_engine(settings.database))
+    extra = {"clock": clock} if clock else {}
+    service = ConversationService(store, brain, settings, **extra)
+    app[webchat.service_key] = service
+    replayer = asyncio.create_task(_replay_forever(service))
+    yield
+    replayer.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await replayer
+    await service.close()
+    await brain.close()
+    await store.close()
+
+
+async def _replay_forever(service: ConversationService) -> None:
+    while True:
+        await asyncio.sleep(REPLAY_INTERVAL)
+        try:
+            if replayed := await service.replay_pending():
+                log.info("Answered %d message(s) kept while the brain was unavailable", replayed)
+        except Exception:
+            log.exception("Replaying kept messages failed; will try again")

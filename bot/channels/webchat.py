@@ -1,0 +1,157 @@
+"""The web chat channel: the public JSON API (see DESIGN.md) and the chat page."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from bot.channels.base import InboundMessage
+from bot.channels.webchat_openapi import openapi_document
+from bot.conversations.model import Conversation, Message
+from bot.conversations.service import ConversationService
+from bot.errors import ApiError
+from bot.ratelimit import RateLimiter
+from bot.settings import Language, Settings
+
+CHANNEL = "webchat"
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+CONVERSATION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+service_key = web.AppKey("service", ConversationService)
+settings_key = web.AppKey("settings", Settings)
+limiter_key = web.AppKey("limiter", RateLimiter)
+
+
+class PostedMessage(BaseModel):
+    """The body of POST /api/conversations/{id}/messages."""
+
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+    text: str
+    language: Language | None = None
+
+
+def setup(app: web.Application) -> None:
+    """Add the web chat's routes to the hub."""
+    app.router.add_post("/api/conversations/{conversation_id}/messages", post_message)
+    app.router.add_get("/api/conversations/{conversation_id}", get_conversation)
+    app.router.add_get("/api/openapi.json", get_openapi)
+    app.router.add_get("/chat", get_chat_page)
+    app.router.add_get("/", go_to_chat)
+    app.router.add_static("/static", WEB_DIR / "static")
+
+
+async def post_message(request: web.Request) -> web.Response:
+    """A person sends a message; the answer holds the bot's replies."""
+    conversation_id = _conversation_id(request)
+    settings = request.app[settings_key]
+    posted = _parse_body(await request.read(), settings.max_text_chars)
+    limiter = request.app[limiter_key]
+    if not limiter.allow(request.remote or "unknown"):
+        raise ApiError(
+            429,
+            "too_many_requests",
+            "Too many messages in a short time. Please wait a moment and try again.",
+            **{"Retry-After": str(limiter.retry_after())},
+        )
+    turn = await request.app[service_key].handle(
+        InboundMessage(conversation_id, CHANNEL, posted.text, language=posted.language)
+    )
+    return web.json_response(
+        {**_summary(turn.conversation), "replies": [_reply(m) for m in turn.replies]}
+    )
+
+
+async def get_conversation(request: web.Request) -> web.Response:
+    """The transcript and state; `?after=<message id>` returns only newer messages."""
+    conversation_id = _conversation_id(request)
+    after = request.query.get("after", "0")
+    if not after.isdigit():
+        raise ApiError(422, "invalid_after", "'after' must be a message id (a whole number).")
+    service = request.app[service_key]
+    conversation = await service.conversation(conversation_id)
+    if conversation is None:
+        raise ApiError(404, "not_found", "This conversation does not exist.")
+    messages = await service.messages(conversation_id, after=int(after))
+    return web.json_response(
+        {**_summary(conversation), "messages": [_transcript_entry(m) for m in messages]}
+    )
+
+
+async def get_openapi(request: web.Request) -> web.Response:
+    """The OpenAPI document of this API."""
+    return web.json_response(openapi_document(request.app[settings_key]))
+
+
+async def go_to_chat(_: web.Request) -> web.Response:
+    """The home page is the web chat."""
+    raise web.HTTPFound("/chat")
+
+
+async def get_chat_page(_: web.Request) -> web.FileResponse:
+    """The web chat page."""
+    return web.FileResponse(WEB_DIR / "chat.html")
+
+
+def _conversation_id(request: web.Request) -> str:
+    conversation_id = request.match_info["conversation_id"]
+    if not CONVERSATION_ID.match(conversation_id):
+        raise ApiError(
+            422,
+            "invalid_conversation_id",
+            "The conversation id must be 1 to 64 characters: letters, digits, '-' or '_'.",
+        )
+    return conversation_id
+
+
+def _parse_body(raw: bytes, max_text_chars: int) -> PostedMessage:
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "malformed_json", "The request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "malformed_json", 'The body must be a JSON object: {"text": "..."}.')
+    text = body.get("text")
+    if isinstance(text, str) and len(text) > max_text_chars:
+        raise ApiError(
+            413, "text_too_long", f"The message is too long: at most {max_text_chars} characters."
+        )
+    try:
+        posted = PostedMessage.model_validate(body)
+    except ValidationError as error:
+        field = str(error.errors()[0]["loc"][0])
+        raise ApiError(422, f"invalid_{field}", _FIELD_PROBLEMS[field]) from None
+    if not posted.text.strip():
+        raise ApiError(422, "invalid_text", _FIELD_PROBLEMS["text"])
+    return posted
+
+
+_FIELD_PROBLEMS = {
+    "text": "'text' must be a non-empty string.",
+    "language": '\'language\' must be "fr", "nl", "en" or null.',
+}
+
+
+def _summary(conversation: Conversation) -> dict[str, Any]:
+    return {
+        "conversation_id": conversation.id,
+        "language": conversation.language,
+        "state": conversation.state,
+    }
+
+
+def _reply(message: Message) -> dict[str, Any]:
+    return {"id": message.id, "text": message.text, "buttons": message.buttons}
+
+
+def _transcript_entry(message: Message) -> dict[str, Any]:
+    return {
+        **_reply(message),
+        "author": message.author,
+        "created_at": message.created_at.isoformat(),
+    }

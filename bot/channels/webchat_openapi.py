@@ -1,0 +1,179 @@
+"""The OpenAPI 3.1 document of the web chat API, served at /api/openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.settings import LANGUAGES, Settings
+
+API_VERSION = "1.0.0"
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def _schemas(max_text_chars: int) -> dict[str, Any]:
+    button = {
+        "type": "object",
+        "required": ["title", "payload"],
+        "properties": {
+            "title": {"type": "string", "description": "What the button shows."},
+            "payload": {"type": "string", "description": "Send this as `text` when pressed."},
+        },
+    }
+    reply = {
+        "type": "object",
+        "required": ["id", "text", "buttons"],
+        "properties": {
+            "id": {"type": "integer", "description": "Message id, increasing in a conversation."},
+            "text": {"type": "string"},
+            "buttons": {"type": "array", "items": {"$ref": "#/components/schemas/Button"}},
+        },
+    }
+    summary = {
+        "conversation_id": {"type": "string"},
+        "language": {"type": "string", "enum": list(LANGUAGES)},
+        "state": {"type": "string", "enum": ["bot", "waiting_for_agent", "with_agent", "closed"]},
+    }
+    return {
+        "Button": button,
+        "Reply": reply,
+        "TranscriptMessage": {
+            "allOf": [
+                {"$ref": "#/components/schemas/Reply"},
+                {
+                    "type": "object",
+                    "required": ["author", "created_at"],
+                    "properties": {
+                        "author": {"type": "string", "enum": ["person", "bot", "agent", "system"]},
+                        "created_at": {"type": "string", "format": "date-time"},
+                    },
+                },
+            ]
+        },
+        "NewMessage": {
+            "type": "object",
+            "required": ["text"],
+            "properties": {
+                "text": {"type": "string", "minLength": 1, "maxLength": max_text_chars},
+                "language": {
+                    "type": ["string", "null"],
+                    "enum": [*LANGUAGES, None],
+                    "description": "The person's explicit language choice; null lets Loket decide.",
+                },
+            },
+        },
+        "Answer": {
+            "type": "object",
+            "required": ["conversation_id", "language", "state", "replies"],
+            "properties": {
+                **summary,
+                "replies": {"type": "array", "items": {"$ref": "#/components/schemas/Reply"}},
+            },
+        },
+        "Conversation": {
+            "type": "object",
+            "required": ["conversation_id", "language", "state", "messages"],
+            "properties": {
+                **summary,
+                "messages": {
+                    "type": "array",
+                    "items": {"$ref": "#/components/schemas/TranscriptMessage"},
+                },
+            },
+        },
+        "Error": {
+            "type": "object",
+            "required": ["error"],
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "required": ["code", "message"],
+                    "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+                }
+            },
+        },
+    }
+
+
+def openapi_document(settings: Settings) -> dict[str, Any]:
+    """The document, with the limits that this hub's settings impose."""
+    conversation_id = {
+        "name": "conversation_id",
+        "in": "path",
+        "required": True,
+        "description": "Chosen by the client; an unknown id starts a conversation.",
+        "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Loket web chat API",
+            "version": API_VERSION,
+            "description": "Talk to Loket, the helpdesk assistant for public procedures.",
+        },
+        "paths": {
+            "/api/conversations/{conversation_id}/messages": {
+                "post": {
+                    "summary": "Send a message and get Loket's replies",
+                    "operationId": "postMessage",
+                    "parameters": [conversation_id],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/NewMessage"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "Stored and answered (a holding reply if slow).",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Answer"}
+                                }
+                            },
+                        },
+                        "400": _error("The body is not a JSON object."),
+                        "413": _error(f"The text is longer than {settings.max_text_chars}."),
+                        "422": _error("Invalid conversation id, text or language."),
+                        "429": _error("Too many messages; see Retry-After."),
+                    },
+                }
+            },
+            "/api/conversations/{conversation_id}": {
+                "get": {
+                    "summary": "Transcript and state of a conversation",
+                    "operationId": "getConversation",
+                    "parameters": [
+                        conversation_id,
+                        {
+                            "name": "after",
+                            "in": "query",
+                            "required": False,
+                            "description": "Only messages with a larger id.",
+                            "schema": {"type": "integer", "minimum": 0},
+                        },
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The conversation.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Conversation"}
+                                }
+                            },
+                        },
+                        "404": _error("No such conversation."),
+                        "422": _error("Invalid conversation id or 'after'."),
+                    },
+                }
+            },
+        },
+        "components": {"schemas": _schemas(settings.max_text_chars)},
+    }

@@ -1,0 +1,58 @@
+"""The `loket` command: run the whole system, only the hub, train, or migrate."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from aiohttp import web
+
+from bot.app import create_app
+from bot.migrations import upgrade
+from bot.redact import configure_logging
+from bot.settings import get_settings
+from bot.training import BrainSetupError, ensure_model
+
+log = logging.getLogger("loket")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `loket` command."""
+    parser = argparse.ArgumentParser(prog="loket", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="train if needed, start the brain and the hub")
+    run.add_argument("--retrain", action="store_true", help="train even if the model is current")
+    commands.add_parser("serve", help="start only the hub (the brain runs elsewhere)")
+    train = commands.add_parser("train", help="train the Rasa model if its inputs changed")
+    train.add_argument("--force", action="store_true", help="train even if the model is current")
+    commands.add_parser("migrate", help="bring the database schema up to date")
+    args = parser.parse_args(argv)
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    try:
+        if args.command == "run":
+            from bot.launcher import start
+
+            start(settings, force_train=args.retrain)
+        elif args.command == "serve":
+            log.info(
+                "Hub on http://%s:%d, brain at %s", settings.host, settings.port, settings.rasa_url
+            )
+            web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+        elif args.command == "train":
+            print(ensure_model(settings, force=args.force))
+        elif args.command == "migrate":
+            upgrade(settings.database)
+            log.info("Database schema is up to date.")
+    except BrainSetupError as error:
+        log.error("%s", error)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

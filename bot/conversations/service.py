@@ -1,0 +1,193 @@
+"""The conversation service: stores each turn, asks the brain, never leaves a person unanswered."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import cast
+
+from bot.brain import BrainAnswer, BrainClient, BrainUnavailable
+from bot.channels.base import SPOKEN_CHANNELS, InboundMessage
+from bot.conversations.model import Conversation, Message, State, Status
+from bot.conversations.store import ConversationStore, NewReply
+from bot.languages import LanguageSource, choose, detect, is_language
+from bot.settings import Language, Settings
+from bot.texts import holding_reply, late_answer_intro, no_answer
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+_MENU_NUMBER = re.compile(r"^\s*([1-9])\s*$")
+
+
+@dataclass(frozen=True)
+class Turn:
+    """The outcome of one message: the conversation as it is now, and what was said back."""
+
+    conversation: Conversation
+    replies: list[Message]
+
+
+class ConversationService:
+    """Handles every person's message the same way, whatever the channel.
+
+    The message is committed before the brain is asked. If the brain does not answer
+    within `brain_timeout`, the person gets a holding reply at once; the brain's answer
+    is stored when it comes, and a message the brain never got is replayed, in order,
+    once the brain is back.
+    """
+
+    def __init__(
+        self,
+        store: ConversationStore,
+        brain: BrainClient,
+        settings: Settings,
+        clock: Clock = lambda: datetime.now(UTC),
+    ) -> None:
+        self._store = store
+        self._brain = brain
+        self._settings = settings
+        self._clock = clock
+        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._tasks: set[asyncio.Task[list[Message]]] = set()
+
+    async def handle(self, inbound: InboundMessage) -> Turn:
+        """Store the message, answer it, and return the turn."""
+        conversation, message = await self._receive(inbound)
+        if conversation.state != State.BOT:
+            return Turn(conversation, [])  # a person is in charge: the bot stays silent
+        task = asyncio.create_task(self._answer_in_order(conversation.id, message))
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+        try:
+            replies = await asyncio.wait_for(asyncio.shield(task), self._settings.brain_timeout)
+        except Exception:  # slow, down or broken: the person still gets an answer (_finished logs)
+            replies = await self._hold(conversation)
+        return Turn(await self._current(conversation.id), replies)
+
+    async def conversation(self, conversation_id: str) -> Conversation | None:
+        """The conversation, or None if nobody started it."""
+        return await self._store.get(conversation_id)
+
+    async def messages(self, conversation_id: str, after: int = 0) -> list[Message]:
+        """The transcript, oldest first, from the message after `after`."""
+        return await self._store.messages(conversation_id, after=after)
+
+    async def replay_pending(self) -> int:
+        """Answer messages kept while the brain was down, oldest first; return how many."""
+        done = 0
+        for conversation_id in dict.fromkeys(
+            m.conversation_id for m in await self._store.pending()
+        ):
+            try:
+                async with self._locks[conversation_id]:
+                    done += await self._replay(conversation_id)
+            except BrainUnavailable:
+                break
+        return done
+
+    async def close(self) -> None:
+        """Wait for answers still on their way, so none is lost at shut-down."""
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=self._settings.brain_timeout)
+
+    async def _receive(self, inbound: InboundMessage) -> tuple[Conversation, Message]:
+        existing = await self._store.get(inbound.conversation_id)
+        current: tuple[Language | None, LanguageSource] = (
+            (cast(Language | None, existing.language), LanguageSource(existing.language_source))
+            if existing
+            else (None, LanguageSource.DEFAULT)
+        )
+        language = choose(*current, inbound.language, LanguageSource.EXPLICIT)
+        language = choose(*language, inbound.language_hint, LanguageSource.HINT)
+        if not inbound.text.startswith("/"):  # button payloads carry no language
+            language = choose(*language, detect(inbound.text), LanguageSource.DETECTED)
+        if language[0] is None:
+            language = (self._settings.default_language, LanguageSource.DEFAULT)
+        return await self._store.receive(
+            inbound.conversation_id, inbound.channel, inbound.text, language, self._clock()
+        )
+
+    async def _answer_in_order(self, conversation_id: str, message: Message) -> list[Message]:
+        async with self._locks[conversation_id]:
+            try:
+                await self._replay(conversation_id, before=message.id)
+                return await self._answer(conversation_id, message)
+            except BrainUnavailable:
+                await self._store.set_status(message.id, Status.PENDING)
+                raise
+
+    async def _replay(self, conversation_id: str, before: int | None = None) -> int:
+        pending = await self._store.pending(conversation_id, before=before)
+        for message in pending:
+            await self._answer(conversation_id, message, late=True)
+        return len(pending)
+
+    async def _answer(
+        self, conversation_id: str, message: Message, late: bool = False
+    ) -> list[Message]:
+        conversation = await self._current(conversation_id)
+        text = await self._resolve_menu_number(conversation_id, message.text)
+        answer = await self._brain.send(conversation_id, text, self._metadata(conversation))
+        conversation = await self._apply_signals(conversation, answer)
+        language = cast(Language, conversation.language)
+        replies = answer.replies or [NewReply(no_answer(language))]
+        if late:
+            replies = [NewReply(late_answer_intro(language, message.text)), *replies]
+        return await self._store.add_replies(
+            conversation_id, replies, language, self._clock(), answered=message.id
+        )
+
+    async def _hold(self, conversation: Conversation) -> list[Message]:
+        language = cast(Language, conversation.language)
+        text = holding_reply(language, self._settings.helpdesk_phone)
+        return await self._store.add_replies(
+            conversation.id, [NewReply(text)], language, self._clock()
+        )
+
+    async def _resolve_menu_number(self, conversation_id: str, text: str) -> str:
+        """ "2" by SMS or keypad means the second button of the last message."""
+        match = _MENU_NUMBER.match(text)
+        if match is None:
+            return text
+        buttons = await self._store.last_buttons(conversation_id)
+        index = int(match.group(1)) - 1
+        return buttons[index]["payload"] if index < len(buttons) else text
+
+    async def _apply_signals(self, conversation: Conversation, answer: BrainAnswer) -> Conversation:
+        changes: dict[str, object] = {}
+        language = answer.signals.get("language")
+        if is_language(language) and language != conversation.language:
+            changes |= {"language": language, "language_source": LanguageSource.EXPLICIT}
+        if answer.signals.get("handoff") == "requested":
+            changes["handoff_requested_at"] = self._clock()
+        if not changes:
+            return conversation
+        await self._store.update_conversation(conversation.id, **changes)
+        return await self._current(conversation.id)
+
+    async def _current(self, conversation_id: str) -> Conversation:
+        conversation = await self._store.get(conversation_id)
+        if conversation is None:  # pragma: no cover - conversations are never deleted here
+            raise LookupError(conversation_id)
+        return conversation
+
+    @staticmethod
+    def _metadata(conversation: Conversation) -> dict[str, object]:
+        return {
+            "language": conversation.language,
+            "channel": conversation.channel,
+            "spoken": conversation.channel in SPOKEN_CHANNELS,
+        }
+
+    def _finished(self, task: asyncio.Task[list[Message]]) -> None:
+        self._tasks.discard(task)
+        error = None if task.cancelled() else task.exception()
+        if isinstance(error, BrainUnavailable):
+            log.warning("Brain unavailable; message kept for replay: %s", error)
+        elif error is not None:
+            log.error("Answering a message failed", exc_info=error)

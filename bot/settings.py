@@ -1,0 +1,81 @@
+"""One settings object for the whole hub, read from the environment (or an untracked .env)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Language = Literal["fr", "nl", "en"]
+LANGUAGES: tuple[Language, ...] = ("fr", "nl", "en")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Every configuration variable of the hub. The README's table lists them all."""
+
+    model_config = SettingsConfigDict(env_prefix="LOKET_", env_file=".env", extra="ignore")
+
+    host: str = Field("127.0.0.1", description="Address the hub listens on.")
+    port: int = Field(8080, description="Port of the hub (web chat, API, health).")
+    data_dir: Path = Field(ROOT / "var", description="Where the SQLite database is kept.")
+    database_url: str = Field(
+        "",
+        validation_alias=AliasChoices("DATABASE_URL", "LOKET_DATABASE_URL"),
+        description="SQLAlchemy URL; empty means SQLite in data_dir. postgresql://... works too.",
+    )
+    rasa_url: str = Field("http://127.0.0.1:5005", description="The Rasa server (localhost).")
+    rasa_token: SecretStr = Field(
+        SecretStr(""), description="Token of Rasa's HTTP API; `loket run` makes one per start."
+    )
+    action_server_url: str = Field("http://127.0.0.1:5055", description="The action server.")
+    brain_timeout: float = Field(
+        8.0, description="Seconds to wait for Rasa before a holding reply."
+    )
+    default_language: Language = Field("fr", description="Language when nothing else tells.")
+    max_text_chars: int = Field(2000, description="Longest message a person can send.")
+    rate_limit_per_minute: int = Field(40, description="Messages per minute per client address.")
+    helpdesk_phone: str = Field(
+        "", description="Phone number of the human helpdesk, said when the bot cannot answer."
+    )
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    brain_venv: Path = Field(
+        ROOT / ".venvs" / "brain", description="Python 3.10 environment of Rasa (`loket run`)."
+    )
+    models_dir: Path = Field(ROOT / "models", description="Where trained Rasa models are kept.")
+    brain_start_timeout: float = Field(
+        300.0, description="Seconds `loket run` waits for Rasa and the action server to be ready."
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, url: str) -> str:
+        """Accept the usual URL spellings and pick the async driver for them."""
+        for plain, driver in (
+            ("postgres://", "postgresql+asyncpg://"),
+            ("postgresql://", "postgresql+asyncpg://"),
+            ("sqlite://", "sqlite+aiosqlite://"),
+        ):
+            if url.startswith(plain):
+                return driver + url.removeprefix(plain)
+        return url
+
+    @property
+    def database(self) -> str:
+        """The database URL in effect (SQLite in data_dir by default)."""
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'loket.sqlite3'}"
+
+    @property
+    def web_chat_url(self) -> str:
+        """Where a person opens the web chat."""
+        host = "localhost" if self.host in ("127.0.0.1", "0.0.0.0") else self.host
+        return f"http://{host}:{self.port}/chat"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The settings of this process, read once."""
+    return Settings()

@@ -1,0 +1,56 @@
+"""The few sentences the hub says itself, when the brain cannot answer.
+
+Everything else the bot says comes from the brain and the content files.
+"""
+
+from __future__ import annotations
+
+from bot.settings import Language
+
+_HOLDING: dict[Language, str] = {
+    "fr": "Un instant, s'il vous plaît. Je ne peux pas répondre tout de suite. "
+    "J'ai bien reçu votre message. Je vous réponds ici dès que possible.",
+    "nl": "Een ogenblik, alstublieft. Ik kan nu niet meteen antwoorden. "
+    "Ik heb uw bericht goed ontvangen. Ik antwoord u hier zo snel mogelijk.",
+    "en": "One moment, please. I cannot answer right now. "
+    "I have received your message. I will answer you here as soon as I can.",
+}
+_CALL_US: dict[Language, str] = {
+    "fr": "Pour parler à une personne, appelez le {phone}.",
+    "nl": "Wilt u met iemand spreken? Bel dan {phone}.",
+    "en": "To talk to a person, call {phone}.",
+}
+_NO_PHONE: dict[Language, str] = {
+    "fr": "Pour parler à une personne, allez au service population de votre commune.",
+    "nl": "Wilt u met iemand spreken? Ga dan naar de dienst Bevolking van uw gemeente.",
+    "en": "To talk to a person, go to the population service of your commune.",
+}
+_LATE_ANSWER: dict[Language, str] = {
+    "fr": "Merci d'avoir attendu. Voici ma réponse à votre message : « {text} »",
+    "nl": "Bedankt voor het wachten. Hier is mijn antwoord op uw bericht: '{text}'",
+    "en": "Thank you for waiting. Here is my answer to your message: '{text}'",
+}
+_NO_ANSWER: dict[Language, str] = {
+    "fr": "Désolé, je n'ai pas de réponse à cela. Écrivez « menu » pour voir ce que je sais faire.",
+    "nl": "Sorry, daar heb ik geen antwoord op. Schrijf 'menu' om te zien wat ik kan.",
+    "en": "Sorry, I have no answer to that. Write 'menu' to see what I can do.",
+}
+
+
+def holding_reply(language: Language, helpdesk_phone: str) -> str:
+    """Said when the brain is starting, down or slow: the message is kept and answered later."""
+    reach = (
+        _CALL_US[language].format(phone=helpdesk_phone) if helpdesk_phone else _NO_PHONE[language]
+    )
+    return f"{_HOLDING[language]} {reach}"
+
+
+def late_answer_intro(language: Language, text: str) -> str:
+    """Put before a late answer, so the person knows which message it answers."""
+    quoted = text if len(text) <= 80 else text[:77] + "..."
+    return _LATE_ANSWER[language].format(text=quoted)
+
+
+def no_answer(language: Language) -> str:
+    """Said when the brain answered with nothing at all."""
+    return _NO_ANSWER[language]

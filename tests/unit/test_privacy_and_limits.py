@@ -1,0 +1,93 @@
+"""Logs never carry personal identifiers; limits and language rules behave as documented."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from bot.languages import LanguageSource, choose, detect
+from bot.ratelimit import RateLimiter
+from bot.redact import RedactingFilter, redact
+from bot.settings import Settings
+
+
+@pytest.mark.parametrize(
+    ("text", "secret", "placeholder"),
+    [
+        ("my number is 85.07.30-033.61 ok", "85.07.30-033.61", "[national-number]"),
+        ("rijksregister 85073003361", "85073003361", "[national-number]"),
+        ("call me on 0470 12 34 56", "0470 12 34 56", "[phone]"),
+        ("or +32 2 518 21 23 please", "+32 2 518 21 23", "[phone]"),
+        ("IBAN BE68 5390 0754 7034 thanks", "BE68 5390 0754 7034", "[iban]"),
+        ("iban be68539007547034", "be68539007547034", "[iban]"),
+        ("write to marie.dupont@example.be", "marie.dupont@example.be", "[email]"),
+    ],
+)
+def test_personal_identifiers_are_redacted(text, secret, placeholder):
+    cleaned = redact(text)
+    assert secret not in cleaned
+    assert placeholder in cleaned
+
+
+def test_ordinary_words_and_short_numbers_are_kept():
+    assert redact("step 2 of 6, postcode 1030, 8 working days") == (
+        "step 2 of 6, postcode 1030, 8 working days"
+    )
+
+
+def test_log_records_are_redacted_with_their_arguments():
+    record = logging.LogRecord("x", logging.INFO, "f", 1, "from %s: %s", ("0470123456", "hi"), None)
+    RedactingFilter().filter(record)
+    assert record.getMessage() == "from [phone]: hi"
+
+
+def test_the_rate_limit_refills_over_time():
+    now = [0.0]
+    limiter = RateLimiter(per_minute=2, clock=lambda: now[0])
+    assert [limiter.allow("a"), limiter.allow("a"), limiter.allow("a")] == [True, True, False]
+    assert limiter.allow("b")  # per client
+    now[0] += 30.0
+    assert limiter.allow("a")
+
+
+def test_a_weaker_language_source_never_overrides_a_stronger_one():
+    assert choose("fr", LanguageSource.EXPLICIT, "nl", LanguageSource.DETECTED) == (
+        "fr",
+        LanguageSource.EXPLICIT,
+    )
+    assert choose("fr", LanguageSource.DETECTED, "nl", LanguageSource.DETECTED) == (
+        "nl",
+        LanguageSource.DETECTED,
+    )
+    assert choose("fr", LanguageSource.HINT, None, LanguageSource.EXPLICIT) == (
+        "fr",
+        LanguageSource.HINT,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("jai perdu ma carte didentite", "fr"),
+        ("ik ben mijn identiteitskaart kwijt", "nl"),
+        ("I lost my identity card, what do I do", "en"),
+        ("ok", None),
+        ("1", None),
+    ],
+)
+def test_detection_answers_only_when_it_can_tell(text, language):
+    assert detect(text) == language
+
+
+def test_database_urls_get_the_async_driver():
+    make = lambda url: Settings(database_url=url, _env_file=None).database  # noqa: E731
+    assert make("postgresql://u@h/db") == "postgresql+asyncpg://u@h/db"
+    assert make("postgres://u@h/db") == "postgresql+asyncpg://u@h/db"
+    assert make("sqlite:////tmp/x.db") == "sqlite+aiosqlite:////tmp/x.db"
+    assert make("").startswith("sqlite+aiosqlite:///")
+
+
+def test_timestamps_in_log_lines_are_not_mistaken_for_phone_numbers():
+    line = "2026-11-30 05:15:48 INFO root - Rasa server is up"
+    assert redact(line) == line
