@@ -5,7 +5,7 @@ Everything else the bot says comes from the brain and the content files.
 
 from __future__ import annotations
 
-from bot.settings import Language
+from bot.settings import LANGUAGES, Language
 
 _HOLDING: dict[Language, str] = {
     "fr": "Un instant, s'il vous plaît. Je ne peux pas répondre tout de suite. "
@@ -54,3 +54,16 @@ def late_answer_intro(language: Language, text: str) -> str:
 def no_answer(language: Language) -> str:
     """Said when the brain answered with nothing at all."""
     return _NO_ANSWER[language]
+
+
+def all_texts() -> dict[str, dict[Language, str]]:
+    """Every sentence the hub can say, by name and language, placeholders left as {name}.
+
+    The plain-language check in the test suite reads them from here.
+    """
+    return {
+        "holding_reply": {lang: holding_reply(lang, "") for lang in LANGUAGES},
+        "holding_reply_with_phone": {lang: holding_reply(lang, "{phone}") for lang in LANGUAGES},
+        "late_answer_intro": {lang: late_answer_intro(lang, "{text}") for lang in LANGUAGES},
+        "no_answer": {lang: no_answer(lang) for lang in LANGUAGES},
+    }
