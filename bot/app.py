@@ -73,6 +73,7 @@ async def _lifecycle(
     store = ConversationStore(create_engine(settings.database))
     extra = {"clock": clock} if clock else {}
     service = ConversationService(store, brain, settings, **extra)
+    await service.start()
     app[webchat.service_key] = service
     replayer = asyncio.create_task(_replay_forever(service))
     yield

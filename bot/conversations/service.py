@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import cast
+from weakref import WeakValueDictionary
 
 from bot.brain import BrainAnswer, BrainClient, BrainUnavailable
 from bot.channels.base import SPOKEN_CHANNELS, InboundMessage
@@ -22,6 +22,9 @@ from bot.texts import holding_reply, late_answer_intro, no_answer
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 _MENU_NUMBER = re.compile(r"^\s*([1-9])\s*$")
+
+
+Answered = tuple[Conversation, list[Message]]  # the conversation after a turn, and the replies
 
 
 @dataclass(frozen=True)
@@ -52,22 +55,31 @@ class ConversationService:
         self._brain = brain
         self._settings = settings
         self._clock = clock
-        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._tasks: set[asyncio.Task[list[Message]]] = set()
+        # One lock per conversation keeps its messages in order; unused locks are dropped.
+        self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
+        self._tasks: set[asyncio.Task[Answered]] = set()
+        # Conversations with a message kept for replay: only they pay for the look-up.
+        self._pending: set[str] = set()
+
+    async def start(self) -> None:
+        """Remember which conversations have messages kept from before a restart."""
+        self._pending = {m.conversation_id for m in await self._store.pending()}
 
     async def handle(self, inbound: InboundMessage) -> Turn:
         """Store the message, answer it, and return the turn."""
         conversation, message = await self._receive(inbound)
         if conversation.state != State.BOT:
             return Turn(conversation, [])  # a person is in charge: the bot stays silent
-        task = asyncio.create_task(self._answer_in_order(conversation.id, message))
+        task = asyncio.create_task(self._answer_in_order(conversation, message))
         self._tasks.add(task)
         task.add_done_callback(self._finished)
         try:
-            replies = await asyncio.wait_for(asyncio.shield(task), self._settings.brain_timeout)
+            conversation, replies = await asyncio.wait_for(
+                asyncio.shield(task), self._settings.brain_timeout
+            )
         except Exception:  # slow, down or broken: the person still gets an answer (_finished logs)
             replies = await self._hold(conversation)
-        return Turn(await self._current(conversation.id), replies)
+        return Turn(conversation, replies)
 
     async def conversation(self, conversation_id: str) -> Conversation | None:
         """The conversation, or None if nobody started it."""
@@ -83,8 +95,9 @@ class ConversationService:
         for conversation_id in dict.fromkeys(
             m.conversation_id for m in await self._store.pending()
         ):
+            self._pending.add(conversation_id)
             try:
-                async with self._locks[conversation_id]:
+                async with self._lock(conversation_id):
                     done += await self._replay(conversation_id)
             except BrainUnavailable:
                 break
@@ -95,52 +108,64 @@ class ConversationService:
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=self._settings.brain_timeout)
 
+    def _lock(self, conversation_id: str) -> asyncio.Lock:
+        lock = self._locks.get(conversation_id)
+        if lock is None:
+            lock = self._locks[conversation_id] = asyncio.Lock()
+        return lock
+
     async def _receive(self, inbound: InboundMessage) -> tuple[Conversation, Message]:
-        existing = await self._store.get(inbound.conversation_id)
-        current: tuple[Language | None, LanguageSource] = (
-            (cast(Language | None, existing.language), LanguageSource(existing.language_source))
-            if existing
-            else (None, LanguageSource.DEFAULT)
-        )
-        language = choose(*current, inbound.language, LanguageSource.EXPLICIT)
-        language = choose(*language, inbound.language_hint, LanguageSource.HINT)
-        if not inbound.text.startswith("/"):  # button payloads carry no language
-            language = choose(*language, detect(inbound.text), LanguageSource.DETECTED)
-        if language[0] is None:
-            language = (self._settings.default_language, LanguageSource.DEFAULT)
+        detected = None if inbound.text.startswith("/") else detect(inbound.text)  # payloads: no
+
+        def decide(current: tuple[str | None, str] | None) -> tuple[str, LanguageSource]:
+            language, source = (
+                (cast(Language | None, current[0]), LanguageSource(current[1]))
+                if current
+                else (None, LanguageSource.DEFAULT)
+            )
+            language, source = choose(language, source, inbound.language, LanguageSource.EXPLICIT)
+            language, source = choose(language, source, inbound.language_hint, LanguageSource.HINT)
+            language, source = choose(language, source, detected, LanguageSource.DETECTED)
+            return (language, source) if language else (self._settings.default_language, source)
+
         return await self._store.receive(
-            inbound.conversation_id, inbound.channel, inbound.text, language, self._clock()
+            inbound.conversation_id, inbound.channel, inbound.text, decide, self._clock()
         )
 
-    async def _answer_in_order(self, conversation_id: str, message: Message) -> list[Message]:
-        async with self._locks[conversation_id]:
+    async def _answer_in_order(self, conversation: Conversation, message: Message) -> Answered:
+        async with self._lock(conversation.id):
             try:
-                await self._replay(conversation_id, before=message.id)
-                return await self._answer(conversation_id, message)
+                if conversation.id in self._pending:
+                    await self._replay(conversation.id, before=message.id)
+                return await self._answer(conversation, message)
             except BrainUnavailable:
                 await self._store.set_status(message.id, Status.PENDING)
+                self._pending.add(conversation.id)
                 raise
 
     async def _replay(self, conversation_id: str, before: int | None = None) -> int:
         pending = await self._store.pending(conversation_id, before=before)
-        for message in pending:
-            await self._answer(conversation_id, message, late=True)
+        if pending:
+            conversation = await self._current(conversation_id)
+            for message in pending:
+                conversation, _ = await self._answer(conversation, message, late=True)
+        self._pending.discard(conversation_id)
         return len(pending)
 
     async def _answer(
-        self, conversation_id: str, message: Message, late: bool = False
-    ) -> list[Message]:
-        conversation = await self._current(conversation_id)
-        text = await self._resolve_menu_number(conversation_id, message.text)
-        answer = await self._brain.send(conversation_id, text, self._metadata(conversation))
+        self, conversation: Conversation, message: Message, late: bool = False
+    ) -> Answered:
+        text = await self._resolve_menu_number(conversation.id, message.text)
+        answer = await self._brain.send(conversation.id, text, self._metadata(conversation))
         conversation = await self._apply_signals(conversation, answer)
         language = cast(Language, conversation.language)
         replies = answer.replies or [NewReply(no_answer(language))]
         if late:
             replies = [NewReply(late_answer_intro(language, message.text)), *replies]
-        return await self._store.add_replies(
-            conversation_id, replies, language, self._clock(), answered=message.id
+        stored = await self._store.add_replies(
+            conversation.id, replies, language, self._clock(), answered=message.id
         )
+        return conversation, stored
 
     async def _hold(self, conversation: Conversation) -> list[Message]:
         language = cast(Language, conversation.language)
@@ -184,7 +209,7 @@ class ConversationService:
             "spoken": conversation.channel in SPOKEN_CHANNELS,
         }
 
-    def _finished(self, task: asyncio.Task[list[Message]]) -> None:
+    def _finished(self, task: asyncio.Task[Answered]) -> None:
         self._tasks.discard(task)
         error = None if task.cancelled() else task.exception()
         if isinstance(error, BrainUnavailable):

@@ -5,7 +5,7 @@ Every method is one transaction: nothing is ever stored half-way.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,12 +13,15 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
+    AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
 
 from bot.conversations.model import Author, Conversation, Message, State, Status
 from bot.languages import LanguageSource
+
+LanguageDecision = Callable[[tuple[str | None, str] | None], tuple[str, LanguageSource]]
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,8 @@ def create_engine(url: str) -> AsyncEngine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
+            # Safe with WAL after a crash of the process; saves an fsync per commit.
+            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA busy_timeout=5000")
             cursor.close()
 
@@ -68,29 +73,35 @@ class ConversationStore:
         conversation_id: str,
         channel: str,
         text: str,
-        language: tuple[str | None, LanguageSource],
+        decide_language: LanguageDecision,
         now: datetime,
     ) -> tuple[Conversation, Message]:
-        """Store a person's message, creating the conversation if it is new."""
+        """Store a person's message, creating the conversation if it is new.
+
+        `decide_language` gets the conversation's (language, source), or None for a new
+        conversation, and returns the language to hold from now on: all in one transaction.
+        """
         async with self._session.begin() as session:
             conversation = await session.get(Conversation, conversation_id, with_for_update=True)
+            current = (
+                (conversation.language, conversation.language_source) if conversation else None
+            )
             if conversation is None:
                 conversation = Conversation(
                     id=conversation_id, channel=channel, state=State.BOT, created_at=now
                 )
                 session.add(conversation)
-            conversation.language, conversation.language_source = language
+            conversation.language, conversation.language_source = decide_language(current)
             conversation.updated_at = now
-            message = Message(
-                conversation_id=conversation_id,
-                author=Author.PERSON,
-                text=text,
-                buttons=[],
-                language=conversation.language,
-                status=Status.RECEIVED,
-                created_at=now,
+            await session.flush()
+            [message] = await self._insert_messages(
+                session,
+                conversation_id,
+                [NewReply(text, author=Author.PERSON)],
+                conversation.language,
+                Status.RECEIVED,
+                now,
             )
-            session.add(message)
         return conversation, message
 
     async def add_replies(
@@ -103,23 +114,39 @@ class ConversationStore:
     ) -> list[Message]:
         """Store outgoing messages and, in the same transaction, mark a message answered."""
         async with self._session.begin() as session:
-            stored = [
-                Message(
-                    conversation_id=conversation_id,
-                    author=reply.author,
-                    text=reply.text,
-                    buttons=list(reply.buttons),
-                    language=language,
-                    status=Status.SENT,
-                    created_at=now,
-                )
-                for reply in replies
-            ]
-            session.add_all(stored)
+            stored = await self._insert_messages(
+                session, conversation_id, replies, language, Status.SENT, now
+            )
             if answered is not None:
                 await session.execute(
                     update(Message).where(Message.id == answered).values(status=Status.ANSWERED)
                 )
+        return stored
+
+    @staticmethod
+    async def _insert_messages(
+        session: AsyncSession,
+        conversation_id: str,
+        messages: Sequence[NewReply],
+        language: str | None,
+        status: Status,
+        now: datetime,
+    ) -> list[Message]:
+        rows = [
+            {
+                "conversation_id": conversation_id,
+                "author": message.author,
+                "text": message.text,
+                "buttons": list(message.buttons),
+                "language": language,
+                "status": status,
+                "created_at": now,
+            }
+            for message in messages
+        ]
+        stored = [Message(**row) for row in rows]
+        session.add_all(stored)
+        await session.flush()
         return stored
 
     async def set_status(self, message_id: int, status: Status) -> None:
