@@ -1,0 +1,1 @@
+"""Measurement scripts; each writes its own section of docs/benchmarks.md."""
