@@ -35,6 +35,8 @@ def brain_env() -> dict[str, str]:
         "SANIC_HOST": "127.0.0.1",  # the action server listens on localhost only
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "PYTHONUNBUFFERED": "1",
+        # Custom NLU components (nlu/) and actions (actions/) import from the project root.
+        "PYTHONPATH": str(ROOT),
     }
 
 
