@@ -4,7 +4,7 @@
 HUB := .venvs/hub/bin
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run test setup train lint format bench clean
+.PHONY: run test setup train eval lint format bench clean
 
 run: setup  ## train if needed, start the brain and the hub; Ctrl-C stops all
 	$(HUB)/loket run
@@ -18,14 +18,18 @@ setup:
 train: setup  ## train the Rasa model if its inputs changed
 	$(HUB)/loket train
 
+eval: setup  ## held-out NLU test per language (trains if needed); writes docs/nlu-report.md
+	$(HUB)/python -m nlu.evaluate
+
 lint: setup
 	$(HUB)/ruff check . && $(HUB)/ruff format --check .
 
 format: setup
 	$(HUB)/ruff check --fix . && $(HUB)/ruff format .
 
-bench: setup  ## measure the hub against Rasa alone; writes docs/benchmarks.md
+bench: setup  ## hub vs Rasa alone, config.yml vs Rasa's default; writes docs/benchmarks.md
 	$(HUB)/python -m benchmarks.web_chat
+	$(HUB)/python -m benchmarks.dialogue_config
 
 clean:  ## remove environments, models and local data
 	rm -rf .venvs models var

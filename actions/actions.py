@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from abc import ABCMeta, abstractmethod
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -20,7 +20,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from . import render
+from . import render, resolve
 from .catalogue import LANGUAGES, Catalogue, Procedure, default_content_dir, load_catalogue
 from .render import Reply
 
@@ -32,6 +32,8 @@ logger.info(
 )
 
 DEFAULT_LANGUAGE = "fr"
+ENTITIES: tuple[str, ...] = ("language", "category", "postcode", "commune")
+"""Entities the actions read (first value of the latest message)."""
 
 SlotUpdates = dict[str, Any]
 Events = list[dict[str, Any]]
@@ -87,6 +89,10 @@ class Turn:
     misunderstood: int
     language_entity: str | None
     slots: dict[str, Any]
+    entities: dict[str, str] = field(default_factory=dict)
+    said: dict[str, str] = field(default_factory=dict)
+    ranking: tuple[dict[str, Any], ...] = ()
+    text: str = ""
 
     @classmethod
     def of(cls, tracker: Tracker) -> Turn:
@@ -99,6 +105,11 @@ class Turn:
         )
         procedure = CATALOGUE.procedures.get(tracker.slots.get("procedure") or "")
         step = render.clamp_step(procedure, tracker.slots.get("step")) if procedure else 0
+        text = tracker.latest_message.get("text")
+        text = text if isinstance(text, str) else ""
+        entities, said = _entities(tracker.latest_message.get("entities"), text)
+        ranking = tracker.latest_message.get("intent_ranking")
+        ranking = [e for e in ranking if isinstance(e, dict)] if isinstance(ranking, list) else []
         return cls(
             lang=lang,
             spoken=metadata.get("spoken") is True,
@@ -107,9 +118,35 @@ class Turn:
             step=step,
             awaiting=tracker.slots.get("awaiting"),
             misunderstood=int(tracker.slots.get("misunderstood") or 0),
-            language_entity=next(tracker.get_latest_entity_values("language"), None),
+            language_entity=entities.get("language"),
             slots=dict(tracker.slots),
+            entities=entities,
+            said=said,
+            ranking=tuple(ranking),
+            text=text,
         )
+
+
+def _entities(found: Any, text: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Return the first value of each entity in ENTITIES, and the words said for it.
+
+    The value may differ from the words when an NLU synonym mapped them ("ixel" ->
+    "ixelles"); the words are the entity's span of the text, when it has one. A button
+    payload (/inform_commune{"commune":"ixelles"}) has no words: its span is the JSON.
+    """
+    values: dict[str, str] = {}
+    said: dict[str, str] = {}
+    for entity in found if isinstance(found, list) else []:
+        name = entity.get("entity") if isinstance(entity, dict) else None
+        value = entity.get("value") if isinstance(entity, dict) else None
+        if name not in ENTITIES or name in values or value is None or not str(value).strip():
+            continue
+        values[name] = str(value).strip()
+        start, end = entity.get("start"), entity.get("end")
+        spans = isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)
+        if spans and not text.startswith("/"):
+            said[name] = text[start:end]
+    return values, said
 
 
 @dataclass(frozen=True)
@@ -185,13 +222,68 @@ def _request_human(out: Output, turn: Turn) -> SlotUpdates:
 
 
 class ActionWelcome(LoketAction):
-    """greet, ask_capabilities: what Loket can do and the menu."""
+    """greet, ask_capabilities: what Loket can do and the menu; show_menu: the menu only."""
 
     action_name = "action_welcome"
 
     def act(self, turn: Turn, out: Output) -> SlotUpdates:
         """Send the welcome; a greeting only when the person greeted."""
-        out.send(render.welcome(CATALOGUE, turn.lang, turn.spoken, turn.intent == "greet"))
+        if turn.intent == "show_menu":  # the "Menu" button: no introduction again
+            out.send(render.menu(CATALOGUE, turn.lang, turn.spoken))
+        else:
+            out.send(render.welcome(CATALOGUE, turn.lang, turn.spoken, turn.intent == "greet"))
+        return {}
+
+
+class ActionShowCategory(LoketAction):
+    """show_category (entity `category`): the procedures of one menu category."""
+
+    action_name = "action_show_category"
+
+    def act(self, turn: Turn, out: Output) -> SlotUpdates:
+        """Show the category; an unknown or missing one shows the menu."""
+        category = CATALOGUE.category(turn.entities.get("category"))
+        if category is None:
+            out.send(render.menu(CATALOGUE, turn.lang, turn.spoken))
+        else:
+            out.send(render.category_menu(CATALOGUE, category, turn.lang, turn.spoken))
+        return {}
+
+
+class ActionClarify(LoketAction):
+    """card_blocked, and any intent with a question in content/clarifications.yml."""
+
+    action_name = "action_clarify"
+
+    def act(self, turn: Turn, out: Output) -> SlotUpdates:
+        """Ask which procedure is meant, with one button per possible procedure."""
+        question = CATALOGUE.clarification(turn.intent)
+        if question is None:  # an intent routed here without a question: never guess
+            out.send(render.cannot_help(CATALOGUE, turn.lang, turn.spoken))
+            return {"awaiting": "human"}
+        out.send(render.clarification(CATALOGUE, question, turn.lang, turn.spoken))
+        return {}
+
+
+class ActionCommune(LoketAction):
+    """inform_commune (entities `postcode`, `commune`): "I live in 1030"."""
+
+    action_name = "action_commune"
+
+    def act(self, turn: Turn, out: Output) -> SlotUpdates:
+        """Name the commune and what it handles; remember it in the slot `commune`."""
+        place = resolve.find_commune(
+            CATALOGUE.communes,
+            postcode=turn.entities.get("postcode"),
+            commune=turn.entities.get("commune"),
+            text=turn.text,
+            said=turn.said.get("commune"),
+        )
+        out.send(render.commune_answer(CATALOGUE, place, turn.lang, turn.spoken))
+        if place.kind == resolve.FOUND and place.commune is not None:
+            return {"commune": place.commune.id}
+        if place.kind in (resolve.OUTSIDE, resolve.UNKNOWN):
+            return {"commune": None}  # the latest place said wins, even outside Brussels
         return {}
 
 
@@ -298,10 +390,18 @@ class ActionCannotHelp(LoketAction):
     action_name = "action_cannot_help"
 
     def act(self, turn: Turn, out: Output) -> SlotUpdates:
-        """Ask to rephrase, then offer a person; out of scope: say so and offer a person."""
+        """Ask to rephrase, then offer a person; out of scope: say so and offer a person.
+
+        Not understood, but two or three procedures about as likely: ask which one.
+        That is a clarification, not a misunderstanding: the count starts again.
+        """
         if turn.intent != "nlu_fallback":
             out.send(render.cannot_help(CATALOGUE, turn.lang, turn.spoken))
             return {"awaiting": "human"}
+        candidates = resolve.ambiguous_procedures(CATALOGUE, turn.ranking)
+        if candidates:
+            out.send(render.did_you_mean(CATALOGUE, candidates, turn.lang, turn.spoken))
+            return {"misunderstood": 0.0}
         count = turn.misunderstood + 1
         again = count >= 2
         out.send(render.not_understood(CATALOGUE, turn.lang, turn.spoken, again=again))

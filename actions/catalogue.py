@@ -8,6 +8,13 @@ Layout of a content directory (normally the repository's `content/`):
     procedure.schema.json     JSON Schema of one procedure file
     procedures/<id>.yml       one procedure, FR/NL/EN side by side
     messages.yml              every other sentence the bot says
+    menu.yml                  the topic menu: categories of procedures, in order
+    clarifications.yml        questions asked when a request is ambiguous
+    communes.yml              the 19 Brussels communes and their postcodes
+
+menu.yml and clarifications.yml name procedures by id (the file name without .yml).
+An id with no file in procedures/ is an error, except when the file is staged in
+procedures-next/ (written, not yet published): it is left out until it is moved.
 
 Every problem of every file is collected and reported at once in a `CatalogueError`,
 one line each: "<file>:<line>: <field path>: <what is wrong>".
@@ -38,6 +45,15 @@ CONTENT_DIR_ENV = "LOKET_CONTENT_DIR"
 SCHEMA_FILE = "procedure.schema.json"
 PROCEDURES_DIR = "procedures"
 MESSAGES_FILE = "messages.yml"
+MENU_FILE = "menu.yml"
+CLARIFICATIONS_FILE = "clarifications.yml"
+COMMUNES_FILE = "communes.yml"
+STAGING_DIR = "procedures-next"
+"""Procedures written but not published yet; menu.yml may already name them."""
+
+MAX_OPTIONS = 8
+"""Most topics one message offers: the hub maps keys 1-9 to its buttons, and the last
+button is always "Menu" or "Talk to a person"."""
 
 BUTTON_NAMES: tuple[str, ...] = (
     "next",
@@ -49,6 +65,7 @@ BUTTON_NAMES: tuple[str, ...] = (
     "human",
     "yes",
     "no",
+    "contact_commune",
 )
 """Button titles messages.yml must hold, as messages called button_<name>."""
 
@@ -77,6 +94,19 @@ REQUIRED_MESSAGES: Mapping[str, frozenset[str]] = {
     "goodbye": _NONE,
     "thanks_reply": _NONE,
     **{f"button_{name}": _NONE for name in BUTTON_NAMES},
+    # Read on the phone after a menu, one per option: the phone layer reads text only.
+    "press_for": frozenset({"option", "n"}),
+    "press_human": frozenset({"n"}),
+    "press_menu": frozenset({"n"}),
+    "press_contact_commune": frozenset({"n"}),
+    "category_prompt": frozenset({"category"}),
+    "did_you_mean": _NONE,
+    "commune_found_postcode": frozenset({"postcode", "commune"}),
+    "commune_found_name": frozenset({"commune"}),
+    "commune_services": _NONE,
+    "commune_unknown_postcode": frozenset({"postcode"}),
+    "commune_unknown_name": _NONE,
+    "ask_commune": _NONE,
 }
 """Messages the renderer needs, with the placeholders each must use in every language."""
 
@@ -169,15 +199,74 @@ class Messages:
 
 
 @dataclass(frozen=True)
+class Category:
+    """One entry of the topic menu and the procedures it groups, in menu order."""
+
+    id: str
+    title: Text
+    procedures: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ClarificationOption:
+    """One answer to a clarifying question: a procedure, with a label or its own title."""
+
+    procedure: str
+    label: Text | None = None
+
+
+@dataclass(frozen=True)
+class Clarification:
+    """A question asked when a request can mean several procedures.
+
+    `id` is the intent that asks it (card_blocked: "my card is blocked").
+    """
+
+    id: str
+    question: Phrase
+    options: tuple[ClarificationOption, ...]
+
+
+@dataclass(frozen=True)
+class Commune:
+    """One of the 19 communes of the Brussels-Capital Region."""
+
+    id: str
+    name: Text
+    postcodes: tuple[str, ...]
+    note: Text | None = None
+
+
+@dataclass(frozen=True)
 class Catalogue:
-    """All procedures (in file-name order, which is also the menu order) and all messages."""
+    """All procedures (in file-name order), all messages, the menu, the clarifying
+    questions and the communes.
+
+    `menu` holds the categories that have at least one published procedure, each
+    listing only published procedures.
+    """
 
     procedures: dict[str, Procedure]
     messages: Messages
+    menu: tuple[Category, ...] = ()
+    clarifications: Mapping[str, Clarification] = field(default_factory=dict)
+    communes: tuple[Commune, ...] = ()
 
     def by_intent(self, intent: str | None) -> Procedure | None:
         """Return the procedure started by `intent`, or None if no procedure has it."""
         return next((p for p in self.procedures.values() if p.intent == intent), None)
+
+    def category(self, category_id: str | None) -> Category | None:
+        """Return the menu category `category_id`, or None."""
+        return next((c for c in self.menu if c.id == category_id), None)
+
+    def clarification(self, clarification_id: str | None) -> Clarification | None:
+        """Return the clarifying question `clarification_id` (an intent name), or None."""
+        return self.clarifications.get(clarification_id or "")
+
+    def by_postcode(self, postcode: str | None) -> Commune | None:
+        """Return the commune with `postcode` ("1030"), or None."""
+        return next((c for c in self.communes if postcode in c.postcodes), None)
 
 
 def default_content_dir() -> Path:
@@ -195,9 +284,24 @@ def load_catalogue(content_dir: Path) -> Catalogue:
     validator = _load_schema(content_dir / SCHEMA_FILE, report)
     procedures = _load_procedures(content_dir / PROCEDURES_DIR, validator, report)
     messages = _load_messages(content_dir / MESSAGES_FILE, report)
+    # References are checked against the files, not the procedures that loaded: a
+    # broken procedure is reported once, in its own file.
+    ids = _Ids(
+        files=_stems(content_dir / PROCEDURES_DIR),
+        staged=_stems(content_dir / STAGING_DIR) - _stems(content_dir / PROCEDURES_DIR),
+    )
+    menu = _load_menu(content_dir / MENU_FILE, ids, report)
+    clarifications = _load_clarifications(content_dir / CLARIFICATIONS_FILE, ids, report)
+    communes = _load_communes(content_dir / COMMUNES_FILE, report)
     report.raise_if_any()
     assert messages is not None  # a None here always comes with a reported problem
-    return Catalogue(procedures=procedures, messages=messages)
+    return Catalogue(
+        procedures=procedures,
+        messages=messages,
+        menu=menu,
+        clarifications=clarifications,
+        communes=communes,
+    )
 
 
 # ---------------------------------------------------------------- reporting
@@ -692,3 +796,348 @@ def _message_phrase(entry: Mapping[str, Any]) -> Phrase:
         return _phrase(entry)
     text = _text(entry)
     return Phrase(written=text, spoken=text)
+
+
+# ---------------------------------------------------------------- shared checks of small files
+
+_CATEGORY_ID = re.compile(r"^[a-z][a-z0-9-]*$")
+_CLARIFICATION_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_POSTCODE = re.compile(r"^\d{4}$")
+
+
+def _stems(directory: Path) -> frozenset[str]:
+    """Return the names without .yml of the files in `directory` (none if it is missing)."""
+    return frozenset(path.stem for path in directory.glob("*.yml")) if directory.is_dir() else _NONE
+
+
+@dataclass(frozen=True)
+class _Ids:
+    """Procedure ids other files may name: published (`files`) or staged."""
+
+    files: frozenset[str]
+    staged: frozenset[str]
+
+    def problem(self, value: Any) -> str | None:
+        """Why `value` cannot name a procedure, or None if it can."""
+        if not isinstance(value, str) or not value.strip():
+            return "must be a procedure id: its file name without .yml, like lost-eid"
+        if value in self.files or value in self.staged:
+            return None
+        return f"{value!r} is not a procedure: there is no {PROCEDURES_DIR}/{value}.yml"
+
+
+def _read_required(path: Path, report: _Report) -> _Document | None:
+    """Parse a content file that must exist; record why it cannot be used, else return it."""
+    if not path.is_file():
+        report.add(path, None, (), "is missing")
+        return None
+    doc = _read_yaml(path, report)
+    if doc is not None and doc.data is None:
+        report.add(path, None, (), "is empty")
+        return None
+    return doc
+
+
+def _report_all(doc: _Document, problems: Sequence[tuple[PathParts, str]], report: _Report) -> None:
+    """Record the problems of one file in the order of their lines, one per field."""
+    first = {where: problem for where, problem in reversed(problems)}
+    for where, problem in sorted(first.items(), key=lambda p: (doc.line(p[0]) or 0, str(p))):
+        report.add(doc.path, doc.line(where), where, problem)
+
+
+def _fields_problems(
+    where: PathParts, value: Any, required: Sequence[str], optional: Sequence[str] = ()
+) -> list[tuple[PathParts, str]]:
+    """Problems of a set of fields: not a mapping, a required field missing, an unknown one."""
+    known = (*required, *optional)
+    if not isinstance(value, dict):
+        return [(where, f"must be a set of fields ({', '.join(known)})")]
+    problems = [((*where, key), "is missing") for key in required if key not in value]
+    problems += [
+        ((*where, str(key)), f"is not a known field (known: {', '.join(known)})")
+        for key in value
+        if key not in known
+    ]
+    return problems
+
+
+def _languages_problems(where: PathParts, value: Any) -> Iterator[tuple[PathParts, str]]:
+    """Problems of a {fr, nl, en} text that is shown and read aloud."""
+    if not isinstance(value, dict):
+        yield where, "must have a text for each language: fr, nl and en"
+        return
+    for lang in value:
+        if lang not in LANGUAGES:
+            yield (*where, str(lang)), "is not a known language (use fr, nl and en)"
+    for lang in LANGUAGES:
+        text = value.get(lang)
+        if text is None:
+            yield (*where, lang), "is missing"
+        elif not isinstance(text, str) or not text.strip():
+            yield (*where, lang), "must be a non-empty text"
+        elif "{" in text or "}" in text:
+            yield (*where, lang), "must not use { or }: this text has no placeholders"
+        elif problem := spoken_problem(text):
+            yield (*where, lang), problem
+
+
+def _list_problems(where: PathParts, value: Any, what: str) -> list[tuple[PathParts, str]]:
+    """Problems of a field that must be a non-empty list of `what`."""
+    if not isinstance(value, list) or not value:
+        return [(where, f"must be a list of at least one {what}")]
+    return []
+
+
+# ---------------------------------------------------------------- menu
+
+
+def _load_menu(path: Path, ids: _Ids, report: _Report) -> tuple[Category, ...]:
+    """Validate and build menu.yml; problems go to `report`."""
+    doc = _read_required(path, report)
+    if doc is None:
+        return ()
+    problems = list(_menu_problems(doc.data, ids))
+    _report_all(doc, problems, report)
+    if problems:
+        return ()
+    categories = (
+        Category(
+            id=entry["id"],
+            title=_text(entry["title"]),
+            procedures=tuple(pid for pid in entry["procedures"] if pid in ids.files),
+        )
+        for entry in doc.data["categories"]
+    )
+    # A category whose procedures are all staged would be an empty menu entry.
+    return tuple(category for category in categories if category.procedures)
+
+
+def _menu_problems(data: Any, ids: _Ids) -> Iterator[tuple[PathParts, str]]:
+    """Every problem of menu.yml: shape, ids, limits, each procedure in exactly one category."""
+    top = _fields_problems((), data, ("categories",))
+    yield from top
+    if top:
+        return
+    categories = data["categories"]
+    shape = _list_problems(("categories",), categories, "category")
+    yield from shape
+    if shape:
+        return
+    if len(categories) > MAX_OPTIONS:
+        yield (
+            ("categories",),
+            f"has {len(categories)} categories; at most {MAX_OPTIONS} "
+            "(phone keys 1 to 9, and the last option is Talk to a person)",
+        )
+    seen: dict[str, str] = {}
+    placed: dict[str, PathParts] = {}
+    for index, entry in enumerate(categories):
+        where: PathParts = ("categories", index)
+        fields = _fields_problems(where, entry, ("id", "title", "procedures"))
+        yield from fields
+        if not isinstance(entry, dict):
+            continue
+        if "id" in entry:
+            yield from _id_problems(where, entry["id"], _CATEGORY_ID, "identity", seen)
+        if "title" in entry:
+            yield from _languages_problems((*where, "title"), entry["title"])
+        if "procedures" in entry:
+            yield from _category_procedures_problems(where, entry["procedures"], ids, placed)
+    for stem in sorted(ids.files - placed.keys()):
+        yield (
+            ("categories",),
+            f"{stem} ({PROCEDURES_DIR}/{stem}.yml) is in no category; add it to one",
+        )
+
+
+def _id_problems(
+    where: PathParts, value: Any, pattern: re.Pattern[str], example: str, seen: dict[str, str]
+) -> Iterator[tuple[PathParts, str]]:
+    """Problems of the id of the entry at `where`: its form, and whether an earlier one has it."""
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        kind = "underscores" if "_" in example else "hyphens"
+        yield (*where, "id"), f"must use lowercase letters, digits and {kind}, like {example}"
+    elif value in seen:
+        yield (*where, "id"), f"{value} is already the id of {seen[value]}"
+    else:
+        seen[value] = format_field(where)
+
+
+def _category_procedures_problems(
+    where: PathParts, procedures: Any, ids: _Ids, placed: dict[str, PathParts]
+) -> Iterator[tuple[PathParts, str]]:
+    """Problems of one category's procedure list; records where each procedure is placed."""
+    shape = _list_problems((*where, "procedures"), procedures, "procedure id")
+    yield from shape
+    if shape:
+        return
+    if len(procedures) > MAX_OPTIONS:
+        yield (
+            (*where, "procedures"),
+            f"has {len(procedures)} procedures; at most {MAX_OPTIONS} "
+            "(phone keys 1 to 9, and the last option is Menu)",
+        )
+    for index, value in enumerate(procedures):
+        at: PathParts = (*where, "procedures", index)
+        if problem := ids.problem(value):
+            yield at, problem
+        elif value in placed:
+            where_else = format_field(placed[value])
+            yield at, f"{value} is already in {where_else}: a procedure is in one category only"
+        else:
+            placed[value] = at
+
+
+# ---------------------------------------------------------------- clarifying questions
+
+
+def _load_clarifications(path: Path, ids: _Ids, report: _Report) -> dict[str, Clarification]:
+    """Validate and build clarifications.yml; problems go to `report`."""
+    doc = _read_required(path, report)
+    if doc is None:
+        return {}
+    problems = list(_clarifications_problems(doc.data, ids))
+    _report_all(doc, problems, report)
+    if problems:
+        return {}
+    built: dict[str, Clarification] = {}
+    for entry in doc.data["clarifications"]:
+        options = (_option(value) for value in entry["options"])
+        built[entry["id"]] = Clarification(
+            id=entry["id"],
+            question=_message_phrase(entry["question"]),
+            options=tuple(option for option in options if option.procedure in ids.files),
+        )
+    return built
+
+
+def _option(value: str | Mapping[str, Any]) -> ClarificationOption:
+    """Build one validated option: a procedure id, or {procedure, label}."""
+    if isinstance(value, str):
+        return ClarificationOption(value)
+    label = value.get("label")
+    return ClarificationOption(value["procedure"], _text(label) if label else None)
+
+
+def _clarifications_problems(data: Any, ids: _Ids) -> Iterator[tuple[PathParts, str]]:
+    """Every problem of clarifications.yml."""
+    top = _fields_problems((), data, ("clarifications",))
+    yield from top
+    if top:
+        return
+    entries = data["clarifications"]
+    shape = _list_problems(("clarifications",), entries, "clarifying question")
+    yield from shape
+    if shape:
+        return
+    seen: dict[str, str] = {}
+    for index, entry in enumerate(entries):
+        where: PathParts = ("clarifications", index)
+        yield from _fields_problems(where, entry, ("id", "question", "options"))
+        if not isinstance(entry, dict):
+            continue
+        if "id" in entry:
+            yield from _id_problems(where, entry["id"], _CLARIFICATION_ID, "card_blocked", seen)
+        if "question" in entry:
+            for at, problem in _message_problems("question", entry["question"]):
+                yield (*where, *at), problem
+            yield from _no_placeholders((*where, "question"), entry["question"])
+        if "options" in entry:
+            yield from _options_problems((*where, "options"), entry["options"], ids)
+
+
+def _no_placeholders(where: PathParts, data: Any) -> Iterator[tuple[PathParts, str]]:
+    """A text with { or }, where nothing fills placeholders."""
+    for path, value in _leaves(data, where):
+        if isinstance(value, str) and ("{" in value or "}" in value):
+            yield path, "must not use { or }: this text has no placeholders"
+
+
+def _options_problems(where: PathParts, options: Any, ids: _Ids) -> Iterator[tuple[PathParts, str]]:
+    """Problems of a clarifying question's options: 2 to MAX_OPTIONS different procedures."""
+    if not isinstance(options, list) or not 2 <= len(options) <= MAX_OPTIONS:
+        yield where, f"must be a list of 2 to {MAX_OPTIONS} options (procedure ids)"
+        return
+    chosen: dict[str, int] = {}
+    for index, value in enumerate(options):
+        at: PathParts = (*where, index)
+        procedure = value
+        if isinstance(value, dict):
+            fields = _fields_problems(at, value, ("procedure",), ("label",))
+            yield from fields
+            if "label" in value:
+                yield from _languages_problems((*at, "label"), value["label"])
+            if "procedure" not in value:
+                continue
+            procedure, at = value["procedure"], (*at, "procedure")
+        if problem := ids.problem(procedure):
+            yield at, problem
+        elif procedure in chosen:
+            yield at, f"{procedure} is already option [{chosen[procedure]}]"
+        else:
+            chosen[procedure] = index
+
+
+# ---------------------------------------------------------------- communes
+
+
+def _load_communes(path: Path, report: _Report) -> tuple[Commune, ...]:
+    """Validate and build communes.yml; problems go to `report`."""
+    doc = _read_required(path, report)
+    if doc is None:
+        return ()
+    problems = list(_communes_problems(doc.data))
+    _report_all(doc, problems, report)
+    if problems:
+        return ()
+    return tuple(
+        Commune(
+            id=entry["id"],
+            name=_text(entry["name"]),
+            postcodes=tuple(entry["postcodes"]),
+            note=_text(entry["note"]) if "note" in entry else None,
+        )
+        for entry in doc.data
+    )
+
+
+def _communes_problems(data: Any) -> Iterator[tuple[PathParts, str]]:
+    """Every problem of communes.yml: fields, unique ids, postcodes of 4 digits used once."""
+    if not isinstance(data, list) or not data:
+        yield (), "must be a list of communes (- id: ..., name: ..., postcodes: ...)"
+        return
+    seen: dict[str, str] = {}
+    owners: dict[str, str] = {}
+    for index, entry in enumerate(data):
+        where: PathParts = (index,)
+        yield from _fields_problems(where, entry, ("id", "name", "postcodes"), ("note",))
+        if not isinstance(entry, dict):
+            continue
+        if "id" in entry:
+            yield from _id_problems(where, entry["id"], _CATEGORY_ID, "saint-gilles", seen)
+        for name in ("name", "note"):
+            if name in entry:
+                yield from _languages_problems((*where, name), entry[name])
+        if "postcodes" in entry:
+            owner = entry.get("id") if isinstance(entry.get("id"), str) else f"[{index}]"
+            yield from _postcodes_problems((*where, "postcodes"), entry["postcodes"], owner, owners)
+
+
+def _postcodes_problems(
+    where: PathParts, postcodes: Any, owner: str, owners: dict[str, str]
+) -> Iterator[tuple[PathParts, str]]:
+    """Problems of one commune's postcodes; records which commune has each postcode."""
+    shape = _list_problems(where, postcodes, "postcode")
+    yield from shape
+    if shape:
+        return
+    for index, postcode in enumerate(postcodes):
+        at: PathParts = (*where, index)
+        if isinstance(postcode, int) and not isinstance(postcode, bool):
+            yield at, f'must be a text in quotes, like "{postcode}"'
+        elif not isinstance(postcode, str) or not _POSTCODE.fullmatch(postcode):
+            yield at, 'must be 4 digits in quotes, like "1030"'
+        elif postcode in owners:
+            yield at, f"{postcode} is already a postcode of {owners[postcode]}"
+        else:
+            owners[postcode] = owner

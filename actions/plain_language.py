@@ -467,6 +467,42 @@ def _phrase_texts(
             yield f"{label}.spoken.{lang}", lang, kind, True, spoken
 
 
+def _message_texts(label: str, phrase: Phrase) -> Iterator[tuple[str, str, str, bool, str]]:
+    """Yield the texts of a message-like phrase: one form for chat and phone, or two."""
+    if phrase.written is phrase.spoken:  # one form for chat and phone
+        for lang in LANGUAGES:
+            yield f"{label}.{lang}", lang, "message", True, phrase.written.in_(lang)
+    else:
+        yield from _phrase_texts(label, phrase, "message")
+
+
+def _menu_texts(
+    catalogue: Catalogue, content_label: str
+) -> Iterator[tuple[str, str, str, bool, str]]:
+    """Yield the texts of menu.yml, clarifications.yml and communes.yml.
+
+    Titles, labels and names are short and not scored; questions and notes are.
+    """
+    for category in catalogue.menu:
+        for lang in LANGUAGES:
+            where = f"{content_label}/menu.yml {category.id}.title.{lang}"
+            yield where, lang, "title", True, category.title.in_(lang)
+    for question in catalogue.clarifications.values():
+        base = f"{content_label}/clarifications.yml {question.id}"
+        yield from _message_texts(f"{base}.question", question.question)
+        for option in question.options:
+            for lang in LANGUAGES:
+                if option.label is not None:
+                    where = f"{base}.options.{option.procedure}.label.{lang}"
+                    yield where, lang, "title", True, option.label.in_(lang)
+    for commune in catalogue.communes:
+        base = f"{content_label}/communes.yml {commune.id}"
+        for lang in LANGUAGES:
+            yield f"{base}.name.{lang}", lang, "title", True, commune.name.in_(lang)
+            if commune.note is not None:
+                yield f"{base}.note.{lang}", lang, "message", True, commune.note.in_(lang)
+
+
 def _texts(
     catalogue: Catalogue, hub_texts: Mapping[str, Mapping[str, str]], content_label: str
 ) -> Iterator[tuple[str, str, str, bool, str]]:
@@ -484,11 +520,8 @@ def _texts(
             yield from _phrase_texts(f"{base}{name}", phrase, "section")
     base = f"{content_label}/messages.yml "
     for name, phrase in catalogue.messages.phrases.items():
-        if phrase.written is phrase.spoken:  # one form for chat and phone
-            for lang in LANGUAGES:
-                yield f"{base}{name}.{lang}", lang, "message", True, phrase.written.in_(lang)
-        else:
-            yield from _phrase_texts(f"{base}{name}", phrase, "message")
+        yield from _message_texts(f"{base}{name}", phrase)
+    yield from _menu_texts(catalogue, content_label)
     for label, texts in hub_texts.items():
         for lang, text in texts.items():
             if lang not in LANGUAGES:
@@ -571,7 +604,8 @@ def check_catalogue(
     """Check every text the bot can say against the rules; return the findings.
 
     Walks each procedure's title, summary, who, steps and sections (written and spoken,
-    every language), every message of messages.yml (written and spoken), and
+    every language), every message of messages.yml (written and spoken), the menu's
+    titles, the clarifying questions, the communes' names and notes, and
     `hub_texts` ({label: {lang: text}}: the hub's own sentences, which the caller
     passes in because actions/ never imports bot/).
     """

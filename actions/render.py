@@ -2,31 +2,40 @@
 
 Pure Python: every function takes the catalogue, the language ("fr", "nl", "en") and
 `spoken` (True on the phone: the spoken form of every phrase is used, titles stay)
-and returns a `Reply` or plain data. Buttons are kept in spoken mode too: the phone
-layer reads the options out itself, so the text never lists them.
+and returns a `Reply` or plain data.
 
 Button payloads are Rasa intents ("/step_next", "/proc_lost_eid", ...), so pressing a
-button, typing the words or pressing a phone key all end in the same dialogue turn.
+button, typing the words or pressing a phone key all end in the same dialogue turn:
+the hub maps a typed "2" (SMS, phone keypad) to the second button of the last message.
+Buttons are kept in spoken mode too, but the phone layer reads only the text, so a
+menu (topics, categories, clarifying questions) also reads its options out with
+their keys when spoken: "For identity and address, press 1." Steps keep their
+buttons unread: on the phone, "next" or "repeat" is said.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .catalogue import LANGUAGES, Catalogue, Procedure
+from . import resolve
+from .catalogue import LANGUAGES, Catalogue, Category, Clarification, Procedure
+from .resolve import Place
 
 NEXT = "/step_next"
 PREVIOUS = "/step_previous"
 REPEAT = "/step_repeat"
 ALL_STEPS = "/step_all"
 RESTART = "/step_restart"
-MENU = "/ask_capabilities"
+MENU = "/show_menu"
 HUMAN = "/request_human"
 YES = "/affirm"
 NO = "/deny"
+
+COMMUNE_CONTACT = "commune-contact"
+"""The procedure offered once the person's commune is known: how to reach it."""
 
 LANGUAGE_NAMES: dict[str, str] = {"fr": "Français", "nl": "Nederlands", "en": "English"}
 """Each language named in itself, so a person finds theirs whatever language is in use."""
@@ -76,6 +85,33 @@ class _Voice:
         """Join non-empty paragraphs: a blank line when written, a line break when spoken."""
         return ("\n" if self.spoken else "\n\n").join(part for part in parts if part)
 
+    def topic(self, title: str, payload: str) -> _Option:
+        """An option titled with a topic, read "For <title>, press <n>." on the phone."""
+        return _Option(Button(title, payload), "press_for")
+
+    def fixed(self, name: str, payload: str) -> _Option:
+        """An option titled with message `button_<name>`, read with message `press_<name>`."""
+        return _Option(self.button(name, payload), f"press_{name}")
+
+    def offer(self, text: str, options: Sequence[_Option]) -> Reply:
+        """A reply offering `options` as buttons; spoken, the text also reads them out
+        with their keys, in button order (the hub maps key n to the n-th button)."""
+        if self.spoken:
+            keys = [
+                self.say(option.message, option=option.button.title, n=number)
+                for number, option in enumerate(options, start=1)
+            ]
+            text = self.join([text, "\n".join(keys)])
+        return Reply(text, [option.button for option in options])
+
+
+@dataclass(frozen=True)
+class _Option:
+    """One option of a menu: its button, and the message that reads it on the phone."""
+
+    button: Button
+    message: str
+
 
 # ---------------------------------------------------------------- step arithmetic
 
@@ -95,23 +131,109 @@ def is_last_step(proc: Procedure, index: float | int | None) -> bool:
 # ---------------------------------------------------------------- menu
 
 
+def category_payload(category_id: str) -> str:
+    """Payload that opens a category of the menu: /show_category{"category":"identity"}."""
+    return "/show_category" + json.dumps({"category": category_id}, separators=(",", ":"))
+
+
+def _procedure_option(voice: _Voice, proc: Procedure, label: str | None = None) -> _Option:
+    """A procedure as an option, titled with `label` or the procedure's title."""
+    return voice.topic(label or proc.title.in_(voice.lang), f"/{proc.intent}")
+
+
+def _menu_options(voice: _Voice) -> list[_Option]:
+    """The menu: one option per category, then "Talk to a person".
+
+    A single category is shown as its procedures (no one chooses among one), and a
+    catalogue without a menu shows every procedure.
+    """
+    cat = voice.cat
+    if len(cat.menu) > 1:
+        topics = [
+            voice.topic(category.title.in_(voice.lang), category_payload(category.id))
+            for category in cat.menu
+        ]
+    else:
+        ids = cat.menu[0].procedures if cat.menu else tuple(cat.procedures)
+        topics = [_procedure_option(voice, cat.procedures[pid]) for pid in ids]
+    return [*topics, voice.fixed("human", HUMAN)]
+
+
 def menu_buttons(cat: Catalogue, lang: str) -> list[Button]:
-    """One button per procedure (catalogue order), then "Talk to a person"."""
-    voice = _Voice(cat, lang, spoken=False)
-    topics = [Button(p.title.in_(lang), f"/{p.intent}") for p in cat.procedures.values()]
-    return [*topics, voice.button("human", HUMAN)]
+    """The menu's buttons: one per category (see `_menu_options`), then "Talk to a person"."""
+    return [option.button for option in _menu_options(_Voice(cat, lang, spoken=False))]
 
 
 def welcome(cat: Catalogue, lang: str, spoken: bool, greeting: bool) -> Reply:
     """What Loket can do, the menu prompt and the menu; `greeting` adds "Hello, I am Loket"."""
     voice = _Voice(cat, lang, spoken)
     hello = " ".join(filter(None, [voice.say("greeting") if greeting else "", voice.say("intro")]))
-    return Reply(voice.join([hello, voice.say("menu_prompt")]), menu_buttons(cat, lang))
+    return voice.offer(voice.join([hello, voice.say("menu_prompt")]), _menu_options(voice))
 
 
 def menu(cat: Catalogue, lang: str, spoken: bool) -> Reply:
     """The menu prompt and the menu, without the introduction."""
-    return Reply(_Voice(cat, lang, spoken).say("menu_prompt"), menu_buttons(cat, lang))
+    voice = _Voice(cat, lang, spoken)
+    return voice.offer(voice.say("menu_prompt"), _menu_options(voice))
+
+
+def category_menu(cat: Catalogue, category: Category, lang: str, spoken: bool) -> Reply:
+    """One category: its title, then its procedures and "Menu"."""
+    voice = _Voice(cat, lang, spoken)
+    text = voice.say("category_prompt", category=category.title.in_(lang))
+    topics = [_procedure_option(voice, cat.procedures[pid]) for pid in category.procedures]
+    return voice.offer(text, [*topics, voice.fixed("menu", MENU)])
+
+
+# ---------------------------------------------------------------- clarifying questions
+
+
+def clarification(cat: Catalogue, question: Clarification, lang: str, spoken: bool) -> Reply:
+    """A clarifying question (content/clarifications.yml), its options and "Menu"."""
+    voice = _Voice(cat, lang, spoken)
+    options = [
+        _procedure_option(
+            voice, cat.procedures[option.procedure], option.label and option.label.in_(lang)
+        )
+        for option in question.options
+    ]
+    text = question.question.render(lang, spoken)
+    return voice.offer(text, [*options, voice.fixed("menu", MENU)])
+
+
+def did_you_mean(cat: Catalogue, procedures: Sequence[Procedure], lang: str, spoken: bool) -> Reply:
+    """Several procedures fit the request about as well: offer them, and "Menu"."""
+    voice = _Voice(cat, lang, spoken)
+    options = [_procedure_option(voice, proc) for proc in procedures]
+    return voice.offer(voice.say("did_you_mean"), [*options, voice.fixed("menu", MENU)])
+
+
+# ---------------------------------------------------------------- the person's commune
+
+
+def commune_answer(cat: Catalogue, place: Place, lang: str, spoken: bool) -> Reply:
+    """Answer "I live in ...": the commune and what its population service does, with
+    "Contact my commune"; or honestly that the place is not in Brussels; or ask which."""
+    voice = _Voice(cat, lang, spoken)
+    back = voice.fixed("menu", MENU)
+    if place.kind == resolve.OUTSIDE:
+        return voice.offer(voice.say("commune_unknown_postcode", postcode=place.postcode), [back])
+    if place.kind == resolve.UNKNOWN:
+        return voice.offer(voice.say("commune_unknown_name"), [back])
+    if place.kind != resolve.FOUND or place.commune is None:
+        return voice.offer(voice.say("ask_commune"), [back])
+    name = place.commune.name.in_(lang)
+    if place.postcode:
+        found = voice.say("commune_found_postcode", postcode=place.postcode, commune=name)
+    else:
+        found = voice.say("commune_found_name", commune=name)
+    # The notes of communes.yml are about postcodes ("the street decides" for 1040 and
+    # 1050): said after a postcode, not after a name the person knows as theirs.
+    note = place.commune.note.in_(lang) if place.commune.note and place.postcode else ""
+    text = voice.join([" ".join(filter(None, [found, note])), voice.say("commune_services")])
+    contact = cat.procedures.get(COMMUNE_CONTACT)
+    options = [voice.fixed("contact_commune", f"/{contact.intent}")] if contact else []
+    return voice.offer(text, [*options, back])
 
 
 # ---------------------------------------------------------------- a procedure
@@ -191,7 +313,8 @@ def first_step_notice(cat: Catalogue, lang: str, spoken: bool) -> Reply:
 
 def no_procedure_active(cat: Catalogue, lang: str, spoken: bool) -> Reply:
     """Step navigation without a chosen procedure: ask to choose one, with the menu."""
-    return Reply(_Voice(cat, lang, spoken).say("no_procedure_active"), menu_buttons(cat, lang))
+    voice = _Voice(cat, lang, spoken)
+    return voice.offer(voice.say("no_procedure_active"), _menu_options(voice))
 
 
 # ---------------------------------------------------------------- feedback and failures
@@ -201,7 +324,7 @@ def feedback_answer(cat: Catalogue, lang: str, spoken: bool, helped: bool) -> Re
     """Answer to "Did this help?": the menu if it did, else the offer of a person or the menu."""
     voice = _Voice(cat, lang, spoken)
     if helped:
-        return Reply(voice.say("glad_it_helped"), menu_buttons(cat, lang))
+        return voice.offer(voice.say("glad_it_helped"), _menu_options(voice))
     return Reply(voice.say("sorry_not_helped"), _person_or_menu(voice))
 
 
@@ -210,12 +333,13 @@ def not_understood(cat: Catalogue, lang: str, spoken: bool, again: bool) -> Repl
     voice = _Voice(cat, lang, spoken)
     if again:
         return Reply(voice.say("not_understood_again"), _person_or_menu(voice))
-    return Reply(voice.say("not_understood"), menu_buttons(cat, lang))
+    return voice.offer(voice.say("not_understood"), _menu_options(voice))
 
 
 def cannot_help(cat: Catalogue, lang: str, spoken: bool) -> Reply:
     """Out of scope: say so honestly, show the menu and offer a person (last menu button)."""
-    return Reply(_Voice(cat, lang, spoken).say("cannot_help"), menu_buttons(cat, lang))
+    voice = _Voice(cat, lang, spoken)
+    return voice.offer(voice.say("cannot_help"), _menu_options(voice))
 
 
 def _person_or_menu(voice: _Voice) -> list[Button]:

@@ -399,8 +399,12 @@ async def run_window(
 
 async def warm_up(
     session: aiohttp.ClientSession, targets: Sequence[Target], conversations: Conversations
-) -> None:
-    """Play every script once against each target, unmeasured; warn about odd answers."""
+) -> dict[str, list[Answer]]:
+    """Play every script once against each target, unmeasured; warn about odd answers.
+
+    Returns each target's answers, in the order of the scripts and their messages.
+    """
+    answers: dict[str, list[Answer]] = {}
     for target in targets:
         print(f"Warming up {target.name}: {len(SCRIPTS)} conversations...", flush=True)
         for script in SCRIPTS:
@@ -408,6 +412,8 @@ async def warm_up(
             for n, text in enumerate(script.messages):
                 answer = await send(session, target, conversation_id, text, script.language)
                 check_warm_up_answer(target, script, n, text, answer)
+                answers.setdefault(target.name, []).append(answer)
+    return answers
 
 
 def check_warm_up_answer(target: Target, script: Script, n: int, text: str, answer: Answer) -> None:
@@ -667,13 +673,19 @@ def wrap_prose(line: str) -> str:
     return line if line.startswith(("|", " ", "- ")) else textwrap.fill(line, 88)
 
 
-def update_document(path: Path, section: str) -> None:
-    """Replace this benchmark's section of the document (create either if missing)."""
+def update_document(
+    path: Path, section: str, markers: tuple[str, str] = (SECTION_START, SECTION_END)
+) -> None:
+    """Replace a benchmark's section of the document, between its `markers` (start, end).
+
+    Creates the section, or the document, if missing; leaves the rest as it is.
+    """
+    start, end = markers
     text = path.read_text() if path.exists() else DOC_INTRO
-    block = f"{SECTION_START}\n{section}\n{SECTION_END}"
-    if SECTION_START in text and SECTION_END in text:
-        before, rest = text.split(SECTION_START, 1)
-        text = before + block + rest.split(SECTION_END, 1)[1]
+    block = f"{start}\n{section}\n{end}"
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        text = before + block + rest.split(end, 1)[1]
     else:
         text = f"{text.rstrip()}\n\n{block}\n"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -738,11 +750,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     options = parser.parse_args(argv)
     if options.seconds <= 0 or options.rounds < 1 or min(options.levels) < 1:
         parser.error("--seconds, --rounds and --levels must be positive")
+    options.command = command_line("benchmarks.web_chat", argv)
+    return options
+
+
+def command_line(module: str, argv: Sequence[str] | None) -> str:
+    """The command that ran `python -m module`, as the report shows it."""
     arguments = shlex.join(sys.argv[1:] if argv is None else argv)
     python = Path(sys.executable)
     python = python.relative_to(ROOT) if python.is_relative_to(ROOT) else python
-    options.command = f"{python} -m benchmarks.web_chat {arguments}".rstrip()
-    return options
+    return f"{python} -m {module} {arguments}".rstrip()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

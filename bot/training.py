@@ -20,7 +20,8 @@ from pathlib import Path
 from bot.settings import ROOT, Settings
 
 log = logging.getLogger(__name__)
-MODEL_INPUTS = ("config.yml", "domain.yml", "nlu", "requirements/brain.lock")
+DATA_INPUTS = ("domain.yml", "nlu", "requirements/brain.lock")  # all but the configuration
+MODEL_INPUTS = ("config.yml", *DATA_INPUTS)
 
 
 class BrainSetupError(RuntimeError):
@@ -40,10 +41,10 @@ def brain_env() -> dict[str, str]:
     }
 
 
-def fingerprint(root: Path = ROOT) -> str:
-    """A short hash of every file that shapes the model."""
+def fingerprint(root: Path = ROOT, config: str = "config.yml") -> str:
+    """A short hash of every file that shapes the model trained from `config`."""
     digest = hashlib.sha256()
-    for name in MODEL_INPUTS:
+    for name in (config, *DATA_INPUTS):
         path = root / name
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
         for file in files:
@@ -68,38 +69,54 @@ def ensure_model(settings: Settings, force: bool = False) -> Path:
     settings.models_dir.mkdir(parents=True, exist_ok=True)
     name = f"loket-{fingerprint()}"
     model = settings.models_dir / f"{name}.tar.gz"
-    with _exclusive(settings.models_dir / ".train.lock"):
+    with training_lock(settings):
         if model.exists() and not force:
             log.info("Rasa model is up to date: %s", model.name)
             return model
-        _train(settings, name)
+        train(settings, name)
         _remove_other_models(settings.models_dir, keep=model)
     return model
 
 
-def _train(settings: Settings, name: str) -> None:
+def train(
+    settings: Settings, name: str, config: str = "config.yml", out: Path | None = None
+) -> float:
+    """Train `out/name.tar.gz` (default: the models folder) from `config`; seconds it took.
+
+    The caller holds `training_lock`.
+    """
     log.info("Training the Rasa model %s (its inputs changed); this takes a minute or two", name)
     started = time.monotonic()
     command = [
         str(rasa_executable(settings)),
         "train",
-        "--config", "config.yml",
+        "--config", config,
         "--domain", "domain.yml",
         "--data", "nlu",
-        "--out", str(settings.models_dir),
+        "--out", str(out or settings.models_dir),
         "--fixed-model-name", name,
     ]  # fmt: skip
     # Rasa's output goes straight to the terminal: its progress bars show as they move.
     process = subprocess.run(command, cwd=ROOT, env=brain_env(), check=False)
     if process.returncode != 0:
         raise BrainSetupError(f"Training failed (exit code {process.returncode}); see above.")
-    log.info("Model trained in %.0f s", time.monotonic() - started)
+    seconds = time.monotonic() - started
+    log.info("Model trained in %.0f s", seconds)
+    return seconds
 
 
 def _remove_other_models(models_dir: Path, keep: Path) -> None:
     for old in models_dir.glob("loket-*.tar.gz"):
         if old != keep:
             old.unlink(missing_ok=True)
+
+
+@contextmanager
+def training_lock(settings: Settings) -> Iterator[None]:
+    """The lock every training takes (`loket run`, tests, benchmarks): one at a time."""
+    settings.models_dir.mkdir(parents=True, exist_ok=True)
+    with _exclusive(settings.models_dir / ".train.lock"):
+        yield
 
 
 @contextmanager

@@ -28,6 +28,66 @@ ASK = {
         "nl": "ik heb een gezinssamenstelling nodig",
         "en": "I need a household composition certificate",
     },
+    "pin-puk": {
+        "fr": "je ne connais plus le code PIN de ma carte d'identité",
+        "nl": "ik weet de pincode van mijn identiteitskaart niet meer",
+        "en": "I can't remember the PIN code of my identity card",
+    },
+    "digital-login": {
+        "fr": "comment je me connecte avec itsme sur les sites de l'administration",
+        "nl": "hoe kan ik inloggen met itsme op de websites van de overheid",
+        "en": "how can I log in with itsme on government websites",
+    },
+    "tax-return": {
+        "fr": "je dois remplir ma déclaration d'impôts, vous pouvez m'aider",
+        "nl": "ik moet mijn belastingaangifte invullen, hoe doe ik dat",
+        "en": "I need to file my income tax return, how does it work",
+    },
+    "social-tariff": {
+        "fr": "comment obtenir le tarif social pour l'électricité et le gaz",
+        "nl": "hoe vraag ik het sociaal tarief aan voor gas en elektriciteit",
+        "en": "how can I get the social tariff for my gas and electricity",
+    },
+    "increased-reimbursement": {
+        "fr": "je voudrais avoir l'intervention majorée de ma mutuelle",
+        "nl": "ik wil de verhoogde tegemoetkoming aanvragen bij mijn ziekenfonds",
+        "en": "I want to ask my mutuality for the increased reimbursement",
+    },
+    "integration-income": {
+        "fr": "je voudrais demander le revenu d'intégration au CPAS",
+        "nl": "ik wil een leefloon vragen bij het OCMW",
+        "en": "I want to apply for the integration income at the CPAS",
+    },
+    "jobseeker": {
+        "fr": "j'ai perdu mon emploi, comment avoir le chômage",
+        "nl": "ik heb mijn werk verloren, hoe krijg ik een werkloosheidsuitkering",
+        "en": "I lost my job, how do I get unemployment benefits",
+    },
+    "family-allowance": {
+        "fr": "comment recevoir les allocations familiales pour mon bébé",
+        "nl": "hoe krijg ik het groeipakket voor mijn baby",
+        "en": "how do I get family allowance for my baby",
+    },
+    "social-housing": {
+        "fr": "je voudrais m'inscrire pour avoir un logement social",
+        "nl": "ik wil me inschrijven voor een sociale woning",
+        "en": "I want to sign up for a social housing flat",
+    },
+    "digital-help": {
+        "fr": "où trouver de l'aide gratuite pour utiliser un ordinateur",
+        "nl": "waar vind ik gratis hulp om met een computer te werken",
+        "en": "where can I get free help using a computer",
+    },
+    "phishing-fraud": {
+        "fr": "j'ai reçu un SMS suspect qui demande mes codes de banque",
+        "nl": "ik kreeg een verdachte sms die naar mijn bankcodes vraagt",
+        "en": "I received a suspicious text asking for my bank codes",
+    },
+    "commune-contact": {
+        "fr": "comment je peux joindre ma commune par téléphone",
+        "nl": "hoe kan ik mijn gemeente bereiken via de telefoon",
+        "en": "how can I reach my commune by phone",
+    },
 }
 NEXT = {"fr": "suivant", "nl": "volgende", "en": "next"}
 PREVIOUS = {"fr": "étape précédente", "nl": "vorige stap", "en": "previous step"}
@@ -100,21 +160,69 @@ async def test_a_person_asks_what_loket_can_do(live_hub, catalogue, language, he
     person = Person(live_hub, language)
     await person.say(hello)
     said = await person.say(help)
-    for procedure in catalogue.procedures.values():
-        assert f"/{procedure.intent}" in person.buttons
-        assert procedure.title.in_(language) in [
-            b["title"] for r in person.answer["replies"] for b in r["buttons"]
-        ]
     assert said
+    # The menu shows categories (or the procedures, when there is only one category);
+    # every procedure is one button away from a category.
+    offered: dict[str, str] = {}
+    menu = list(person.answer["replies"][-1]["buttons"])
+    assert menu[-1]["payload"] == "/request_human"
+    for button in menu:
+        if button["payload"].startswith("/show_category"):
+            await person.say(button["payload"])
+            assert person.buttons[-1] == "/show_menu"
+            offered |= {b["payload"]: b["title"] for b in person.answer["replies"][-1]["buttons"]}
+        else:
+            offered[button["payload"]] = button["title"]
+    for procedure in catalogue.procedures.values():
+        assert offered.get(f"/{procedure.intent}") == procedure.title.in_(language)
+
+
+def first_in_menu(catalogue: Catalogue) -> tuple[Procedure, int]:
+    """The first procedure of the menu, and how many times "1" reaches it."""
+    if len(catalogue.menu) > 1:
+        return catalogue.procedures[catalogue.menu[0].procedures[0]], 2
+    if catalogue.menu:
+        return catalogue.procedures[catalogue.menu[0].procedures[0]], 1
+    return catalogue.procedures[next(iter(catalogue.procedures))], 1
 
 
 async def test_buttons_and_menu_numbers_work_like_typed_text(live_hub, catalogue):
     person = Person(live_hub, "en")
     await person.say("/ask_capabilities")
-    first = catalogue.procedures[next(iter(catalogue.procedures))]
-    said = await person.say("1")  # by SMS or keypad: the first button
+    first, presses = first_in_menu(catalogue)
+    for _ in range(presses):
+        said = await person.say("1")  # by SMS or keypad: the first button
     expect_step(said, first, 1, "en")
     expect_step(await person.say("/step_next"), first, 2, "en")
+    said = await person.say("/show_menu")  # the "Menu" button: no introduction
+    assert catalogue.messages.text("intro", "en") not in said
+    assert person.buttons[-1] == "/request_human"
+
+
+async def test_my_card_is_blocked_gets_a_question(live_hub, catalogue):
+    person = Person(live_hub, "fr")
+    said = await person.say("/card_blocked")
+    question = catalogue.clarification("card_blocked")
+    assert said == question.question.render("fr", spoken=False)
+    expected = [f"/{catalogue.procedures[o.procedure].intent}" for o in question.options]
+    assert person.buttons == [*expected, "/show_menu"]
+    procedure = catalogue.procedures[question.options[0].procedure]
+    expect_step(await person.say("1"), procedure, 1, "fr")
+
+
+@pytest.mark.parametrize(
+    ("language", "payload", "expected"),
+    [
+        ("en", '/inform_commune{"postcode":"1030"}', "1030 is Schaerbeek."),
+        ("nl", '/inform_commune{"commune":"ixelles"}', "Uw gemeente is Elsene."),
+        ("fr", '/inform_commune{"postcode":"9000"}', "Le 9000 n'est pas un code postal"),
+    ],
+)
+async def test_a_person_says_where_they_live(live_hub, language, payload, expected):
+    person = Person(live_hub, language)
+    said = await person.say(payload)
+    assert said.startswith(expected), said
+    assert person.buttons[-1] == "/show_menu"
 
 
 async def test_a_person_switches_language_in_the_middle_of_a_procedure(live_hub, catalogue):

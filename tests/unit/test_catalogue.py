@@ -1,7 +1,8 @@
-"""Tests of actions/catalogue.py: loading and validating procedures and messages.
+"""Tests of actions/catalogue.py: loading and validating procedures, messages, the menu,
+the clarifying questions and the communes.
 
 Pure: no Rasa needed. Broken content is written to a temporary content/ directory
-built from the real schema and messages plus the fixtures in tests/fixtures/procedures.
+built from the real schema, messages and communes plus the fixtures in tests/fixtures.
 """
 
 from __future__ import annotations
@@ -17,35 +18,32 @@ import yaml
 
 from actions.catalogue import (
     LANGUAGES,
+    MAX_OPTIONS,
     REQUIRED_MESSAGES,
     SECTIONS,
     CatalogueError,
+    ClarificationOption,
     Text,
     default_content_dir,
     format_field,
     load_catalogue,
     spoken_problem,
 )
+from tests.content import CONTENT, REPO, fixture_content, full_content
 
-REPO = Path(__file__).resolve().parents[2]
-CONTENT = REPO / "content"
 FIXTURES = REPO / "tests" / "fixtures" / "procedures"
 CONTRACT_INTENTS = {"proc_lost_eid", "proc_change_address", "proc_household_composition"}
+# The intents and actions added for the menu, the clarifying questions and the communes.
+NEW_INTENTS = {"show_menu", "show_category", "card_blocked", "inform_commune"}
+NEW_ACTIONS = {"action_show_category", "action_clarify", "action_commune"}
 
 
 # ---------------------------------------------------------------- helpers
 
 
 def make_content(tmp_path: Path, with_fixtures: bool = True) -> Path:
-    """Build tmp_path/content with the real schema and messages and the fixture procedures."""
-    content = tmp_path / "content"
-    (content / "procedures").mkdir(parents=True)
-    shutil.copy(CONTENT / "procedure.schema.json", content)
-    shutil.copy(CONTENT / "messages.yml", content)
-    if with_fixtures:
-        for path in FIXTURES.glob("*.yml"):
-            shutil.copy(path, content / "procedures")
-    return content
+    """Build tmp_path/content: real schema, messages, communes; fixture procedures and menu."""
+    return fixture_content(tmp_path, with_procedures=with_fixtures)
 
 
 def fixture_data(name: str) -> dict[str, Any]:
@@ -380,3 +378,294 @@ def test_unquoted_yes_and_no_stay_text(tmp_path: Path) -> None:
     messages = load_catalogue(content).messages
     assert messages.text("button_no", "en") == "No"
     assert messages.text("button_yes", "en") == "Yes"
+
+
+# ---------------------------------------------------------------- the menu
+
+
+def menu_ids(categories: Any) -> list[str]:
+    return [category.id for category in categories]
+
+
+def test_fixture_menu_and_clarifications_load(tmp_path: Path) -> None:
+    catalogue = load_catalogue(make_content(tmp_path))
+    assert menu_ids(catalogue.menu) == ["cards", "other"]
+    assert catalogue.category("cards").procedures == ("lost-card",)
+    assert catalogue.category("cards").title.in_("nl") == "Kaarten (test)"
+    assert catalogue.category("nope") is None
+    assert catalogue.category(None) is None
+    question = catalogue.clarification("card_trouble")
+    assert question.question.render("en", spoken=True) == "Which problem? (test)"
+    assert question.options == (
+        ClarificationOption(
+            "one-step", Text("Autre chose (test)", "Iets anders (test)", "Something else (test)")
+        ),
+        ClarificationOption("lost-card"),
+    )
+    assert catalogue.clarification("card_blocked") is None
+
+
+def test_full_catalogue_every_procedure_in_exactly_one_category(tmp_path: Path) -> None:
+    """The catalogue of 15 procedures, staged ones published: the menu covers all."""
+    catalogue = load_catalogue(full_content(tmp_path))
+    assert len(catalogue.procedures) >= 15
+    assert menu_ids(catalogue.menu) == ["identity", "income", "online"]
+    placed = [pid for category in catalogue.menu for pid in category.procedures]
+    assert sorted(placed) == sorted(catalogue.procedures)  # each one, exactly once
+    assert all(1 <= len(c.procedures) <= MAX_OPTIONS for c in catalogue.menu)
+    assert catalogue.category("identity").procedures == (
+        "lost-eid",
+        "pin-puk",
+        "change-address",
+        "household-composition",
+        "commune-contact",
+    )
+    assert catalogue.category("online").title.in_("en") == "Online, taxes and safety"
+    question = catalogue.clarification("card_blocked")
+    assert [o.procedure for o in question.options] == ["pin-puk", "phishing-fraud", "lost-eid"]
+
+
+def test_real_menu_names_every_published_procedure() -> None:
+    """Whatever content/procedures holds now, the menu shows each published procedure once."""
+    catalogue = load_catalogue(CONTENT)
+    placed = [pid for category in catalogue.menu for pid in category.procedures]
+    assert sorted(placed) == sorted(catalogue.procedures)
+
+
+def write_menu(content: Path, categories: list[dict[str, Any]]) -> None:
+    write_yaml(content / "menu.yml", {"categories": categories})
+
+
+def category(cid: str, *procedures: str) -> dict[str, Any]:
+    title = {"fr": f"{cid} fr", "nl": f"{cid} nl", "en": f"{cid} en"}
+    return {"id": cid, "title": title, "procedures": list(procedures)}
+
+
+def test_menu_unknown_procedure_names_file_and_field(tmp_path: Path) -> None:
+    content = make_content(tmp_path)
+    write_menu(
+        content, [category("cards", "lost-card", "lost-kard"), category("other", "one-step")]
+    )
+    found = problems(content)
+    assert_problem(
+        found,
+        "content/menu.yml",
+        "categories[0].procedures[1]",
+        "'lost-kard' is not a procedure: there is no procedures/lost-kard.yml",
+    )
+    assert len(found) == 1, found
+    assert re.match(r"content/menu\.yml:\d+: ", found[0])  # with its line
+
+
+def test_menu_procedure_in_two_categories_or_none(tmp_path: Path) -> None:
+    content = make_content(tmp_path)
+    write_menu(content, [category("cards", "lost-card"), category("other", "lost-card")])
+    found = problems(content)
+    assert_problem(
+        found,
+        "content/menu.yml",
+        "categories[1].procedures[0]",
+        "lost-card is already in categories[0].procedures[0]",
+    )
+    assert_problem(
+        found, "content/menu.yml", "categories", "one-step (procedures/one-step.yml) is in no"
+    )
+
+
+def test_menu_fields_ids_and_titles(tmp_path: Path) -> None:
+    content = make_content(tmp_path)
+    broken = category("Cards!", "lost-card")
+    del broken["title"]["nl"]
+    broken["title"]["en"] = "See www.example.org"
+    broken["colour"] = "red"
+    twice = category("other", "one-step")
+    write_menu(content, [broken, twice, {**category("other"), "procedures": []}])
+    found = problems(content)
+    file = "content/menu.yml"
+    assert_problem(found, file, "categories[0].id", "lowercase letters, digits and hyphens")
+    assert_problem(found, file, "categories[0].title.nl", "is missing")
+    assert_problem(found, file, "categories[0].title.en", "web address")
+    assert_problem(found, file, "categories[0].colour", "is not a known field")
+    assert_problem(found, file, "categories[2].id", "other is already the id of categories[1]")
+    assert_problem(found, file, "categories[2].procedures", "at least one procedure id")
+
+
+def test_menu_limits_follow_the_phone_keys(tmp_path: Path) -> None:
+    content = make_content(tmp_path)
+    extra = [f"extra-{n}" for n in range(MAX_OPTIONS)]
+    for pid in extra:
+        data = fixture_data("one-step")
+        data["id"], data["intent"] = pid, "proc_" + pid.replace("-", "_")
+        write_procedure(content, pid, data)
+    write_menu(content, [category("cards", "lost-card", *extra), category("other", "one-step")])
+    assert_problem(
+        problems(content), "content/menu.yml", "categories[0].procedures", "has 9 procedures"
+    )
+    nine = [category(f"c{n}", pid) for n, pid in enumerate(["lost-card", "one-step", *extra[:7]])]
+    write_menu(content, nine)
+    found = problems(content)
+    assert_problem(found, "content/menu.yml", "categories", "has 9 categories; at most 8")
+
+
+def test_menu_and_clarifications_files_are_required(tmp_path: Path) -> None:
+    content = make_content(tmp_path)
+    (content / "menu.yml").unlink()
+    (content / "clarifications.yml").write_text("# nothing yet\n", encoding="utf-8")
+    found = problems(content)
+    assert "content/menu.yml: is missing" in found
+    assert "content/clarifications.yml: is empty" in found
+
+
+def test_staged_procedure_waits_in_the_menu(tmp_path: Path) -> None:
+    """A procedure in procedures-next/ may be named already; it shows once published."""
+    content = make_content(tmp_path)
+    staged = content / "procedures-next"
+    staged.mkdir()
+    data = fixture_data("one-step")
+    data["id"], data["intent"] = "future", "proc_future"
+    write_yaml(staged / "future.yml", data)
+    write_menu(
+        content,
+        [
+            category("cards", "lost-card", "future"),
+            category("other", "one-step"),
+            category("soon", "future"),
+        ],
+    )
+    found = problems(content)  # named twice: an error even while staged
+    assert_problem(found, "content/menu.yml", "categories[2].procedures[0]", "already in")
+    write_menu(
+        content,
+        [category("cards", "lost-card", "future"), category("other", "one-step"), category("soon")],
+    )
+    assert_problem(problems(content), "content/menu.yml", "categories[2].procedures", "at least")
+    write_menu(
+        content,
+        [category("cards", "lost-card"), category("soon", "future"), category("other", "one-step")],
+    )
+    catalogue = load_catalogue(content)
+    assert menu_ids(catalogue.menu) == ["cards", "other"]  # "soon" has nothing published yet
+    shutil.move(staged / "future.yml", content / "procedures" / "future.yml")
+    catalogue = load_catalogue(content)
+    assert menu_ids(catalogue.menu) == ["cards", "soon", "other"]
+    assert catalogue.category("soon").procedures == ("future",)
+
+
+# ---------------------------------------------------------------- clarifying questions
+
+
+def write_clarifications(content: Path, entries: list[dict[str, Any]]) -> None:
+    write_yaml(content / "clarifications.yml", {"clarifications": entries})
+
+
+def question(qid: str, *options: Any) -> dict[str, Any]:
+    text = {"fr": "Laquelle ?", "nl": "Welke?", "en": "Which one?"}
+    return {"id": qid, "question": text, "options": list(options)}
+
+
+def test_clarification_problems(tmp_path: Path) -> None:
+    content = make_content(tmp_path)
+    placeholder = question("card_trouble", "lost-card", "one-step")
+    placeholder["question"]["en"] = "Which {card}?"
+    placeholder["question"]["fr"] = "Laquelle {card} ?"
+    placeholder["question"]["nl"] = "Welke {card}?"
+    write_clarifications(
+        content,
+        [
+            placeholder,
+            question("Card-Trouble", "lost-card"),
+            question("dup", "lost-card", {"procedure": "lost-card"}),
+            question("unknown", "one-step", {"procedure": "nope", "label": {"fr": "x"}}),
+        ],
+    )
+    found = problems(content)
+    file = "content/clarifications.yml"
+    assert_problem(found, file, "clarifications[0].question.en", "no placeholders")
+    assert_problem(found, file, "clarifications[1].id", "lowercase letters, digits and underscores")
+    assert_problem(found, file, "clarifications[1].options", "2 to 8 options")
+    assert_problem(found, file, "clarifications[2].options[1].procedure", "is already option [0]")
+    assert_problem(
+        found, file, "clarifications[3].options[1].procedure", "'nope' is not a procedure"
+    )
+    assert_problem(found, file, "clarifications[3].options[1].label.nl", "is missing")
+
+
+def test_clarification_question_read_aloud_has_no_address(tmp_path: Path) -> None:
+    content = make_content(tmp_path)
+    entry = question("card_trouble", "lost-card", "one-step")
+    entry["question"] = {"written": dict(entry["question"]), "spoken": dict(entry["question"])}
+    entry["question"]["written"]["en"] = "Which one? See https://example.org"  # written: fine
+    entry["question"]["spoken"]["nl"] = "Zie www.example.org."
+    write_clarifications(content, [entry])
+    found = problems(content)
+    assert_problem(
+        found, "content/clarifications.yml", "clarifications[0].question.spoken.nl", "web address"
+    )
+    assert len(found) == 1, found
+
+
+# ---------------------------------------------------------------- communes
+
+
+def test_real_communes_load(tmp_path: Path) -> None:
+    communes = load_catalogue(make_content(tmp_path)).communes
+    assert len(communes) == 19
+    catalogue = load_catalogue(make_content(tmp_path / "again"))
+    assert catalogue.by_postcode("1030").name.in_("nl") == "Schaarbeek"
+    assert catalogue.by_postcode("1120").id == "bruxelles"
+    assert catalogue.by_postcode("1050").note is not None
+    assert catalogue.by_postcode("1300") is None
+    assert catalogue.by_postcode(None) is None
+    postcodes = [p for commune in communes for p in commune.postcodes]
+    assert len(postcodes) == len(set(postcodes))
+
+
+def test_commune_problems(tmp_path: Path) -> None:
+    content = make_content(tmp_path)
+    communes = yaml.safe_load((content / "communes.yml").read_text(encoding="utf-8"))
+    communes[1]["postcodes"] = [1030]  # a number, not text
+    communes[2]["postcodes"] = ["1000"]  # already the City's
+    communes[3]["postcodes"] = ["105"]
+    del communes[4]["name"]["nl"]
+    communes[5]["mayor"] = "x"
+    communes[6]["id"] = "schaerbeek"
+    write_yaml(content / "communes.yml", communes)
+    found = problems(content)
+    file = "content/communes.yml"
+    assert_problem(found, file, "[1].postcodes[0]", 'must be a text in quotes, like "1030"')
+    assert_problem(found, file, "[2].postcodes[0]", "1000 is already a postcode of bruxelles")
+    assert_problem(found, file, "[3].postcodes[0]", "4 digits")
+    assert_problem(found, file, "[4].name.nl", "is missing")
+    assert_problem(found, file, "[5].mayor", "is not a known field")
+    assert_problem(found, file, "[6].id", "schaerbeek is already the id of [1]")
+
+
+# ---------------------------------------------------------------- the domain and the rules
+
+
+def test_content_intents_are_in_the_domain_with_a_rule() -> None:
+    """Every published procedure's intent and every clarifying question's id is an
+    intent of domain.yml with a rule in nlu/rules.yml; so are the menu's intents."""
+    domain = yaml.safe_load((REPO / "domain.yml").read_text(encoding="utf-8"))
+    rules = yaml.safe_load((REPO / "nlu" / "rules.yml").read_text(encoding="utf-8"))["rules"]
+    ruled = {
+        step["intent"]: rule["steps"][i + 1].get("action")
+        for rule in rules
+        for i, step in enumerate(rule["steps"])
+        if "intent" in step
+    }
+    catalogue = load_catalogue(CONTENT)
+    expected = {p.intent: "action_start_procedure" for p in catalogue.procedures.values()}
+    expected |= {qid: "action_clarify" for qid in catalogue.clarifications}
+    expected |= {
+        "show_menu": "action_welcome",
+        "show_category": "action_show_category",
+        "inform_commune": "action_commune",
+    }
+    for intent, action in expected.items():
+        assert intent in domain["intents"], f"{intent} is missing from domain.yml"
+        assert ruled.get(intent) == action, f"nlu/rules.yml: no rule {intent} -> {action}"
+    assert set(domain["intents"]) >= NEW_INTENTS
+    assert set(domain["actions"]) >= NEW_ACTIONS
+    assert set(domain["entities"]) >= {"category", "postcode", "commune"}
+    assert domain["slots"]["commune"]["influence_conversation"] is False

@@ -1,17 +1,19 @@
 """Tests of actions/render.py: the replies built from the catalogue.
 
-Pure: no Rasa needed. Uses the fixture procedures (tests/fixtures/procedures) with the
-real messages, and the real catalogue once content/procedures holds files.
+Pure: no Rasa needed. Uses the fixture procedures, menu and clarifying question
+(tests/fixtures) with the real messages and communes; the full catalogue (staged
+procedures published) for the real menu; and the real catalogue as it is.
 """
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
+import dataclasses
+import re
 
 import pytest
 
-from actions import render
+from actions import plain_language as pl
+from actions import render, resolve
 from actions.catalogue import LANGUAGES, Catalogue, Procedure, load_catalogue
 from actions.render import (
     ALL_STEPS,
@@ -25,25 +27,26 @@ from actions.render import (
     YES,
     Button,
     Reply,
+    category_payload,
 )
+from tests.content import CONTENT, fixture_content, full_content
 
-REPO = Path(__file__).resolve().parents[2]
-CONTENT = REPO / "content"
-FIXTURES = REPO / "tests" / "fixtures" / "procedures"
 MODES = (False, True)
 LABELS = {"fr": "Étape 2 sur 3 :", "nl": "Stap 2 van 3:", "en": "Step 2 of 3:"}
+CARDS = '/show_category{"category":"cards"}'
+OTHER = '/show_category{"category":"other"}'
 
 
 @pytest.fixture(scope="module")
 def cat(tmp_path_factory: pytest.TempPathFactory) -> Catalogue:
-    """The fixture procedures with the real messages and schema."""
-    content = tmp_path_factory.mktemp("render") / "content"
-    (content / "procedures").mkdir(parents=True)
-    shutil.copy(CONTENT / "procedure.schema.json", content)
-    shutil.copy(CONTENT / "messages.yml", content)
-    for path in FIXTURES.glob("*.yml"):
-        shutil.copy(path, content / "procedures")
-    return load_catalogue(content)
+    """The fixture procedures, menu and clarifications with the real messages and schema."""
+    return load_catalogue(fixture_content(tmp_path_factory.mktemp("render")))
+
+
+@pytest.fixture(scope="module")
+def full(tmp_path_factory: pytest.TempPathFactory) -> Catalogue:
+    """The real content with the staged procedures published: 15 procedures, 3 categories."""
+    return load_catalogue(full_content(tmp_path_factory.mktemp("full")))
 
 
 @pytest.fixture(scope="module")
@@ -170,7 +173,7 @@ def test_all_steps_spoken(cat: Catalogue, card: Procedure) -> None:
     assert "https://" not in text
 
 
-# ---------------------------------------------------------------- menu and other replies
+# ---------------------------------------------------------------- menu
 
 
 def test_welcome(cat: Catalogue) -> None:
@@ -178,19 +181,258 @@ def test_welcome(cat: Catalogue) -> None:
     assert reply.text.startswith("Hallo, ik ben Loket. ")
     assert reply.text.endswith("\n\nKies een onderwerp of schrijf uw vraag.")
     assert reply.buttons == [
-        Button("Kaart verloren (test)", "/proc_lost_card"),
-        Button("Eén stap (test)", "/proc_one_step"),
+        Button("Kaarten (test)", CARDS),
+        Button("Andere (test)", OTHER),
         Button("Met een persoon praten", HUMAN),
     ]
     without = render.welcome(cat, "nl", spoken=True, greeting=False)
     assert not without.text.startswith("Hallo")
-    assert without.text.endswith("Kies een onderwerp of stel uw vraag.")
+    # The phone layer reads only the text: the options follow, with their keys.
+    assert without.text.endswith(
+        "Kies een onderwerp of stel uw vraag.\n"
+        "Voor Kaarten (test), druk op 1.\n"
+        "Voor Andere (test), druk op 2.\n"
+        "Om met een persoon te praten, druk op 3."
+    )
+    assert without.buttons == reply.buttons  # titles stay, in the same order
+
+
+def test_show_menu_has_no_introduction(cat: Catalogue) -> None:
+    reply = render.menu(cat, "en", spoken=False)
+    assert reply.text == "Choose a topic or write your question."
+    assert payloads(reply) == [CARDS, OTHER, HUMAN]
+    assert MENU == "/show_menu"
+
+
+def test_category_payload() -> None:
+    assert category_payload("identity") == '/show_category{"category":"identity"}'
+
+
+def test_one_category_shows_its_procedures(cat: Catalogue) -> None:
+    """No one chooses among one: a menu of one category is that category's procedures."""
+    single = dataclasses.replace(cat, menu=cat.menu[:1])
+    assert payloads(render.menu(single, "en", False)) == ["/proc_lost_card", HUMAN]
+    without = dataclasses.replace(cat, menu=())  # no menu at all: every procedure
+    assert payloads(render.menu(without, "en", False)) == [
+        "/proc_lost_card",
+        "/proc_one_step",
+        HUMAN,
+    ]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_category_menu_written(cat: Catalogue, lang: str) -> None:
+    cards = cat.category("cards")
+    reply = render.category_menu(cat, cards, lang, spoken=False)
+    title = cards.title.in_(lang)
+    prompts = {"fr": "Choisissez un sujet.", "nl": "Kies een onderwerp.", "en": "Choose a topic."}
+    assert reply.text == f"{title}. {prompts[lang]}"
+    assert payloads(reply) == ["/proc_lost_card", MENU]
+    assert reply.buttons[0].title == cat.procedures["lost-card"].title.in_(lang)
+
+
+def test_category_menu_spoken(cat: Catalogue) -> None:
+    reply = render.category_menu(cat, cat.category("cards"), "fr", spoken=True)
+    assert reply.text == (
+        "Cartes (test). Choisissez un sujet.\n"
+        "Pour Carte perdue (test), tapez 1.\n"
+        "Pour revenir au menu, tapez 2."
+    )
+    assert payloads(reply) == ["/proc_lost_card", MENU]
+
+
+def spoken_keys(text: str) -> list[int]:
+    """The keys a spoken text reads out, in order ("press 2", "tapez 2", "druk op 2")."""
+    return [int(n) for n in re.findall(r"(?:press|tapez|druk op) (\d)\.", text)]
+
+
+def assert_plain(text: str, lang: str) -> None:
+    """The rendered text passes the plain-language rules: sentences, readability."""
+    stats = pl.text_stats(text, lang)
+    assert max(stats.sentence_words) <= pl.MAX_SENTENCE_WORDS, text
+    assert stats.score >= pl.MIN_SCORE, f"{stats.score:.1f}: {text}"
+
+
+def full_menus(full: Catalogue, lang: str, spoken: bool) -> dict[str, Reply]:
+    """Every menu of the full catalogue: welcome, menu, each category, the clarification."""
+    menus = {
+        "welcome": render.welcome(full, lang, spoken, greeting=True),
+        "menu": render.menu(full, lang, spoken),
+        "card_blocked": render.clarification(
+            full, full.clarification("card_blocked"), lang, spoken
+        ),
+        "did_you_mean": render.did_you_mean(
+            full, [full.procedures["lost-eid"], full.procedures["pin-puk"]], lang, spoken
+        ),
+    }
+    for category in full.menu:
+        menus[category.id] = render.category_menu(full, category, lang, spoken)
+    return menus
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_full_menu_written(full: Catalogue, lang: str) -> None:
+    reply = render.menu(full, lang, spoken=False)
+    assert payloads(reply) == [
+        category_payload("identity"),
+        category_payload("income"),
+        category_payload("online"),
+        HUMAN,
+    ]
+    assert [b.title for b in reply.buttons[:3]] == [c.title.in_(lang) for c in full.menu]
+    assert spoken_keys(reply.text) == []  # written: the buttons carry the options
+    income = render.category_menu(full, full.category("income"), lang, spoken=False)
+    assert payloads(income) == [
+        "/proc_integration_income",
+        "/proc_jobseeker",
+        "/proc_social_tariff",
+        "/proc_increased_reimbursement",
+        "/proc_family_allowance",
+        "/proc_social_housing",
+        MENU,
+    ]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_full_menus_spoken_read_every_option_with_its_key(full: Catalogue, lang: str) -> None:
+    for name, reply in full_menus(full, lang, spoken=True).items():
+        keys = spoken_keys(reply.text)
+        assert keys == list(range(1, len(reply.buttons) + 1)), name
+        assert len(reply.buttons) <= 9, name  # keys 1 to 9
+        # The last lines read the options in button order, topics with their titles.
+        lines = reply.text.splitlines()[-len(reply.buttons) :]
+        for line, button in zip(lines, reply.buttons, strict=True):
+            if button.payload.startswith(("/proc_", "/show_category")):
+                assert f" {button.title}, " in line, (name, line)
+        assert_plain(reply.text, lang)
+
+
+def test_full_menu_spoken_in_english(full: Catalogue) -> None:
+    reply = render.menu(full, "en", spoken=True)
+    assert reply.text == (
+        "Choose a topic or ask your question.\n"
+        "For Identity and address, press 1.\n"
+        "For Income and social rights, press 2.\n"
+        "For Online, taxes and safety, press 3.\n"
+        "To talk to a person, press 4."
+    )
+
+
+# ---------------------------------------------------------------- clarifying questions
+
+
+def test_clarification_fixture(cat: Catalogue) -> None:
+    question = cat.clarification("card_trouble")
+    reply = render.clarification(cat, question, "en", spoken=False)
+    assert reply.text == "Which problem? (test)"
+    assert reply.buttons == [
+        Button("Something else (test)", "/proc_one_step"),  # its label
+        Button("Lost card (test)", "/proc_lost_card"),  # the procedure's title
+        Button("Menu", MENU),
+    ]
+    spoken = render.clarification(cat, question, "nl", spoken=True)
+    assert spoken.text == (
+        "Welk probleem? (test)\n"
+        "Voor Iets anders (test), druk op 1.\n"
+        "Voor Kaart verloren (test), druk op 2.\n"
+        "Voor het menu, druk op 3."
+    )
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_card_blocked_asks_which_card(full: Catalogue, lang: str) -> None:
+    reply = render.clarification(full, full.clarification("card_blocked"), lang, spoken=False)
+    assert payloads(reply) == ["/proc_pin_puk", "/proc_phishing_fraud", "/proc_lost_eid", MENU]
+    assert len(pl.split_sentences(reply.text)) <= 2  # one short question
+    assert reply.buttons[2].title == full.procedures["lost-eid"].title.in_(lang)
+    assert reply.buttons[0].title != full.procedures["pin-puk"].title.in_(lang)  # a label
+
+
+def test_did_you_mean(cat: Catalogue) -> None:
+    procedures = [cat.procedures["one-step"], cat.procedures["lost-card"]]
+    reply = render.did_you_mean(cat, procedures, "en", spoken=False)
+    assert reply.text == "I am not sure what you mean. Is it one of these topics?"
+    assert payloads(reply) == ["/proc_one_step", "/proc_lost_card", MENU]
+    spoken = render.did_you_mean(cat, procedures, "en", spoken=True)
+    assert spoken.text.endswith("For Lost card (test), press 2.\nFor the menu, press 3.")
+
+
+# ---------------------------------------------------------------- the person's commune
+
+
+def commune_reply(catalogue: Catalogue, lang: str, spoken: bool = False, **said: str) -> Reply:
+    place = resolve.find_commune(catalogue.communes, **said)
+    return render.commune_answer(catalogue, place, lang, spoken)
+
+
+def test_commune_by_postcode(full: Catalogue) -> None:
+    reply = commune_reply(full, "en", postcode="1030")
+    assert reply.text == (
+        "1030 is Schaerbeek.\n\nThe population service of your commune can help you. "
+        "It deals with your identity card, your address and your certificates."
+    )
+    assert reply.buttons == [
+        Button("Contact my commune", "/proc_commune_contact"),
+        Button("Menu", MENU),
+    ]
+    assert commune_reply(full, "fr", postcode="1030").text.startswith("Le 1030, c'est Schaerbeek.")
+    assert commune_reply(full, "nl", postcode="1030").text.startswith("1030 is Schaarbeek.")
+
+
+def test_commune_by_name_in_its_language(full: Catalogue) -> None:
+    nl = commune_reply(full, "nl", commune="Elsene").text
+    assert nl.startswith("Uw gemeente is Elsene.\n\nDe dienst Bevolking")  # no postcode note
+    assert commune_reply(full, "fr", commune="Elsene").text.startswith("Votre commune est Ixelles.")
+
+
+@pytest.mark.parametrize("postcode", ["1040", "1050"])
+def test_commune_postcode_where_the_street_decides(full: Catalogue, postcode: str) -> None:
+    text = commune_reply(full, "en", postcode=postcode).text
+    assert text.startswith(f"{postcode} is ")
+    assert "Part of this postcode belongs to the City of Brussels. The street decides." in text
+
+
+@pytest.mark.parametrize("postcode", ["9000", "1300"])
+def test_commune_outside_brussels_is_said_honestly(full: Catalogue, postcode: str) -> None:
+    reply = commune_reply(full, "en", postcode=postcode)
+    assert reply.text == (
+        f"{postcode} is not a postcode of the 19 communes of Brussels. "
+        "I only know the procedures in Brussels."
+    )
+    assert payloads(reply) == [MENU]
+    assert commune_reply(full, "fr", postcode=postcode).text.startswith(f"Le {postcode} n'est pas")
+
+
+def test_commune_unsure_or_unknown_asks(full: Catalogue) -> None:
+    unsure = commune_reply(full, "en", commune="Bruxelles")
+    assert unsure.text.startswith("Brussels has 19 communes. Which one do you live in?")
+    assert payloads(unsure) == [MENU]
+    unknown = commune_reply(full, "nl", commune="Namen")
+    assert unknown.text == "Ik vind deze gemeente niet in Brussel. Wat is uw postcode?"
+
+
+def test_commune_without_the_contact_procedure(cat: Catalogue) -> None:
+    """The fixture catalogue has no commune-contact procedure: only "Menu" is offered."""
+    reply = commune_reply(cat, "en", postcode="1180")
+    assert reply.text.startswith("1180 is Uccle.")
+    assert payloads(reply) == [MENU]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_commune_answers_spoken(full: Catalogue, lang: str) -> None:
+    for said in ({"postcode": "1050"}, {"postcode": "9000"}, {"commune": "Woluwe"}):
+        reply = commune_reply(full, lang, spoken=True, **said)
+        assert spoken_keys(reply.text) == list(range(1, len(reply.buttons) + 1))
+        assert_plain(reply.text, lang)
+
+
+# ---------------------------------------------------------------- failures and other replies
 
 
 def test_failures_offer_a_person(cat: Catalogue) -> None:
     first = render.not_understood(cat, "en", False, again=False)
     again = render.not_understood(cat, "en", False, again=True)
-    assert payloads(first) == ["/proc_lost_card", "/proc_one_step", HUMAN]
+    assert payloads(first) == [CARDS, OTHER, HUMAN]
     assert payloads(again) == [HUMAN, MENU]
     assert "person" in again.text
     out_of_scope = render.cannot_help(cat, "en", False)
@@ -221,9 +463,17 @@ def test_reply_as_dict(cat: Catalogue) -> None:
 def all_replies(cat: Catalogue, proc: Procedure, lang: str, spoken: bool) -> list[Reply]:
     """Every reply the renderer can build, for one procedure, language and mode."""
     steps = [render.step(cat, proc, i, lang, spoken) for i in range(len(proc.steps))]
+    places = [
+        resolve.find_commune(cat.communes, postcode=code) for code in ("1000", "1050", "9000")
+    ]
+    places += [resolve.Place(kind) for kind in (resolve.UNKNOWN, resolve.UNSURE)]
     return [
         render.welcome(cat, lang, spoken, greeting=True),
         render.menu(cat, lang, spoken),
+        *(render.category_menu(cat, category, lang, spoken) for category in cat.menu),
+        *(render.clarification(cat, q, lang, spoken) for q in cat.clarifications.values()),
+        render.did_you_mean(cat, list(cat.procedures.values())[:2], lang, spoken),
+        *(render.commune_answer(cat, place, lang, spoken) for place in places),
         render.procedure_intro(cat, proc, lang, spoken),
         *steps,
         render.all_steps(cat, proc, lang, spoken),
@@ -256,6 +506,14 @@ def check_reply(reply: Reply) -> None:
 def test_every_language_renders(cat: Catalogue, lang: str, spoken: bool) -> None:
     for proc in cat.procedures.values():
         for reply in all_replies(cat, proc, lang, spoken):
+            check_reply(reply)
+
+
+@pytest.mark.parametrize("spoken", MODES)
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_full_catalogue_renders(full: Catalogue, lang: str, spoken: bool) -> None:
+    for proc in full.procedures.values():
+        for reply in all_replies(full, proc, lang, spoken):
             check_reply(reply)
 
 

@@ -1,0 +1,1 @@
+"""Loket NLU: Rasa training data (YAML) and custom NLU components (nlu.components)."""

@@ -1,0 +1,1 @@
+"""Custom Rasa NLU components of Loket (registered GraphComponents, named in config.yml)."""
