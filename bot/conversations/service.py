@@ -186,7 +186,11 @@ class ConversationService:
     async def _apply_signals(self, conversation: Conversation, answer: BrainAnswer) -> Conversation:
         changes: dict[str, object] = {}
         language = answer.signals.get("language")
-        if is_language(language) and language != conversation.language:
+        # An asked-for language is explicit even when detection had already guessed it.
+        if is_language(language) and (language, conversation.language_source) != (
+            conversation.language,
+            LanguageSource.EXPLICIT,
+        ):
             changes |= {"language": language, "language_source": LanguageSource.EXPLICIT}
         if answer.signals.get("handoff") == "requested":
             changes["handoff_requested_at"] = self._clock()

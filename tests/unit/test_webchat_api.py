@@ -82,6 +82,17 @@ async def test_a_language_switch_asked_from_the_brain_is_applied(hub, brain: Fak
     assert [r["text"] for r in answer["replies"]] == ["OK, in English."]
 
 
+async def test_an_asked_for_language_sticks_even_if_detection_had_guessed_it(hub, brain):
+    def switch(text, metadata):
+        return [{"custom": {"loket": {"language": "nl"}}}, {"text": "Goed."}]
+
+    brain.reply = switch
+    await post(hub, "c6b", {"text": "in het Nederlands alstublieft"})  # detected nl too
+    brain.reply = lambda text, metadata: [{"text": "ok"}]
+    answer = await (await post(hub, "c6b", {"text": "my card is blocked, what now"})).json()
+    assert answer["language"] == "nl"
+
+
 async def test_a_menu_number_means_the_matching_button(hub, brain: FakeBrain):
     await post(hub, "c7", {"text": "bonjour je voudrais de l'aide"})
     await post(hub, "c7", {"text": "2"})
