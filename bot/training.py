@@ -46,11 +46,16 @@ def fingerprint(root: Path = ROOT, config: str = "config.yml") -> str:
     digest = hashlib.sha256()
     for name in (config, *DATA_INPUTS):
         path = root / name
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        files = sorted(p for p in path.rglob("*") if _source(p)) if path.is_dir() else [path]
         for file in files:
             digest.update(str(file.relative_to(root)).encode())
             digest.update(file.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def _source(path: Path) -> bool:
+    """A file that shapes the model: not Python's bytecode cache, which any import rewrites."""
+    return path.is_file() and "__pycache__" not in path.parts
 
 
 def rasa_executable(settings: Settings) -> Path:
