@@ -5,8 +5,9 @@ models/bench/, keyed by a fingerprint of the configuration and those inputs), th
 each model in turn, starts the Rasa server and the action server (the same action code),
 plays the web chat benchmark's scripted conversations against Rasa's REST webhook in a
 closed loop at each concurrency level, and stops them. Then evaluates both models on the
-held-out NLU set (tests/nlu/, through nlu.evaluate) and the dialogue test stories
-(tests/stories/, `rasa test core`). Writes its section of docs/benchmarks.md and prints it.
+held-out NLU set (`rasa test nlu --nlu tests/nlu`) and the dialogue test stories
+(`rasa test core --stories tests/stories`). Writes its section of docs/benchmarks.md
+and prints it.
 
     .venvs/hub/bin/python -m benchmarks.dialogue_config [--seconds 60] [--levels 1 50]
 """
@@ -15,8 +16,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import re
+import shlex
+import statistics
+import subprocess
 import sys
 import tarfile
 import tempfile
@@ -32,6 +37,7 @@ import yaml
 
 from benchmarks.web_chat import (
     REQUEST_TIMEOUT,
+    SCRIPTS,
     SETTLE_SECONDS,
     Answer,
     Conversations,
@@ -54,19 +60,11 @@ from bot.redact import configure_logging
 from bot.settings import ROOT, Settings
 from bot.training import (
     BrainSetupError,
+    brain_env,
     fingerprint,
     rasa_executable,
     train,
     training_lock,
-)
-from nlu.evaluate import (
-    EvaluationError,
-    LanguageResult,
-    evaluate_model,
-    load_test_set,
-    model_labels,
-    prepare_files,
-    run_brain_command,
 )
 
 THROUGHPUT_GOAL = 2.5  # Loket's configuration answers at least 2.5 times as many messages/s
@@ -212,8 +210,49 @@ class Served:
     model: TrainedModel
     levels: dict[int, Level] = field(default_factory=dict)
     warm_up: list[Answer] = field(default_factory=list)
+    parse: ParseStats | None = None
     rss: int = 0
     load_seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class ParseStats:
+    """Understanding alone: Rasa's /model/parse, one message at a time."""
+
+    parsed: int
+    failed: int
+    median_ms: float
+    cpu_ms: float  # Rasa's CPU time per parsed message
+
+
+async def parse_alone(
+    session: aiohttp.ClientSession, settings: Settings, seconds: float, processes: Processes
+) -> ParseStats:
+    """Parse the scripts' messages in a loop for `seconds`: the NLU share of a message's cost."""
+    texts = itertools.cycle([text for script in SCRIPTS for text in script.messages])
+    url = f"{settings.rasa_url}/model/parse"
+    params = {"token": settings.rasa_token.get_secret_value()}
+    latencies, failed = [], 0
+    cpu_before = processes.cpu_seconds()["rasa"]
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        started = time.perf_counter()
+        try:
+            async with session.post(url, params=params, json={"text": next(texts)}) as response:
+                await response.read()
+                ok = response.status == 200
+        except (aiohttp.ClientError, TimeoutError):
+            ok = False
+        if ok:
+            latencies.append(time.perf_counter() - started)
+        failed += not ok
+    cpu = processes.cpu_seconds()["rasa"] - cpu_before
+    return ParseStats(
+        parsed=len(latencies),
+        failed=failed,
+        median_ms=1000 * statistics.median(latencies) if latencies else float("nan"),
+        cpu_ms=1000 * cpu / max(len(latencies), 1),
+    )
 
 
 def brain_pids(children: Sequence[Child]) -> dict[str, int]:
@@ -235,6 +274,8 @@ async def serve_and_measure(
         target = RasaModel(settings.rasa_url, model.config.label)
         async with aiohttp.ClientSession(timeout=REQUEST_TIMEOUT) as session:
             served.warm_up = (await warm_up(session, [target], conversations))[target.name]
+            served.parse = await parse_alone(session, settings, parse_seconds(options), processes)
+            print(f"  {model.config.label:<8} parse alone: {parse_progress(served.parse)}")
             for level in options.levels:
                 window = await run_window(
                     session, target, level, options.seconds, conversations, processes
@@ -244,6 +285,19 @@ async def serve_and_measure(
                 await asyncio.sleep(SETTLE_SECONDS)
         served.rss = processes.rss().get("rasa", 0)
     return served
+
+
+def parse_seconds(options: argparse.Namespace) -> float:
+    """How long to measure parsing alone: a quarter of a load window."""
+    return options.seconds / 4
+
+
+def parse_progress(parse: ParseStats) -> str:
+    """One line about the parse-only measurement."""
+    return (
+        f"{parse.parsed} parsed, {parse.failed} failed, median {parse.median_ms:.1f} ms, "
+        f"rasa CPU {parse.cpu_ms:.1f} ms/parse"
+    )
 
 
 def summarise(window: Window) -> Level:
@@ -265,13 +319,16 @@ def progress(level: Level) -> str:
 # --- accuracy ---------------------------------------------------------------------
 
 
+class AccuracyError(RuntimeError):
+    """`rasa test` failed; the message holds the end of its output."""
+
+
 @dataclass(frozen=True)
 class NluScore:
-    """Macro-F1 on the held-out set, all languages together and per language."""
+    """Rasa's intent report on the held-out set: macro-F1 and accuracy over its messages."""
 
-    lenient: float  # nlu_fallback counted as out_of_scope (nlu.evaluate's headline figure)
-    strict: float
-    by_language: dict[str, float]
+    macro_f1: float
+    accuracy: float
     messages: int
 
 
@@ -283,34 +340,42 @@ class StoryScore:
     total: int
 
 
-def nlu_scores(settings: Settings, model: Path, out: Path) -> NluScore:
-    """nlu.evaluate's held-out evaluation of one model (every language in turn)."""
-    labels = model_labels(model)
+def rasa_test(settings: Settings, arguments: list[str], out: Path) -> None:
+    """`rasa test ...` in the brain environment, its output in out/rasa.log."""
+    command = [str(rasa_executable(settings)), "test", *arguments, "--out", str(out)]
     out.mkdir(parents=True, exist_ok=True)
-    files = prepare_files(load_test_set(), labels, out)
-    results = evaluate_model(rasa_executable(settings), model, files, out, labels)
-    merged = LanguageResult(
-        "all", [p for r in results for p in r.predictions], {}, sum(r.seconds for r in results)
-    )
+    log = out / "rasa.log"
+    with log.open("w") as output:
+        process = subprocess.run(
+            command, cwd=ROOT, env=brain_env(), stdout=output, stderr=subprocess.STDOUT
+        )
+    if process.returncode != 0:
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-20:])
+        raise AccuracyError(f"`{shlex.join(command)}` failed ({process.returncode}):\n{tail}")
+
+
+def nlu_score(settings: Settings, model: Path, out: Path) -> NluScore:
+    """`rasa test nlu` on every file of tests/nlu/, read from its intent_report.json.
+
+    Every held-out message counts, as Rasa reads it; nlu_fallback is a wrong answer.
+    """
+    print(f"  rasa test nlu ({model.name})...", flush=True)
+    arguments = ["nlu", "--nlu", str(NLU_TEST_DIR.relative_to(ROOT)), "--model", str(model)]
+    rasa_test(settings, [*arguments, "--no-plot"], out)
+    report = json.loads((out / "intent_report.json").read_text())
+    macro = report["macro avg"]
     return NluScore(
-        lenient=merged.macro_f1(strict=False),
-        strict=merged.macro_f1(),
-        by_language={r.language: r.macro_f1(strict=False) for r in results},
-        messages=len(merged.predictions),
+        macro_f1=float(macro["f1-score"]),
+        accuracy=float(report.get("accuracy", float("nan"))),
+        messages=int(macro["support"]),
     )
 
 
 def story_score(settings: Settings, model: Path, out: Path) -> StoryScore:
-    """Failed dialogue test stories: any wrong intent or next action fails a story."""
-    command = [
-        str(rasa_executable(settings)), "test", "core",
-        "--stories", str(STORIES_DIR.relative_to(ROOT)),
-        "--model", str(model),
-        "--out", str(out),
-        "--no-plot",
-    ]  # fmt: skip
+    """Failed dialogue test stories: a wrong intent or next action fails a story."""
     print(f"  rasa test core ({model.name})...", flush=True)
-    run_brain_command(command, out / "rasa.log")
+    arguments = ["core", "--stories", str(STORIES_DIR.relative_to(ROOT)), "--model", str(model)]
+    rasa_test(settings, [*arguments, "--no-plot"], out)
     report = json.loads((out / "story_report.json").read_text())
     conversations = report.get("conversation_accuracy") or {}
     total = int(conversations.get("total", 0))
@@ -330,7 +395,7 @@ def accuracy(settings: Settings, model: TrainedModel, out: Path) -> Accuracy:
     result = Accuracy()
     print(f"{model.config.title}: accuracy...", flush=True)
     if NLU_TEST_DIR.is_dir():
-        result.nlu = nlu_scores(settings, model.path, out / "nlu")
+        result.nlu = nlu_score(settings, model.path, out / "nlu")
     if STORIES_DIR.is_dir():
         result.stories = story_score(settings, model.path, out / "stories")
     return result
@@ -363,8 +428,8 @@ def judge(served: dict[str, Served], scores: dict[str, Accuracy], level: int) ->
     unmeasured = []
     nlu_lean, nlu_default = scores[LOKET.label].nlu, scores[DEFAULT.label].nlu
     if nlu_lean and nlu_default:
-        if round(nlu_lean.lenient, 3) < round(nlu_default.lenient, 3):
-            misses.append(f"macro-F1 {nlu_lean.lenient:.3f} < {nlu_default.lenient:.3f}")
+        if round(nlu_lean.macro_f1, 3) < round(nlu_default.macro_f1, 3):
+            misses.append(f"macro-F1 {nlu_lean.macro_f1:.3f} < {nlu_default.macro_f1:.3f}")
     else:
         unmeasured.append("NLU accuracy")
     stories_lean, stories_default = scores[LOKET.label].stories, scores[DEFAULT.label].stories
@@ -405,7 +470,7 @@ def main_table(run: Run) -> list[str]:
     head = ["configuration", "training (s)"]
     head += [f"msg/s at {n}" for n in levels]
     head += [f"median / p95 at {n} (ms)" for n in levels]
-    head += ["macro-F1 (strict)", "failed stories"]
+    head += ["intent macro-F1 / accuracy", "failed stories"]
     rows = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
     for config in CONFIGS:
         served, score = run.served[config.label], run.scores[config.label]
@@ -416,47 +481,85 @@ def main_table(run: Run) -> list[str]:
             for n in levels
         ]
         nlu, stories = score.nlu, score.stories
-        cells.append(f"{nlu.lenient:.3f} ({nlu.strict:.3f})" if nlu else "n/a")
+        cells.append(f"{nlu.macro_f1:.3f} / {nlu.accuracy:.3f}" if nlu else "n/a")
         cells.append(f"{stories.failed} of {stories.total}" if stories else "n/a")
         rows.append("| " + " | ".join(cells) + " |")
     return rows
 
 
 def detail_table(run: Run) -> list[str]:
-    """Answers, failures and Rasa's CPU time per message at each level; memory."""
+    """Answers, failures and Rasa's CPU time per message at each level."""
     rows = [
         "| configuration | concurrency | answers | errors | empty replies "
-        "| Rasa CPU per message (ms) | Rasa RSS after the run (MiB) |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| Rasa CPU per message (ms) |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for config in CONFIGS:
-        served = run.served[config.label]
-        for n, level in served.levels.items():
+        for n, level in run.served[config.label].levels.items():
             s = level.stats
             rows.append(
                 f"| {config.title} | {n} | {s.answered} | {s.errors} | {level.empty} "
-                f"| {fmt(s.cpu_ms.get('rasa'))} | {served.rss / 2**20:.0f} |"
+                f"| {fmt(s.cpu_ms.get('rasa'))} |"
             )
     return rows
 
 
-def language_line(run: Run) -> str:
-    """Macro-F1 per language of each model."""
+def model_table(run: Run) -> list[str]:
+    """Per model: start-up, understanding alone, memory."""
+    rows = [
+        "| configuration | Rasa start-up (s) | parse alone: median (ms) "
+        "| parse alone: Rasa CPU (ms) | Rasa RSS after the run (MiB) |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for config in CONFIGS:
+        served, parse = run.served[config.label], run.served[config.label].parse
+        rows.append(
+            f"| {config.title} | {served.load_seconds:.0f} "
+            f"| {fmt(parse.median_ms if parse else None)} | {fmt(parse.cpu_ms if parse else None)} "
+            f"| {served.rss / 2**20:.0f} |"
+        )
+    return rows
+
+
+def cost_line(run: Run) -> str:
+    """How much of Rasa's CPU time per message goes to understanding, per model."""
+    level = min(run.options.levels)
     parts = []
     for config in CONFIGS:
-        nlu = run.scores[config.label].nlu
-        if nlu:
-            langs = ", ".join(f"{lang} {f1:.3f}" for lang, f1 in nlu.by_language.items())
-            parts.append(f"{config.title}: {langs}")
-    if not parts:
-        return "No held-out NLU set (tests/nlu/): macro-F1 not measured."
-    messages = run.scores[LOKET.label].nlu.messages if run.scores[LOKET.label].nlu else 0
+        served = run.served[config.label]
+        total, parse = served.levels[level].stats.cpu_ms.get("rasa"), served.parse
+        if total and parse:
+            parts.append(
+                f"{config.title} {total:.1f} ms per message, of which parsing "
+                f"{parse.cpu_ms:.1f} ms ({parse.cpu_ms / total:.0%})"
+            )
     return (
-        f"Macro-F1 over the {messages} held-out messages of tests/nlu/ (nlu.evaluate: "
-        "nlu_fallback counted as out_of_scope, strict in brackets), per language: "
+        f"Where Rasa's CPU time goes at {level} conversation(s): "
         + "; ".join(parts)
-        + "."
+        + ". The rest is the dialogue loop: tracker, policies, the call to the action "
+        "server and the events it returns. Parse alone: Rasa's `/model/parse` on the same "
+        f"messages, one at a time, {parse_seconds(run.options):g} s per model."
     )
+
+
+def accuracy_line(run: Run) -> str:
+    """What the accuracy figures are."""
+    nlu = run.scores[LOKET.label].nlu
+    stories = run.scores[LOKET.label].stories
+    parts = [
+        f"Intent macro-F1 and accuracy: `rasa test nlu --nlu tests/nlu` on the {nlu.messages} "
+        "held-out messages, from Rasa's intent_report.json (every message counts; "
+        "nlu_fallback is a wrong answer, so these are stricter than docs/nlu-report.md)."
+        if nlu
+        else "No held-out NLU set (tests/nlu/), or --skip-accuracy: macro-F1 not measured."
+    ]
+    parts.append(
+        f"Failed stories: `rasa test core --stories tests/stories` ({stories.total} "
+        "stories): a story fails at its first wrong intent or next action."
+        if stories
+        else "No dialogue test stories (tests/stories/): not measured."
+    )
+    return " ".join(parts)
 
 
 def scripted_line(run: Run) -> str:
@@ -598,7 +701,7 @@ def render(run: Run) -> str:
         "",
         *main_table(run),
         "",
-        language_line(run),
+        accuracy_line(run),
         "",
         f"Goal: at least {THROUGHPUT_GOAL:g} times the default's throughput at "
         f"{GOAL_LEVEL} conversations with no loss of accuracy (macro-F1 not lower, no more "
@@ -606,6 +709,10 @@ def render(run: Run) -> str:
         f"msg/s, the default {default.throughput:.1f}: x{v.ratio:.2f}. {v}",
         "",
         *detail_table(run),
+        "",
+        *model_table(run),
+        "",
+        cost_line(run),
         "",
         scripted_line(run),
         "",
@@ -719,7 +826,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging("INFO")
     try:
         run = benchmark(options)
-    except (BrainSetupError, EvaluationError) as error:
+    except (BrainSetupError, AccuracyError) as error:
         print(f"The benchmark failed: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from enum import StrEnum
 from functools import lru_cache
@@ -9,11 +10,13 @@ from functools import lru_cache
 from lingua import Language as LinguaLanguage
 from lingua import LanguageDetector, LanguageDetectorBuilder
 
+from bot.lexicon import LanguageLexicon
 from bot.settings import LANGUAGES, Language
 
 _LINGUA = {LinguaLanguage.FRENCH: "fr", LinguaLanguage.DUTCH: "nl", LinguaLanguage.ENGLISH: "en"}
-# Short messages ("ok", "1", "merci") tell too little to switch a conversation's language.
-_MIN_LETTERS_TO_DETECT = 10
+# From this many letters a general-purpose detector (lingua) votes too; below, it guesses.
+SENTENCE_LETTERS = 10
+# Below this probability the language stays as it was: "ok", "1030", "merci dank u".
 _MIN_CONFIDENCE = 0.6
 
 
@@ -22,7 +25,8 @@ class LanguageSource(StrEnum):
 
     EXPLICIT = "explicit"  # the person chose it (selector, "in English please")
     HINT = "hint"  # the channel told us (Telegram language_code, phone menu)
-    DETECTED = "detected"  # guessed from the person's words
+    DETECTED = "detected"  # recognised in a sentence of the person's
+    GUESSED = "guessed"  # from a few words ("bjr", "merci"): enough to start, not to switch
     DEFAULT = "default"  # nothing told us anything yet
 
     @property
@@ -42,19 +46,43 @@ def _detector() -> LanguageDetector:
     return LanguageDetectorBuilder.from_languages(*_LINGUA).with_preloaded_language_models().build()
 
 
+@lru_cache(maxsize=1)
+def _lexicon() -> LanguageLexicon:
+    return LanguageLexicon.from_training_data()
+
+
+def letters(text: str) -> int:
+    """How many letters a text has (digits and punctuation tell no language)."""
+    return len(re.findall(r"[^\W\d_]", text))
+
+
+def source_of_detection(text: str) -> LanguageSource:
+    """A sentence makes detection DETECTED; a few words only GUESSED."""
+    words = " ".join(_lexicon().telling_words(text))
+    return LanguageSource.DETECTED if letters(words) >= SENTENCE_LETTERS else LanguageSource.GUESSED
+
+
 def detect(text: str) -> Language | None:
-    """The language of `text`, or None when it is too short or unclear to say."""
-    if len(re.findall(r"[^\W\d_]", text)) < _MIN_LETTERS_TO_DETECT:
-        return None
-    best = _detector().compute_language_confidence_values(text)[0]
-    if best.value < _MIN_CONFIDENCE:
-        return None
-    return _LINGUA[best.language]  # type: ignore[return-value]
+    """The language of `text`, or None when its words do not tell.
+
+    Loket's own lexicon judges every message; from SENTENCE_LETTERS letters on (not
+    counting commune names), lingua's confidence is multiplied in: it knows long sentences
+    unlike the examples.
+    """
+    lexicon = _lexicon()
+    probabilities = lexicon.probabilities(text)
+    if letters(" ".join(lexicon.telling_words(text))) >= SENTENCE_LETTERS:
+        for value in _detector().compute_language_confidence_values(text):
+            probabilities[_LINGUA[value.language]] *= max(value.value, 1e-6)  # type: ignore[index]
+    total = math.fsum(probabilities.values())
+    best = max(probabilities, key=probabilities.__getitem__)
+    return best if probabilities[best] / total >= _MIN_CONFIDENCE else None
 
 
 def warm_up() -> None:
     """Load the detection models now rather than on a person's first message."""
     _detector()
+    _lexicon()
 
 
 def choose(

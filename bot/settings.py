@@ -50,6 +50,49 @@ class Settings(BaseSettings):
         300.0, description="Seconds `loket run` waits for Rasa and the action server to be ready."
     )
 
+    # --- the phone line (voice/, bot/channels/phone.py) ---
+    public_base_url: str = Field(
+        "",
+        description="Public https:// address of the hub as Twilio sees it; "
+        "signatures are checked against it. Empty: the phone line is off.",
+    )
+    twilio_auth_token: SecretStr = Field(
+        SecretStr(""), description="Twilio auth token: checks the X-Twilio-Signature of webhooks."
+    )
+    voice_dir: Path = Field(
+        ROOT / "models" / "voice",
+        description="Where `loket voice download` puts Vosk models and Piper voices.",
+    )
+    vosk_model_fr: Path | None = Field(
+        None, description="Vosk model for French; empty: voice_dir/vosk-fr if present."
+    )
+    vosk_model_nl: Path | None = Field(
+        None, description="Vosk model for Dutch; empty: voice_dir/vosk-nl if present."
+    )
+    vosk_model_en: Path | None = Field(
+        None, description="Vosk model for English; empty: voice_dir/vosk-en if present."
+    )
+    piper_voice_fr: Path | None = Field(
+        None, description="Piper voice for French; empty: voice_dir/piper-fr.onnx if present."
+    )
+    piper_voice_nl: Path | None = Field(
+        None, description="Piper voice for Dutch; empty: voice_dir/piper-nl.onnx if present."
+    )
+    piper_voice_en: Path | None = Field(
+        None,
+        description="Piper voice (.onnx) for English; empty: voice_dir/piper-en.onnx, "
+        "else the packaged en_US joe voice.",
+    )
+    end_of_speech_ms: int = Field(
+        700, description="Silence (ms) after which a caller's sentence is taken as finished."
+    )
+    silence_reprompt_seconds: float = Field(
+        7.0, description="Seconds of caller silence before Loket asks again."
+    )
+    filler_after_seconds: float = Field(
+        1.2, description="Seconds the brain may take before the caller hears 'one moment'."
+    )
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, url: str) -> str:

@@ -33,7 +33,7 @@ import tempfile
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -42,7 +42,7 @@ from typing import Any
 
 import yaml
 
-from bot.languages import _MIN_LETTERS_TO_DETECT, detect
+from bot.languages import SENTENCE_LETTERS, detect, letters
 from bot.settings import LANGUAGES, ROOT, Settings, get_settings
 from bot.training import (
     BrainSetupError,
@@ -52,6 +52,7 @@ from bot.training import (
     train,
     training_lock,
 )
+from nlu.examples import MARKUP, entity_type, plain_text, read_examples
 
 TEST_DIR = ROOT / "tests" / "nlu"
 TRAINING_DIR = ROOT / "nlu"
@@ -70,7 +71,6 @@ same held-out messages and rewrites this section: macro-F1 and out-of-scope reca
 language as the bot answers, next to the current model. Runs without `--compare` keep
 this section as it is."""
 # `[text](entity)`, `[text](entity:value)` or `[text]{"entity": ..., "value": ...}`
-_MARKUP = re.compile(r"\[(?P<text>[^\]]+)\](?P<spec>\{[^}]*\}|\([^)]*\))")
 # Runs in the brain environment (cwd: the project, so custom components import):
 # parses each message exactly as the Rasa server does, FallbackClassifier included.
 PARSE_SCRIPT = """
@@ -124,19 +124,7 @@ class Example:
     @property
     def entities(self) -> tuple[str, ...]:
         """The entity types annotated in the message."""
-        return tuple(entity_type(m["spec"]) for m in _MARKUP.finditer(self.raw))
-
-
-def plain_text(raw: str) -> str:
-    """A Rasa training line without its entity markup."""
-    return _MARKUP.sub(lambda m: m["text"], raw).strip()
-
-
-def entity_type(spec: str) -> str:
-    """The entity type of a markup's `(...)` or `{...}` part."""
-    if spec.startswith("("):
-        return spec[1:-1].split(":")[0].strip()
-    return str(json.loads(spec)["entity"])
+        return tuple(entity_type(m["spec"]) for m in MARKUP.finditer(self.raw))
 
 
 def strip_entities(raw: str, keep: Iterable[str]) -> str:
@@ -146,13 +134,13 @@ def strip_entities(raw: str, keep: Iterable[str]) -> str:
     def replace(match: re.Match[str]) -> str:
         return match[0] if entity_type(match["spec"]) in kept else match["text"]
 
-    return _MARKUP.sub(replace, raw)
+    return MARKUP.sub(replace, raw)
 
 
 def gold_spans(raw: str, keep: Iterable[str]) -> frozenset[Span]:
     """The annotated entities of a line as spans of its plain text."""
     kept, spans, parts, last = set(keep), set(), [], 0
-    for match in _MARKUP.finditer(raw.strip()):
+    for match in MARKUP.finditer(raw.strip()):
         parts.append(raw.strip()[last : match.start()])
         start = len("".join(parts))
         parts.append(match["text"])
@@ -167,22 +155,6 @@ def normalise(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", plain_text(text).lower())
     letters = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(re.sub(r"[\W_]+", " ", letters).split())
-
-
-def read_examples(path: Path) -> Iterator[tuple[str, str]]:
-    """(intent, annotated line) for every intent example of a Rasa NLU YAML file."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    for block in data.get("nlu") or []:
-        if "intent" not in block:
-            continue
-        examples = block.get("examples") or ""
-        if isinstance(examples, list):  # the long form: a list of {text: ..., metadata: ...}
-            lines = [f"- {item['text']}" for item in examples]
-        else:
-            lines = str(examples).splitlines()
-        for line in lines:
-            if line.strip().startswith("- "):
-                yield str(block["intent"]), line.strip()[2:].strip()
 
 
 def training_sentences(training_dir: Path = TRAINING_DIR) -> set[str]:
@@ -524,7 +496,7 @@ class Detection:
     total: int
     correct: int
     abstained: int
-    short: int  # messages with too few letters for detect() to try
+    short: int  # messages under SENTENCE_LETTERS letters: judged by the lexicon alone
     wrong: tuple[tuple[str, str], ...]  # (message, detected language)
 
     @property
@@ -539,7 +511,7 @@ class Detection:
 
     @property
     def short_share(self) -> float:
-        """Share of messages too short to detect (fewer than 10 letters: 'ok', 'ja', '1')."""
+        """Share of messages judged by the lexicon alone (under SENTENCE_LETTERS letters)."""
         return self.short / self.total if self.total else 0.0
 
     @property
@@ -547,11 +519,6 @@ class Detection:
         """Correct over the messages detect() gave a language for."""
         answered = self.total - self.abstained
         return self.correct / answered if answered else 0.0
-
-
-def letters(text: str) -> int:
-    """Letters in a message, counted as bot.languages.detect counts them."""
-    return len(re.findall(r"[^\W\d_]", text))
 
 
 def detection(language: str, examples: Sequence[Example]) -> Detection:
@@ -562,7 +529,7 @@ def detection(language: str, examples: Sequence[Example]) -> Detection:
         total=len(detected),
         correct=sum(found == language for _, found in detected),
         abstained=sum(found is None for _, found in detected),
-        short=sum(letters(text) < _MIN_LETTERS_TO_DETECT for text, _ in detected),
+        short=sum(letters(text) < SENTENCE_LETTERS for text, _ in detected),
         wrong=tuple(
             (text, str(found)) for text, found in detected if found not in (None, language)
         ),
@@ -763,8 +730,8 @@ def detection_target_rows(detections: Sequence[Detection]) -> list[str]:
     rows = []
     for d in [*detections, combined_detection(detections)]:
         why = (
-            f"abstains on {pct(d.abstain_share)} ({pct(d.short_share)} have under "
-            f"{_MIN_LETTERS_TO_DETECT} letters: 'ok', 'ja', 'merci'); {len(d.wrong)} wrong"
+            f"abstains on {pct(d.abstain_share)} (words every language uses: 'ok', '1030'); "
+            f"{len(d.wrong)} wrong, mostly messages mixing two languages (listed below)"
         )
         rows.append(
             f"| language detection >= {DETECTION_TARGET:.0%}, None = wrong | {d.language} "
@@ -933,16 +900,17 @@ def detection_section(run: Run) -> list[str]:
     lines = [
         "## Language detection",
         "",
-        "`bot.languages.detect` (lingua restricted to fr/nl/en; None for messages with "
-        f"fewer than {_MIN_LETTERS_TO_DETECT} letters or a confidence below 0.6) on every "
-        "held-out message, the file's language being the truth; messages mixing languages "
-        "count for the language of their file. Short answers ('ok', 'ja', 'oui', '1') "
-        "cannot be told apart by nature: when detect() abstains the hub keeps the "
+        "`bot.languages.detect` on every held-out message: Loket's lexicon (bot/lexicon.py, "
+        "a per-word naive Bayes model learned from the training examples in nlu/), times "
+        f"lingua's confidence from {SENTENCE_LETTERS} letters on; None below a probability "
+        "of 0.6. The file's language is the truth; messages mixing languages count for the "
+        "language of their file. Words every language uses ('ok', '1030', 'Molenbeek') "
+        "tell nothing: when detect() abstains the hub keeps the "
         "conversation's language (`bot.languages.choose` ignores a None candidate), and a "
         "detected language never overrides an explicit choice or a channel hint.",
         "",
         "| language | messages | correct, None = wrong | abstained (None) "
-        f"| of which under {_MIN_LETTERS_TO_DETECT} letters | correct when it answers "
+        f"| under {SENTENCE_LETTERS} letters | correct when it answers "
         "| wrong answers |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from bot.languages import LanguageSource, choose, detect
+from bot.languages import LanguageSource, choose, detect, source_of_detection
 from bot.ratelimit import RateLimiter
 from bot.redact import RedactingFilter, redact
 from bot.settings import Settings
@@ -64,6 +64,15 @@ def test_a_weaker_language_source_never_overrides_a_stronger_one():
         "fr",
         LanguageSource.HINT,
     )
+    # "merci" in a conversation held in Dutch: a few words start a language, never switch one.
+    assert choose("nl", LanguageSource.DETECTED, "fr", source_of_detection("merci")) == (
+        "nl",
+        LanguageSource.DETECTED,
+    )
+    assert choose(None, LanguageSource.DEFAULT, "fr", source_of_detection("merci")) == (
+        "fr",
+        LanguageSource.GUESSED,
+    )
 
 
 @pytest.mark.parametrize(
@@ -72,8 +81,16 @@ def test_a_weaker_language_source_never_overrides_a_stronger_one():
         ("jai perdu ma carte didentite", "fr"),
         ("ik ben mijn identiteitskaart kwijt", "nl"),
         ("I lost my identity card, what do I do", "en"),
+        # Short and SMS-style: Loket's lexicon knows how people write.
+        ("bjr svp", "fr"),
+        ("volgende aub", "nl"),
+        ("next pls", "en"),
+        # Mixed: the sentence's grammar wins over a borrowed word.
+        ("lost my identiteitskaart", "en"),
+        # Words every language uses tell nothing: the conversation keeps its language.
         ("ok", None),
         ("1", None),
+        ("1030 Schaerbeek", None),
     ],
 )
 def test_detection_answers_only_when_it_can_tell(text, language):
