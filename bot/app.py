@@ -11,7 +11,7 @@ from aiohttp import web
 
 from bot import health
 from bot.brain import BrainClient
-from bot.channels import webchat
+from bot.channels import phone, webchat
 from bot.conversations.service import Clock, ConversationService
 from bot.conversations.store import ConversationStore, create_engine
 from bot.errors import Handler, json_errors
@@ -60,13 +60,14 @@ def create_app(
     app.cleanup_ctx.append(lambda app: _lifecycle(app, settings, brain, clock))
     health.setup(app)
     webchat.setup(app)
+    phone.setup(app)
     return app
 
 
 async def _lifecycle(
     app: web.Application, settings: Settings, brain: BrainClient, clock: Clock | None
 ) -> AsyncIterator[None]:
-    """Open the database and start the replay loop; close everything on the way out."""
+    """Open the database, start the background work; close everything on the way out."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     await asyncio.to_thread(upgrade, settings.database)
     await asyncio.to_thread(warm_up)
@@ -75,11 +76,15 @@ async def _lifecycle(
     service = ConversationService(store, brain, settings, **extra)
     await service.start()
     app[webchat.service_key] = service
-    replayer = asyncio.create_task(_replay_forever(service))
+    background = [asyncio.create_task(_replay_forever(service))]
+    if line := phone.open_line(settings, service):
+        app[phone.line_key] = line
+        background.append(asyncio.create_task(phone.render_prompts(line.speaker)))
     yield
-    replayer.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await replayer
+    for task in background:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
     await service.close()
     await brain.close()
     await store.close()

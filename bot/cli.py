@@ -13,6 +13,8 @@ from bot.migrations import upgrade
 from bot.redact import configure_logging
 from bot.settings import get_settings
 from bot.training import BrainSetupError, ensure_model
+from voice import models as voice_models
+from voice import simulator
 
 log = logging.getLogger("loket")
 
@@ -27,6 +29,10 @@ def main(argv: list[str] | None = None) -> int:
     train = commands.add_parser("train", help="train the Rasa model if its inputs changed")
     train.add_argument("--force", action="store_true", help="train even if the model is current")
     commands.add_parser("migrate", help="bring the database schema up to date")
+    call = commands.add_parser("call", help="phone a running Loket as Twilio would (simulator)")
+    simulator.add_arguments(call)
+    voice = commands.add_parser("voice", help="speech models of the phone line")
+    voice_models.add_arguments(voice)
     args = parser.parse_args(argv)
 
     settings = get_settings()
@@ -46,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "migrate":
             upgrade(settings.database)
             log.info("Database schema is up to date.")
+        elif args.command == "call":
+            return simulator.run(args, settings)
+        elif args.command == "voice":
+            return voice_models.run(args, settings)
     except BrainSetupError as error:
         log.error("%s", error)
         return 1

@@ -12,9 +12,14 @@ import re
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("[email]", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
     # IBAN: two letters, two check digits, then 10 to 30 letters/digits, maybe in groups.
+    # Not a Twilio id ("CA" + 32 lower-case hex digits), which logs need to stay readable.
     (
         "[iban]",
-        re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\b", re.I),
+        re.compile(
+            r"\b(?![A-Z]{2}[0-9a-f]{32}\b)"
+            r"[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\b",
+            re.I,
+        ),
     ),
     # Belgian national register number: YY.MM.DD-XXX.CC, with or without separators.
     ("[national-number]", re.compile(r"\b\d{2}[.\s]?\d{2}[.\s]?\d{2}[-\s]?\d{3}[.\s]?\d{2}\b")),

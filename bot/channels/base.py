@@ -6,8 +6,14 @@ from dataclasses import dataclass
 
 from bot.settings import Language
 
+PHONE_CHANNEL = "phone"
 # Channels whose replies are spoken aloud: the brain renders spoken forms for them.
-SPOKEN_CHANNELS = frozenset({"phone"})
+SPOKEN_CHANNELS = frozenset({PHONE_CHANNEL})
+
+
+def call_conversation_id(call_sid: str) -> str:
+    """The conversation of one phone call, named after Twilio's call SID ("CA" + 32 hex)."""
+    return f"call-{call_sid}"
 
 
 @dataclass(frozen=True)

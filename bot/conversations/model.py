@@ -57,13 +57,19 @@ class Conversation(Base):
     """One conversation with one person on one channel."""
 
     __tablename__ = "conversations"
+    __table_args__ = (
+        Index("ix_conversations_channel_contact", "channel", "contact", "created_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
+    # How to reach the person again on this channel (a caller's number): never logged.
+    contact: Mapped[str | None] = mapped_column(String(64))
     language: Mapped[str | None] = mapped_column(String(2))
     language_source: Mapped[str] = mapped_column(String(10))
     state: Mapped[str] = mapped_column(String(20), default=State.BOT)
     handoff_requested_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]  # when the person left (a call hung up)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

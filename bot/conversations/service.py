@@ -12,7 +12,7 @@ from typing import cast
 from weakref import WeakValueDictionary
 
 from bot.brain import BrainAnswer, BrainClient, BrainUnavailable
-from bot.channels.base import SPOKEN_CHANNELS, InboundMessage
+from bot.channels.base import PHONE_CHANNEL, SPOKEN_CHANNELS, InboundMessage
 from bot.conversations.model import Conversation, Message, State, Status
 from bot.conversations.store import ConversationStore, NewReply
 from bot.languages import LanguageSource, choose, detect, is_language, source_of_detection
@@ -89,6 +89,20 @@ class ConversationService:
         """The transcript, oldest first, from the message after `after`."""
         return await self._store.messages(conversation_id, after=after)
 
+    async def start_call(self, conversation_id: str, contact: str | None) -> Language | None:
+        """Start the conversation of a phone call (once, however often it is called).
+
+        Returns the language the caller chose on an earlier call, if they did: the call
+        starts in it. `contact` is the caller's number, None when it is withheld.
+        """
+        return await self._store.open_conversation(
+            conversation_id, PHONE_CHANNEL, contact, self._clock()
+        )
+
+    async def end_call(self, conversation_id: str) -> bool:
+        """Record that a call has ended; False when there is no such call still open."""
+        return await self._store.end(conversation_id, self._clock())
+
     async def replay_pending(self) -> int:
         """Answer messages kept while the brain was down, oldest first; return how many."""
         done = 0
@@ -126,7 +140,7 @@ class ConversationService:
             )
             language, source = choose(language, source, inbound.language, LanguageSource.EXPLICIT)
             language, source = choose(language, source, inbound.language_hint, LanguageSource.HINT)
-            language, source = choose(language, source, detected, LanguageSource.DETECTED)
+            language, source = choose(language, source, detected, detected_source)
             return (language, source) if language else (self._settings.default_language, source)
 
         return await self._store.receive(

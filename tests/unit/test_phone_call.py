@@ -1,0 +1,93 @@
+"""Whole calls through the hub, played by the phone simulator: the real webhooks, the
+real call session and real speech synthesis, with a stand-in brain. Keypad only: no
+Vosk model is configured, as on a line whose models are not downloaded yet."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+from pydantic import SecretStr
+
+from actions import render
+from actions.catalogue import default_content_dir, load_catalogue
+from bot.settings import Settings
+from tests.fakes import FakeBrain, echo
+from voice.simulator import PhoneCall
+
+BASE = "https://loket.example"
+TOKEN = "call-test-token"
+CALLER = "+32470123456"
+
+
+@pytest.fixture
+def settings(settings: Settings, tmp_path) -> Settings:
+    return settings.model_copy(
+        update={
+            "public_base_url": BASE,
+            "twilio_auth_token": SecretStr(TOKEN),
+            "voice_dir": tmp_path / "voice",
+        }
+    )
+
+
+def phone(hub: TestClient, caller: str = CALLER) -> PhoneCall:
+    return PhoneCall(str(hub.make_url("")).rstrip("/"), BASE, TOKEN, caller=caller)
+
+
+def goodbye_on_next_step(text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+    """Echo, except that the first menu option says the catalogue's spoken goodbye."""
+    if text != "/step_next":
+        return echo(text, metadata)
+    catalogue = load_catalogue(default_content_dir())
+    return [{"text": render.goodbye(catalogue, metadata["language"], True, False).text}]
+
+
+async def until(condition: Callable[[], Awaitable[bool] | bool], seconds: float = 30.0) -> None:
+    for _ in range(int(seconds * 20)):
+        result = condition()
+        if await result if isinstance(result, Awaitable) else result:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+async def test_a_keypad_call_from_the_language_menu_to_goodbye(hub, brain: FakeBrain):
+    brain.reply = goodbye_on_next_step
+    async with phone(hub) as call:
+        assert await call.wait_for_speech()  # the language menu
+        await call.press("2")  # Nederlands, without waiting for the end of the menu
+        assert await call.wait_for_silence(quiet=0.6)
+        await call.press("1")  # the first option of the greeting: goodbye here
+        await call.wait(30)
+
+    assert call.ended_by == "loket"  # Loket hung up once the goodbye was heard
+    assert brain.texts == ["/greet", "/step_next"]
+    assert [body["metadata"]["language"] for body in brain.received] == ["nl", "nl"]
+    assert all(body["metadata"]["spoken"] for body in brain.received)
+    assert call.clears  # the key stopped the language menu at once
+    assert not call.loket_audio[-1].cleared  # the goodbye was heard to the end
+    assert call.protocol_errors == []
+    transcript = await call.transcript()
+    assert [line.author for line in transcript] == ["person", "bot", "person", "bot"]
+    assert transcript[2].text == "1"  # stored as pressed; the brain got the option
+
+
+async def test_a_caller_who_calls_again_skips_the_language_menu(hub, brain: FakeBrain):
+    async with phone(hub) as first:
+        assert await first.wait_for_speech()
+        await first.press("3")  # English
+        await until(lambda: brain.texts == ["/greet"])
+
+    async with phone(hub) as second:
+        await until(lambda: len(brain.texts) == 2)
+    assert brain.received[1]["message"] == "/greet"
+    assert brain.received[1]["metadata"]["language"] == "en"
+    assert second.caller_events[:-1] == []  # no key needed this time
+
+    async with phone(hub, caller="+32499999999") as stranger:
+        assert await stranger.wait_for_speech()
+    assert len(brain.texts) == 2  # another caller hears the language menu first

@@ -1,0 +1,198 @@
+"""The phone line's web side as Twilio sees it: signed webhooks, the TwiML answer, the
+status callback and the media WebSocket, with real Twilio signatures."""
+
+from __future__ import annotations
+
+import asyncio
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Callable
+
+import aiohttp
+import pytest
+from aiohttp import WSCloseCode
+from aiohttp.test_utils import TestClient, TestServer
+from pydantic import SecretStr
+from twilio.request_validator import RequestValidator
+
+from bot.app import create_app
+from bot.channels import phone
+from bot.settings import Settings
+from voice.media_stream import TwilioSide
+
+BASE = "https://loket.example"
+TOKEN = "webhook-test-token"
+CALL_SID = "CA" + "0123456789abcdef" * 2
+CALLER = "+32470123456"
+
+
+@pytest.fixture
+def settings(settings: Settings, tmp_path) -> Settings:
+    """The phone line on, without Vosk models (keypad only)."""
+    return settings.model_copy(
+        update={
+            "public_base_url": BASE,
+            "twilio_auth_token": SecretStr(TOKEN),
+            "voice_dir": tmp_path / "voice",
+        }
+    )
+
+
+def call_form(call_sid: str = CALL_SID, caller: str = CALLER, **extra: str) -> dict[str, str]:
+    """The fields Twilio posts to the voice webhook (a subset is enough to sign)."""
+    return {
+        "AccountSid": "AC" + "0" * 32,
+        "CallSid": call_sid,
+        "From": caller,
+        "To": "+3220000000",
+        "CallStatus": "ringing",
+        **extra,
+    }
+
+
+def signature(url: str, params: dict[str, str], token: str = TOKEN) -> dict[str, str]:
+    return {"X-Twilio-Signature": RequestValidator(token).compute_signature(url, params)}
+
+
+async def post_signed(hub: TestClient, path: str, form: dict[str, str], url: str | None = None):
+    return await hub.post(path, data=form, headers=signature(url or BASE + path, form))
+
+
+async def conversation(hub: TestClient, call_sid: str = CALL_SID) -> dict | None:
+    response = await hub.get(f"/api/conversations/call-{call_sid}")
+    return await response.json() if response.status == 200 else None
+
+
+def stream_of(twiml: str) -> tuple[ElementTree.Element, dict[str, str]]:
+    root = ElementTree.fromstring(twiml)
+    assert root.tag == "Response"
+    [connect] = list(root)
+    assert connect.tag == "Connect"
+    [stream] = list(connect)
+    assert stream.tag == "Stream"
+    return stream, {p.get("name"): p.get("value") for p in stream.iter("Parameter")}
+
+
+async def test_a_signed_call_is_streamed_to_the_media_websocket(hub):
+    response = await post_signed(hub, "/twilio/voice", call_form())
+    assert response.status == 200
+    assert response.content_type == "text/xml"
+    stream, parameters = stream_of(await response.text())
+    assert stream.get("url") == "wss://loket.example/twilio/media"
+    assert parameters == {"call_sid": CALL_SID, "caller": CALLER}
+    started = await conversation(hub)
+    assert started["state"] == "bot"
+    assert started["messages"] == []
+
+
+async def test_a_withheld_number_is_not_passed_on(hub):
+    form = call_form(caller="+266696687")
+    response = await post_signed(hub, "/twilio/voice", form)
+    _, parameters = stream_of(await response.text())
+    assert parameters == {"call_sid": CALL_SID}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"},
+        signature(BASE + "/twilio/voice", call_form(), token="another-token"),
+        signature("http://127.0.0.1:8080/twilio/voice", call_form()),  # not the public URL
+        signature(BASE + "/twilio/voice", call_form(caller="+32499999999")),  # other fields
+    ],
+    ids=["missing", "forged", "wrong-token", "wrong-url", "tampered-form"],
+)
+async def test_an_unsigned_call_is_refused_and_nothing_is_stored(hub, headers):
+    response = await hub.post("/twilio/voice", data=call_form(), headers=headers)
+    assert response.status == 403
+    assert (await response.json())["error"]["code"] == "invalid_signature"
+    assert await conversation(hub) is None
+
+
+async def test_a_call_without_a_valid_call_sid_is_refused(hub):
+    response = await post_signed(hub, "/twilio/voice", call_form(call_sid="CA-not-a-sid"))
+    assert response.status == 422
+
+
+async def test_the_status_callback_closes_the_call(hub):
+    await post_signed(hub, "/twilio/voice", call_form())
+    ringing = await post_signed(hub, "/twilio/status", call_form(CallStatus="in-progress"))
+    assert ringing.status == 204
+    assert (await conversation(hub))["state"] == "bot"
+
+    completed = await post_signed(
+        hub, "/twilio/status", call_form(CallStatus="completed", CallDuration="42")
+    )
+    assert completed.status == 204
+    assert (await conversation(hub))["state"] == "closed"
+
+
+async def test_a_status_for_an_unknown_call_is_accepted_and_ignored(hub):
+    form = call_form(call_sid="CA" + "f" * 32, CallStatus="canceled")
+    assert (await post_signed(hub, "/twilio/status", form)).status == 204
+    assert await conversation(hub, "CA" + "f" * 32) is None
+
+
+async def test_an_unsigned_status_callback_is_refused(hub):
+    await post_signed(hub, "/twilio/voice", call_form())
+    response = await hub.post("/twilio/status", data=call_form(CallStatus="completed"))
+    assert response.status == 403
+    assert (await conversation(hub))["state"] == "bot"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, signature("wss://elsewhere.example/twilio/media", {})],
+    ids=["missing", "other-url"],
+)
+async def test_the_media_websocket_refuses_an_unsigned_upgrade(hub, headers):
+    with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+        await hub.ws_connect("/twilio/media", headers=headers)
+    assert refused.value.status == 403
+
+
+async def test_a_malformed_media_message_closes_the_stream(hub):
+    socket = await hub.ws_connect(
+        "/twilio/media", headers=signature("wss://loket.example/twilio/media", {})
+    )
+    twilio = TwilioSide("MZ" + "0" * 32, CALL_SID, "AC" + "0" * 32)
+    await socket.send_str(twilio.connected_event())
+    await socket.send_str('{"event": "media", "media": {"payload": "%%%"}}')
+    message = await socket.receive(timeout=5)
+    assert message.type is aiohttp.WSMsgType.CLOSE
+    assert socket.close_code == WSCloseCode.POLICY_VIOLATION
+    await socket.close()
+
+
+async def eventually(condition: Callable[[], bool]) -> None:
+    for _ in range(200):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+async def test_a_stream_that_goes_away_ends_its_call(hub):
+    calls = hub.server.app[phone.line_key].calls
+    await post_signed(hub, "/twilio/voice", call_form())
+    socket = await hub.ws_connect(
+        "/twilio/media", headers=signature("wss://loket.example/twilio/media", {})
+    )
+    twilio = TwilioSide("MZ" + "0" * 32, CALL_SID, "AC" + "0" * 32)
+    await socket.send_str(twilio.connected_event())
+    await socket.send_str(twilio.start_event({"call_sid": CALL_SID, "caller": CALLER}))
+    await eventually(lambda: len(calls) == 1)
+    await socket.close()  # no `stop`: the connection is simply gone
+    await eventually(lambda: not calls)  # the session ended and let go of the stream
+
+
+async def test_the_phone_line_is_off_without_its_settings(settings: Settings):
+    off = settings.model_copy(update={"public_base_url": ""})
+    async with TestClient(TestServer(create_app(off))) as hub:
+        for path in ("/twilio/voice", "/twilio/status"):
+            response = await post_signed(hub, path, call_form())
+            assert response.status == 503
+            assert "LOKET_PUBLIC_BASE_URL" in (await response.json())["error"]["message"]
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await hub.ws_connect("/twilio/media")
+        assert refused.value.status == 503

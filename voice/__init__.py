@@ -1,0 +1,6 @@
+"""The phone line's speech: audio frames in, words out; words in, audio frames out.
+
+Everything here runs on our own servers (DESIGN.md, decision 6): Vosk recognises the
+caller, Piper or espeak-ng speaks. `media_stream` is the only module that knows
+Twilio's wire format; `session` turns one call into turns of the hub's conversation.
+"""

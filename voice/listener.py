@@ -1,0 +1,116 @@
+"""The caller's side of a call's audio: frames in, recognition events out.
+
+Recognition is CPU-bound, so it runs in a worker thread while the event loop goes on
+sending Loket's audio. Frames that arrive while the recognisers are busy are heard
+together next time, so a slow moment never builds a backlog of small jobs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+
+from bot.settings import Language
+from voice.audio import ulaw_to_pcm16
+from voice.recognition import Partial, Recogniser, RecognitionEvent, SpeechStarted, Utterance
+
+Report = Callable[[RecognitionEvent, float], None]
+"""Receives each event with the time (event loop clock) its audio arrived."""
+
+
+class Listener:
+    """Feeds one call's audio to its recognisers and reports what they hear.
+
+    At the language menu several recognisers listen at once, one per language; the
+    listener then reports one caller, not three: one `SpeechStarted`, and one
+    `Utterance` holding each recogniser's words on a line of its own.
+    """
+
+    def __init__(self, report: Report) -> None:
+        self._report = report
+        self._recognisers: dict[Language, Recogniser] = {}
+        self._audio: asyncio.Queue[tuple[bytes, float]] = asyncio.Queue()
+        self._lock = asyncio.Lock()  # recognisers change only between two pieces of work
+        self._work: asyncio.Future[list[RecognitionEvent]] | None = None
+        self._speaking = False  # some recogniser reported SpeechStarted, none an Utterance yet
+        self._partials: dict[Language, str] = {}
+
+    @property
+    def recognisers(self) -> Mapping[Language, Recogniser]:
+        """The recognisers listening now, by language."""
+        return dict(self._recognisers)
+
+    def hear(self, ulaw: bytes) -> None:
+        """Take the next piece of the caller's audio (mu-law); dropped when nothing listens."""
+        if self._recognisers:
+            self._audio.put_nowait((ulaw, asyncio.get_running_loop().time()))
+
+    async def listen_with(self, recognisers: Mapping[Language, Recogniser]) -> None:
+        """Listen with these recognisers from now on; the others are closed."""
+        async with self._lock:
+            await self._finish_work()
+            for language, recogniser in self._recognisers.items():
+                if recognisers.get(language) is not recogniser:
+                    recogniser.close()
+            self._recognisers = dict(recognisers)
+            self._speaking = False
+            self._partials.clear()
+
+    async def run(self) -> None:
+        """Recognise the audio as it comes, until cancelled."""
+        loop = asyncio.get_running_loop()
+        while True:
+            pieces = [await self._audio.get()]
+            while not self._audio.empty():
+                pieces.append(self._audio.get_nowait())
+            pcm = ulaw_to_pcm16(b"".join(audio for audio, _ in pieces))
+            async with self._lock:
+                self._work = loop.run_in_executor(None, self._recognise, pcm)
+                # Shielded: cancelled, the thread still runs; close() waits for it.
+                events = await asyncio.shield(self._work)
+            for event in events:
+                self._report(event, pieces[0][1])
+
+    async def close(self) -> None:
+        """Close every recogniser, once the audio in hand has been recognised."""
+        await self.listen_with({})
+
+    async def _finish_work(self) -> None:
+        if self._work is not None:
+            await asyncio.wait([self._work])
+
+    def _recognise(self, pcm: bytes) -> list[RecognitionEvent]:
+        """Runs in a worker thread."""
+        heard = {language: r.accept(pcm) for language, r in self._recognisers.items()}
+        if len(heard) == 1:
+            return next(iter(heard.values()))
+        return self._as_one_caller(heard)
+
+    def _as_one_caller(
+        self, heard: Mapping[Language, list[RecognitionEvent]]
+    ) -> list[RecognitionEvent]:
+        """Merge what several recognisers heard of the same audio."""
+        merged: list[RecognitionEvent] = []
+        finished: dict[Language, str] = {}
+        for language, events in heard.items():
+            for event in events:
+                if isinstance(event, SpeechStarted) and not self._speaking:
+                    self._speaking = True
+                    merged.append(event)
+                elif isinstance(event, Partial):
+                    self._partials[language] = event.text
+                elif isinstance(event, Utterance):
+                    finished[language] = event.text
+        if finished:
+            # The first recogniser to finish ends the sentence for all: the others give
+            # what they heard so far, and start afresh rather than finish it later.
+            for language, recogniser in self._recognisers.items():
+                if language not in finished:
+                    finished[language] = self._partials.get(language, "")
+                    recogniser.reset()
+            merged.append(Utterance("\n".join(text for text in finished.values() if text)))
+            self._speaking = False
+            self._partials.clear()
+        elif any(isinstance(event, Partial) for events in heard.values() for event in events):
+            merged.append(Partial("\n".join(self._partials.values())))
+        return merged

@@ -1,0 +1,166 @@
+"""The phone line's own words: what it says itself, and the few words it listens for.
+
+Everything else a caller hears comes from the brain, in the catalogue's spoken forms.
+These prompts follow content/messages.yml: plain words, short spoken sentences, "vous" in
+French and "u" in Dutch, keys named as a caller reads them on the keypad.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.settings import LANGUAGES, Language
+
+
+@dataclass(frozen=True)
+class Line:
+    """Something to say, and the language to say it in."""
+
+    text: str
+    language: Language
+
+
+_LANGUAGE_MENU: dict[Language, str] = {
+    "fr": "Pour le français, dites français ou tapez 1.",
+    "nl": "Voor Nederlands, zeg Nederlands of druk op 2.",
+    "en": "For English, say English or press 3.",
+}
+_LANGUAGE_MENU_KEYS: dict[Language, str] = {
+    "fr": "Pour le français, tapez 1.",
+    "nl": "Voor Nederlands, druk op 2.",
+    "en": "For English, press 3.",
+}
+_NOT_CAUGHT: dict[Language, str] = {
+    "fr": "Désolé, je n'ai pas bien entendu.",
+    "nl": "Sorry, ik heb u niet goed verstaan.",
+    "en": "Sorry, I did not catch that.",
+}
+_SAY_AGAIN: dict[Language, str] = {
+    "fr": "Pouvez-vous le dire encore une fois ?",
+    "nl": "Kunt u het herhalen?",
+    "en": "Can you say it again?",
+}
+_ONE_MOMENT: dict[Language, str] = {
+    "fr": "Un instant, s'il vous plaît.",
+    "nl": "Een ogenblik, alstublieft.",
+    "en": "One moment, please.",
+}
+_STILL_THERE: dict[Language, str] = {
+    "fr": "Êtes-vous toujours là ? Tapez étoile pour réécouter, ou dièse pour le menu.",
+    "nl": "Bent u er nog? Druk op sterretje om het opnieuw te horen, of op hekje voor het menu.",
+    "en": "Are you still there? Press star to hear it again, or hash for the menu.",
+}
+_SILENT_GOODBYE: dict[Language, str] = {
+    "fr": "Je ne vous entends pas. Vous pouvez rappeler quand vous voulez. Au revoir.",
+    "nl": "Ik hoor u niet. U kunt altijd opnieuw bellen. Tot ziens.",
+    "en": "I cannot hear you. You can call again at any time. Goodbye.",
+}
+_KEYPAD_ONLY: dict[Language, str] = {
+    "fr": "Je ne comprends pas encore le français parlé. Utilisez les touches de votre téléphone.",
+    "nl": "Ik versta nog geen gesproken Nederlands. Gebruik de toetsen van uw telefoon.",
+    "en": "I cannot understand spoken English yet. Please use the keys of your phone.",
+}
+_BRAIN_DOWN: dict[Language, str] = {
+    "fr": "Restez en ligne et réessayez dans un moment. Tapez dièse pour le menu.",
+    "nl": "Blijf aan de lijn en probeer het zo opnieuw. Druk op hekje voor het menu.",
+    "en": "Stay on the line and try again in a moment. Press hash for the menu.",
+}
+_HANDED_OVER: dict[Language, str] = {
+    "fr": "Une personne de l'équipe s'occupe maintenant de votre demande. Au revoir.",
+    "nl": "Iemand van het team behandelt nu uw vraag. Tot ziens.",
+    "en": "A person from the team now takes care of your question. Goodbye.",
+}
+
+# What a caller may say at the language menu, whichever recogniser heard it: each
+# language named in the three languages, with the spellings recognisers tend to write.
+_LANGUAGE_WORDS: dict[Language, frozenset[str]] = {
+    "fr": frozenset({"français", "francais", "frans", "franse", "french"}),
+    "nl": frozenset({"nederlands", "néerlandais", "neerlandais", "vlaams", "flamand", "dutch"}),
+    "en": frozenset({"english", "anglais", "engels"}),
+}
+# "Slower, please": the caller wants the last answer again, more slowly.
+_SLOWER = re.compile(
+    r"\b(plus lentement|moins vite|lentement|langzamer|trager|rustiger|slower|more slowly|slowly)\b"
+)
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def language_menu(speech: bool) -> list[Line]:
+    """The language menu, each language in its own voice; keys only when nothing can listen."""
+    texts = _LANGUAGE_MENU if speech else _LANGUAGE_MENU_KEYS
+    return [Line(texts[language], language) for language in LANGUAGES]
+
+
+def language_not_caught(speech: bool) -> list[Line]:
+    """An answer to the language menu that named no language: say so, then the menu again."""
+    sorry = [Line(_NOT_CAUGHT[language], language) for language in LANGUAGES]
+    return [*sorry, *language_menu(speech)]
+
+
+def silent_goodbye_everyone() -> list[Line]:
+    """Goodbye to a caller who never chose a language: in all three."""
+    return [Line(_SILENT_GOODBYE[language], language) for language in LANGUAGES]
+
+
+def not_caught(language: Language) -> Line:
+    """The recogniser heard a sound but no words."""
+    return Line(f"{_NOT_CAUGHT[language]} {_SAY_AGAIN[language]}", language)
+
+
+def one_moment(language: Language) -> Line:
+    """Said while the brain thinks, instead of dead air."""
+    return Line(_ONE_MOMENT[language], language)
+
+
+def still_there(language: Language) -> Line:
+    """The first reprompt after the caller said nothing for a while."""
+    return Line(_STILL_THERE[language], language)
+
+
+def silent_goodbye(language: Language) -> Line:
+    """Said before hanging up on a caller who stayed silent."""
+    return Line(_SILENT_GOODBYE[language], language)
+
+
+def keypad_only(language: Language) -> Line:
+    """Said once when no speech model is installed for the caller's language."""
+    return Line(_KEYPAD_ONLY[language], language)
+
+
+def brain_down(language: Language) -> Line:
+    """Said after the hub's holding reply: the call goes on, the keys still work."""
+    return Line(_BRAIN_DOWN[language], language)
+
+
+def handed_over(language: Language) -> Line:
+    """Said when a person of the team has taken the conversation over."""
+    return Line(_HANDED_OVER[language], language)
+
+
+def chosen_language(heard: str) -> Language | None:
+    """The language a caller named at the language menu, if they named exactly one."""
+    words = set(_WORD.findall(heard.lower()))
+    named = [language for language in LANGUAGES if words & _LANGUAGE_WORDS[language]]
+    return named[0] if len(named) == 1 else None
+
+
+def asks_slower(heard: str) -> bool:
+    """Whether the caller asked Loket to speak more slowly."""
+    return _SLOWER.search(heard.lower()) is not None
+
+
+def all_texts() -> dict[str, dict[Language, str]]:
+    """Every prompt by name and language, for the plain-language check and `Speaker.warm`."""
+    tables = {
+        "language_menu": _LANGUAGE_MENU,
+        "language_menu_keys": _LANGUAGE_MENU_KEYS,
+        "not_caught": {lang: not_caught(lang).text for lang in LANGUAGES},
+        "one_moment": _ONE_MOMENT,
+        "still_there": _STILL_THERE,
+        "silent_goodbye": _SILENT_GOODBYE,
+        "keypad_only": _KEYPAD_ONLY,
+        "brain_down": _BRAIN_DOWN,
+        "handed_over": _HANDED_OVER,
+    }
+    return {name: dict(table) for name, table in tables.items()}

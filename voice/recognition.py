@@ -1,0 +1,312 @@
+"""Speech in: Vosk models per language, and one streaming recogniser per call.
+
+A `Recogniser` takes the caller's 8 kHz audio as it arrives and turns it into events:
+`SpeechStarted` as soon as the caller is heard (Loket stops talking: barge-in), `Partial`
+while they speak, and one `Utterance` when they have finished a sentence.
+
+A sentence is finished after `end_of_speech_ms` of silence following speech, or earlier
+when Vosk's own endpoint detector closes it with words. Silence is judged by loudness
+against the call's noise floor, not by Vosk alone: on a quiet line Vosk may keep a
+sentence open for seconds and run two of them together.
+
+A sound that starts like speech but holds no words (a cough, a door) gives a
+`SpeechStarted` and then no `Utterance`: whoever reacts to `SpeechStarted` must not
+wait for an `Utterance` that may never come.
+
+Nothing here logs what a caller said.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import vosk
+
+from bot.settings import LANGUAGES, Language, Settings
+from voice.audio import FRAME_MS, PHONE_RATE, Resampler, level_dbfs
+
+log = logging.getLogger(__name__)
+
+# Kaldi writes its own log lines to stderr, past our logging and its redaction.
+vosk.SetLogLevel(-1)
+
+DEFAULT_MODEL_RATE = 16000
+"""Sample rate of a Vosk model whose configuration names none (Hz)."""
+SPEECH_ONSET_MS = 60
+"""Loud audio for this long counts as the caller starting to speak."""
+SPEECH_MARGIN_DB = 15.0
+"""How far above the line's noise floor a frame must be to count as speech."""
+QUIETEST_FLOOR_DBFS = -60.0
+"""The noise floor is never taken lower: digital silence would make any click speech."""
+FLOOR_RISE_DB = 0.05
+"""How fast the noise floor may rise per frame (2.5 dB/s), so speech does not raise it."""
+PARTIAL_EVERY_MS = 100
+"""How often Vosk is asked for a partial result: each request costs decoding time."""
+
+_T = TypeVar("_T")
+_FRAME_BYTES = PHONE_RATE * FRAME_MS // 1000 * 2  # 20 ms of 16-bit PCM at 8 kHz
+_LANGUAGE_NAMES: dict[Language, str] = {"fr": "French", "nl": "Dutch", "en": "English"}
+
+
+@dataclass(frozen=True)
+class SpeechStarted:
+    """The caller started to speak (loud audio for a moment, or first words recognised)."""
+
+
+@dataclass(frozen=True)
+class Partial:
+    """The words recognised so far in the sentence being spoken."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """A finished sentence of the caller's, never empty."""
+
+    text: str
+
+
+RecognitionEvent = SpeechStarted | Partial | Utterance
+
+
+class ModelLoadError(RuntimeError):
+    """A Vosk model could not be loaded; the message names its folder."""
+
+
+def load_model(path: Path) -> vosk.Model:
+    """Load the Vosk model in a folder (slow: seconds; run it in a thread)."""
+    if not path.is_dir():
+        raise ModelLoadError(f"No Vosk model at {path}: the folder does not exist.")
+    try:
+        return vosk.Model(str(path))
+    except Exception as error:  # vosk raises a bare Exception for any failure
+        raise ModelLoadError(
+            f"Vosk could not load the model in {path}: not a Vosk model folder, or damaged."
+        ) from error
+
+
+def model_rate(path: Path) -> int:
+    """The sample rate a Vosk model expects, from its conf/mfcc.conf (16 kHz if unnamed)."""
+    try:
+        conf = (path / "conf" / "mfcc.conf").read_text()
+    except OSError:
+        return DEFAULT_MODEL_RATE
+    found = re.search(r"^--sample-frequency=(\d+)", conf, re.MULTILINE)
+    return int(found.group(1)) if found else DEFAULT_MODEL_RATE
+
+
+class SpeechModels:
+    """The Vosk model of each language, loaded at most once per process.
+
+    Built from the settings (`vosk_model_<lang>`, else `voice_dir/vosk-<lang>`), or from
+    explicit paths (None: no model for that language), as tests do.
+    """
+
+    def __init__(self, source: Settings | Mapping[Language, Path | None]) -> None:
+        if isinstance(source, Settings):
+            source = {language: _configured_path(source, language) for language in LANGUAGES}
+        self._paths = {language: source.get(language) for language in LANGUAGES}
+        self._models: dict[Language, vosk.Model | None] = {}
+        self._locks = {language: threading.Lock() for language in LANGUAGES}
+
+    def path(self, language: Language) -> Path | None:
+        """Where the model of a language is looked for."""
+        return self._paths[language]
+
+    def available(self, language: Language) -> bool:
+        """Whether a model folder is there for a language."""
+        path = self._paths[language]
+        return path is not None and path.is_dir()
+
+    def missing(self) -> list[Language]:
+        """The languages without a model: their calls use the keypad only."""
+        return [language for language in LANGUAGES if not self.available(language)]
+
+    def load(self, language: Language) -> vosk.Model | None:
+        """The model of a language, loaded on first use (slow: call it in a thread).
+
+        None when the language has no model, or its model cannot be loaded (logged
+        once, naming the folder): the call then goes on with the keypad.
+        """
+        with self._locks[language]:
+            if language not in self._models:
+                self._models[language] = self._load(language)
+            return self._models[language]
+
+    def rate(self, language: Language) -> int:
+        """The sample rate the model of a language expects."""
+        path = self._paths[language]
+        return model_rate(path) if path is not None else DEFAULT_MODEL_RATE
+
+    def describe(self) -> list[str]:
+        """One line per language for start-up messages: which model hears it, or how to get one."""
+        return [self._describe(language) for language in LANGUAGES]
+
+    def _load(self, language: Language) -> vosk.Model | None:
+        path = self._paths[language]
+        if path is None or not path.is_dir():
+            return None
+        try:
+            return load_model(path)
+        except ModelLoadError as error:
+            log.error("%s Calls in %s use the keypad only.", error, _LANGUAGE_NAMES[language])
+            return None
+
+    def _describe(self, language: Language) -> str:
+        path = self._paths[language]
+        if self.available(language):
+            return f"{language}: Vosk model in {path}"
+        where = f"looked in {path}" if path is not None else "none configured"
+        return (
+            f"{language}: no Vosk model ({where}); calls in {_LANGUAGE_NAMES[language]} "
+            f"use the keypad only. Get it with: loket voice download {language}"
+        )
+
+
+def _configured_path(settings: Settings, language: Language) -> Path:
+    configured: Path | None = getattr(settings, f"vosk_model_{language}")
+    return configured or settings.voice_dir / f"vosk-{language}"
+
+
+class _NoiseFloor:
+    """Tells speech from silence by loudness, relative to the line's own noise.
+
+    The floor follows quieter frames at once and louder ones only slowly, so steady
+    background noise lifts it within seconds while speech, which pauses, does not.
+    """
+
+    def __init__(self) -> None:
+        self.floor_dbfs = QUIETEST_FLOOR_DBFS
+
+    def is_speech(self, frame: bytes) -> bool:
+        level = level_dbfs(frame)
+        loud = level > self.floor_dbfs + SPEECH_MARGIN_DB
+        self.floor_dbfs = max(QUIETEST_FLOOR_DBFS, min(level, self.floor_dbfs + FLOOR_RISE_DB))
+        return loud
+
+
+class Recogniser:
+    """Streaming recognition of one call's audio with a Vosk model.
+
+    Not thread-safe: feed it from one thread at a time. `accept` is CPU-bound; an
+    asyncio caller runs it in an executor. `cpu_seconds / decoded_seconds` is the
+    real-time factor.
+    """
+
+    def __init__(
+        self, model: vosk.Model, end_of_speech_ms: int, rate: int = DEFAULT_MODEL_RATE
+    ) -> None:
+        self.end_of_speech_ms = end_of_speech_ms
+        self.rate = rate
+        self.decoded_seconds = 0.0
+        self.cpu_seconds = 0.0
+        recogniser = vosk.KaldiRecognizer(model, rate)
+        recogniser.SetWords(False)
+        self._vosk: vosk.KaldiRecognizer | None = recogniser
+        self._noise = _NoiseFloor()
+        self._pending = b""
+        self._resampler = self._new_resampler()
+        self._start_sentence()
+
+    def accept(self, pcm16_8k: bytes) -> list[RecognitionEvent]:
+        """Hear the next piece of the call (8 kHz 16-bit PCM, any length); return what happened."""
+        self._pending += pcm16_8k
+        events: list[RecognitionEvent] = []
+        while len(self._pending) >= _FRAME_BYTES:
+            frame, self._pending = self._pending[:_FRAME_BYTES], self._pending[_FRAME_BYTES:]
+            events += self._hear(frame)
+        return events
+
+    def reset(self) -> None:
+        """Forget what was heard of the current sentence; the next one starts clean."""
+        self._pending = b""
+        self._resampler = self._new_resampler()
+        self._restart()
+
+    def close(self) -> None:
+        """Free Vosk's decoder; the recogniser cannot be used afterwards."""
+        self._vosk = None
+
+    @property
+    def real_time_factor(self) -> float:
+        """CPU time spent per second of audio decoded (0 before any audio)."""
+        return self.cpu_seconds / self.decoded_seconds if self.decoded_seconds else 0.0
+
+    def _new_resampler(self) -> Resampler | None:
+        return Resampler(PHONE_RATE, self.rate) if self.rate != PHONE_RATE else None
+
+    def _restart(self) -> None:
+        """Drop Vosk's sentence and ours (not the audio still to be heard)."""
+        self._decode(lambda recogniser: recogniser.Reset())
+        self._start_sentence()
+
+    def _start_sentence(self) -> None:
+        self._speaking = False
+        self._loud_ms = 0
+        self._silent_ms = 0
+        self._since_partial_ms = 0
+        self._partial = ""
+
+    def _hear(self, frame: bytes) -> list[RecognitionEvent]:
+        events = self._follow_loudness(self._noise.is_speech(frame))
+        audio = self._resampler.process(frame) if self._resampler else frame
+        self.decoded_seconds += FRAME_MS / 1000
+        if self._decode(lambda recogniser: recogniser.AcceptWaveform(audio)):
+            return events + self._finish(self._decode(lambda recogniser: recogniser.Result()))
+        if self._speaking and self._silent_ms >= self.end_of_speech_ms:
+            return events + self._finish(self._decode(lambda recogniser: recogniser.FinalResult()))
+        return events + self._partial_events()
+
+    def _follow_loudness(self, loud: bool) -> list[RecognitionEvent]:
+        """Count loud and silent time; the caller starts speaking after a moment of loudness."""
+        self._loud_ms = self._loud_ms + FRAME_MS if loud else 0
+        self._silent_ms = 0 if loud else self._silent_ms + FRAME_MS
+        if not self._speaking and self._loud_ms >= SPEECH_ONSET_MS:
+            return self._speech_started()
+        return []
+
+    def _speech_started(self) -> list[RecognitionEvent]:
+        self._speaking = True
+        self._silent_ms = 0  # a sentence found by its words may have started quietly
+        return [SpeechStarted()]
+
+    def _partial_events(self) -> list[RecognitionEvent]:
+        self._since_partial_ms += FRAME_MS
+        if self._since_partial_ms < PARTIAL_EVERY_MS:
+            return []
+        self._since_partial_ms = 0
+        result = self._decode(lambda recogniser: recogniser.PartialResult())
+        text = json.loads(result).get("partial", "")
+        if not text or text == self._partial:
+            return []
+        self._partial = text
+        started = [] if self._speaking else self._speech_started()
+        return [*started, Partial(text)]
+
+    def _finish(self, result: str) -> list[RecognitionEvent]:
+        """End the sentence with Vosk's result; nothing to say if it holds no words."""
+        text = json.loads(result).get("text", "")
+        started = [] if self._speaking or not text else [SpeechStarted()]
+        # Vosk starts afresh by itself after a result, but may still report the old
+        # sentence as the partial one until it hears more: reset it outright.
+        self._restart()
+        return [*started, Utterance(text)] if text else []
+
+    def _decode(self, call: Callable[[vosk.KaldiRecognizer], _T]) -> _T:
+        """Run one Vosk call, counting the CPU time it takes."""
+        if self._vosk is None:
+            raise RuntimeError("This recogniser is closed.")
+        started = time.thread_time()
+        try:
+            return call(self._vosk)
+        finally:
+            self.cpu_seconds += time.thread_time() - started

@@ -1,0 +1,412 @@
+"""One phone call, from Twilio's `start` to the hang-up: the phone line's dialogue.
+
+A call is a conversation of the hub like any other (channel "phone"): each sentence the
+caller says or key they press is one turn of `ConversationService`, and its replies are
+spoken. Around the turns, the session does what only a phone needs:
+
+- the language menu (by voice or keypad), skipped for a caller whose language is known;
+- barge-in: the caller speaking or pressing a key stops Loket at once (`clear`);
+- "one moment" while the brain is slow, and the keypad still working when it is down;
+- silence: a reprompt, then the menu, then a polite goodbye and the hang-up;
+- `*` repeats, a second `*` (or "slower") repeats the last answer slowly.
+
+Life cycle: `run` waits for the stream's start, then three tasks serve the call - the
+reader (Twilio's events to where they belong), the `Listener` (audio to recognition
+events) and the dialogue (turns); the `Player` speaks in tasks of its own. When the
+caller hangs up, the socket drops, a task fails or the dialogue ends the call, every
+task is cancelled and the recognisers closed before `run` returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
+from functools import cache, partial
+from typing import Any, cast
+
+from actions import render
+from actions.catalogue import default_content_dir, load_catalogue
+from bot.channels.base import PHONE_CHANNEL, InboundMessage, call_conversation_id
+from bot.conversations.model import State
+from bot.conversations.service import ConversationService, Turn
+from bot.settings import LANGUAGES, Language, Settings
+from bot.texts import holding_reply
+from voice import prompts
+from voice.listener import Listener
+from voice.media_stream import Dtmf, Mark, Media, Start, Stop, TwilioEvent
+from voice.player import Player
+from voice.prompts import Line
+from voice.recognition import Partial, Recogniser, RecognitionEvent, SpeechModels, Utterance
+from voice.synthesis import Speaker
+
+log = logging.getLogger(__name__)
+
+SILENCES_BEFORE_GOODBYE = 3
+"""Silences in a row: a reprompt, the menu, then goodbye."""
+GREET = "/greet"
+LANGUAGE_KEYS: dict[str, Language] = {"1": "fr", "2": "nl", "3": "en"}
+# The keys that mean the same on every menu (the digits 1-9 pick a menu's n-th option).
+KEY_PAYLOADS = {"*": render.REPEAT, "0": render.HUMAN, "#": render.MENU}
+REPEAT_KEY = "*"
+
+Heard = Dtmf | Utterance
+"""What the caller can say or press to take a turn."""
+
+
+class _Played:
+    """The caller has heard everything Loket said (the player's last mark came back)."""
+
+
+Inbound = RecognitionEvent | Dtmf | _Played
+
+
+@dataclass
+class CallStats:
+    """How fast one call went, for the benchmark. Seconds, on the event loop's clock."""
+
+    after_speech: list[float] = field(default_factory=list)
+    """Per spoken turn: the audio that ended the caller's sentence arrived -> Loket's first
+    frame (the filler's, when the brain was slow)."""
+    after_key: list[float] = field(default_factory=list)
+    """Per key pressed: the key arrived -> Loket's first frame."""
+    synthesis: list[float] = field(default_factory=list)
+    """Per line spoken: the speaker asked -> its first audio."""
+    barge_in: list[float] = field(default_factory=list)
+    """Per barge-in: the audio in which the caller started speaking arrived -> clear sent."""
+
+
+@cache
+def _farewells() -> frozenset[str]:
+    """The brain's spoken goodbye in each language (action_goodbye): it ends the call."""
+    catalogue = load_catalogue(default_content_dir())
+    return frozenset(
+        render.goodbye(catalogue, language, spoken=True, thanks=False).text
+        for language in LANGUAGES
+    )
+
+
+async def _stream_start(events: AsyncIterator[TwilioEvent]) -> Start | None:
+    """Read up to the stream's start; None if the stream stopped first."""
+    async for event in events:
+        if isinstance(event, Start):
+            return event
+        if isinstance(event, Stop):
+            return None
+    return None
+
+
+class CallSession:
+    """One call on the phone line; `run` serves it from start to hang-up."""
+
+    def __init__(
+        self,
+        send: Callable[[str], Awaitable[None]],
+        service: ConversationService,
+        speaker: Speaker,
+        models: SpeechModels,
+        settings: Settings,
+    ) -> None:
+        self.stats = CallStats()
+        self._service = service
+        self._models = models
+        self._settings = settings
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._over = asyncio.Event()
+        self._inbox: asyncio.Queue[tuple[Inbound, float]] = asyncio.Queue()
+        self._listener = Listener(self._recognised)
+        self._player = Player(
+            send,
+            speaker,
+            self._spawn,
+            on_idle=lambda: self._inbox.put_nowait((_Played(), self._now())),
+            on_audio=self._answered,
+            on_synthesis=self.stats.synthesis.append,
+        )
+        self._conversation_id = ""
+        self._language: Language = settings.default_language
+        self._last_answer: list[Line] = []
+        self._last_key = ""
+        self._told_keypad_only: set[Language] = set()
+        self._waiting: tuple[list[float], float] | None = None  # (stats list, since) of a turn
+
+    def tasks_alive(self) -> int:
+        """Tasks of this call still running (none once `run` has returned)."""
+        return len(self._tasks)
+
+    async def run(self, events: AsyncIterator[TwilioEvent]) -> None:
+        """Serve the call until it ends; every task and recogniser is freed on return."""
+        try:
+            start = await _stream_start(events)
+            if start is None:
+                return
+            self._conversation_id = call_conversation_id(start.call_sid)
+            self._player.stream_sid = start.stream_sid
+            log.info("Call %s: stream started", start.call_sid)
+            self._spawn(self._read(events), ends_call=True)
+            self._spawn(self._listener.run())
+            self._spawn(self._converse(start.custom_parameters.get("caller")), ends_call=True)
+            await self._over.wait()
+        finally:
+            await self._clean_up()
+        log.info("Call %s: ended, %d sentence(s) heard", start.call_sid, self.sentences_heard)
+
+    @property
+    def sentences_heard(self) -> int:
+        """How many of Loket's sentences the caller heard to the end (Twilio's marks)."""
+        return self._player.sentences_heard
+
+    # ---------------------------------------------------------------- tasks
+
+    def _spawn(
+        self, work: Coroutine[Any, Any, None], ends_call: bool = False
+    ) -> asyncio.Task[None]:
+        """Run `work` as a task of this call; `ends_call`: the call ends when it returns."""
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(partial(self._task_done, ends_call))
+        return task
+
+    def _task_done(self, ends_call: bool, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if task.cancelled():
+            return
+        error = task.exception()
+        if error is not None:
+            log.error("Call %s: hanging up after an error", self._conversation_id, exc_info=error)
+        if error is not None or ends_call:
+            self._over.set()
+
+    async def _clean_up(self) -> None:
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._listener.close()
+
+    # ---------------------------------------------------------------- what comes in
+
+    async def _read(self, events: AsyncIterator[TwilioEvent]) -> None:
+        """Hand Twilio's events to whoever needs them; return when the stream stops."""
+        async for event in events:
+            if isinstance(event, Media):
+                self._listener.hear(event.audio)
+            elif isinstance(event, Dtmf):
+                self._inbox.put_nowait((event, self._now()))
+            elif isinstance(event, Mark):
+                self._player.on_mark(event.name)
+            elif isinstance(event, Stop):
+                return
+
+    def _recognised(self, event: RecognitionEvent, at: float) -> None:
+        self._inbox.put_nowait((event, at))
+
+    async def _next(self) -> Heard | None:
+        """The caller's next sentence or key; None after a silence.
+
+        A silence is `silence_reprompt_seconds` without a sound from the caller once
+        Loket has finished speaking. The caller speaking or pressing a key while Loket
+        speaks stops Loket at once (barge-in); what they say is still heard in full.
+        """
+        quiet_since = None if self._player.busy else self._now()
+        while True:
+            timeout = None
+            if quiet_since is not None:
+                timeout = quiet_since + self._settings.silence_reprompt_seconds - self._now()
+            try:
+                async with asyncio.timeout(timeout):
+                    event, at = await self._inbox.get()
+            except TimeoutError:
+                return None
+            if isinstance(event, _Played | Partial):
+                # Loket fell silent, or the caller is still talking: the silence starts again.
+                quiet_since = None if self._player.busy else self._now()
+                continue
+            await self._barge_in(at)
+            if isinstance(event, Dtmf | Utterance):
+                self._waiting = (
+                    self.stats.after_key if isinstance(event, Dtmf) else self.stats.after_speech,
+                    at,
+                )
+                return event
+            quiet_since = self._now()  # SpeechStarted: a sound that may hold no words
+
+    async def _barge_in(self, onset: float) -> None:
+        """The caller spoke or pressed a key: Loket stops talking."""
+        since = self._player.since
+        if await self._player.interrupt() and since is not None and onset >= since:
+            self.stats.barge_in.append(self._now() - onset)
+
+    def _answered(self, sent_at: float) -> None:
+        """Loket's first frame after the caller's turn went out."""
+        if self._waiting is not None:
+            timings, since = self._waiting
+            timings.append(sent_at - since)
+            self._waiting = None
+
+    # ---------------------------------------------------------------- the dialogue
+
+    async def _converse(self, caller: str | None) -> None:
+        """The whole call: language, greeting, then turns until someone ends it."""
+        remembered = await self._service.start_call(self._conversation_id, caller)
+        await asyncio.to_thread(_farewells)  # read once per process, off the event loop
+        language = remembered or await self._choose_language()
+        if language is None:
+            return
+        await self._use_language(language)
+        if await self._turn(GREET, chosen=language):
+            await self._turns()
+
+    async def _choose_language(self) -> Language | None:
+        """Ask for the language in all three; None if the caller never answers."""
+        # The menu starts at once; models load (the first call's may take seconds) meanwhile.
+        speech = any(self._models.available(language) for language in LANGUAGES)
+        self._player.play(prompts.language_menu(speech))
+        await self._listen_in(LANGUAGES)
+        silences = 0
+        while silences < SILENCES_BEFORE_GOODBYE:
+            heard = await self._next()
+            if heard is None:
+                silences += 1
+                if silences < SILENCES_BEFORE_GOODBYE:
+                    self._player.play(prompts.language_menu(speech))
+                continue
+            silences = 0
+            language = _chosen_language(heard)
+            if language is not None:
+                return language
+            self._player.play(prompts.language_not_caught(speech))
+        await self._say_last(prompts.silent_goodbye_everyone())
+        return None
+
+    async def _turns(self) -> None:
+        """Answer the caller turn after turn, until goodbye, a hand-over or a long silence."""
+        silences = 0
+        while True:
+            heard = await self._next()
+            if heard is None:
+                silences += 1
+                if not await self._after_silence(silences):
+                    return
+                continue
+            silences = 0
+            if not await self._take(heard):
+                return
+
+    async def _take(self, heard: Heard) -> bool:
+        """Answer one sentence or key; False when the call is to end."""
+        if isinstance(heard, Dtmf):
+            slower = heard.digit == REPEAT_KEY and self._last_key == REPEAT_KEY
+            self._last_key = heard.digit
+            text = KEY_PAYLOADS.get(heard.digit, heard.digit)
+        else:
+            slower = prompts.asks_slower(heard.text)
+            self._last_key = ""
+            text = heard.text
+        if slower:
+            self._player.play(self._last_answer, slow=True)  # no need to ask the brain
+            return True
+        return await self._turn(text)
+
+    async def _after_silence(self, silences: int) -> bool:
+        """A reprompt, then the menu, then goodbye; False when the call is to end."""
+        if silences == 1:
+            self._player.play([prompts.still_there(self._language)])
+            return True
+        if silences < SILENCES_BEFORE_GOODBYE:
+            return await self._turn(render.MENU)
+        await self._say_last([prompts.silent_goodbye(self._language)])
+        return False
+
+    async def _turn(self, text: str, chosen: Language | None = None) -> bool:
+        """One turn of the conversation, its replies spoken; False when the call is to end.
+
+        `chosen` is a language the caller has just chosen at the language menu.
+        """
+        turn = await self._ask(
+            InboundMessage(self._conversation_id, PHONE_CHANNEL, text, language=chosen)
+        )
+        if turn.conversation.state != State.BOT:
+            await self._hand_over()
+            return False
+        language = cast(Language, turn.conversation.language)
+        self._last_answer = [Line(reply.text, language) for reply in turn.replies]
+        held = self._is_holding_reply(turn, language)
+        self._player.play([*self._last_answer, *([prompts.brain_down(language)] if held else [])])
+        if language != self._language:  # "in English, please"
+            await self._use_language(language)
+        if turn.replies and turn.replies[-1].text in _farewells():
+            await self._player.played()
+            return False
+        return True
+
+    async def _ask(self, message: InboundMessage) -> Turn:
+        """The brain's turn, with "one moment" said if it takes a while."""
+        filler = self._spawn(self._fill_silence())
+        try:
+            return await self._service.handle(message)
+        finally:
+            filler.cancel()
+
+    async def _fill_silence(self) -> None:
+        await asyncio.sleep(self._settings.filler_after_seconds)
+        self._player.play([prompts.one_moment(self._language)])
+
+    def _is_holding_reply(self, turn: Turn, language: Language) -> bool:
+        """Whether the hub answered for a brain that is down or slow."""
+        holding = holding_reply(language, self._settings.helpdesk_phone)
+        return [reply.text for reply in turn.replies] == [holding]
+
+    async def _hand_over(self) -> None:
+        """A person of the team has taken the conversation over (its state is not "bot").
+
+        This is where a call will be passed to that person (a later issue: for example
+        by redirecting the call with Twilio's REST API to a <Dial>). For now Loket says
+        that a person is on it, and ends the call.
+        """
+        await self._say_last([prompts.handed_over(self._language)])
+
+    async def _say_last(self, lines: Sequence[Line]) -> None:
+        """Say the last lines of the call and wait until the caller has heard them."""
+        self._player.play(lines)
+        await self._player.played()
+
+    # ---------------------------------------------------------------- languages
+
+    async def _use_language(self, language: Language) -> None:
+        """Go on in `language`: its recogniser only, or the keypad if it has none (said once)."""
+        self._language = language
+        if await self._listen_in([language]) or language in self._told_keypad_only:
+            return
+        self._told_keypad_only.add(language)
+        self._player.play([prompts.keypad_only(language)])
+
+    async def _listen_in(self, languages: Sequence[Language]) -> bool:
+        """Recognise these languages from now on, those that have a model; False if none."""
+        recognisers = {}
+        for language in languages:
+            recogniser = self._listener.recognisers.get(language) or await self._recogniser(
+                language
+            )
+            if recogniser is not None:
+                recognisers[language] = recogniser
+        await self._listener.listen_with(recognisers)
+        return bool(recognisers)
+
+    async def _recogniser(self, language: Language) -> Recogniser | None:
+        model = await asyncio.to_thread(self._models.load, language)
+        if model is None:
+            return None
+        return Recogniser(model, self._settings.end_of_speech_ms, self._models.rate(language))
+
+    @staticmethod
+    def _now() -> float:
+        return asyncio.get_running_loop().time()
+
+
+def _chosen_language(heard: Heard) -> Language | None:
+    """The language picked at the language menu: a key, or a language named."""
+    if isinstance(heard, Dtmf):
+        return LANGUAGE_KEYS.get(heard.digit)
+    return prompts.chosen_language(heard.text)
