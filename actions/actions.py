@@ -379,8 +379,11 @@ class ActionGoodbye(LoketAction):
     action_name = "action_goodbye"
 
     def act(self, turn: Turn, out: Output) -> SlotUpdates:
-        """Answer thanks or say goodbye."""
-        out.send(render.goodbye(CATALOGUE, turn.lang, turn.spoken, turn.intent == "thank"))
+        """Answer thanks or say goodbye; a goodbye tells the hub (a call hangs up after it)."""
+        thanks = turn.intent == "thank"
+        out.send(render.goodbye(CATALOGUE, turn.lang, turn.spoken, thanks))
+        if not thanks:
+            out.signal(farewell="said")
         return {}
 
 

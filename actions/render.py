@@ -81,6 +81,10 @@ class _Voice:
         """Return a button titled with message `button_<name>` (always the written form)."""
         return Button(self.cat.messages.text(f"button_{name}", self.lang), payload)
 
+    def keys(self, name: str) -> str:
+        """Message `keys_<name>` on the phone (which keys answer); nothing when written."""
+        return self.say(f"keys_{name}") if self.spoken else ""
+
     def join(self, parts: Iterable[str]) -> str:
         """Join non-empty paragraphs: a blank line when written, a line break when spoken."""
         return ("\n" if self.spoken else "\n\n").join(part for part in parts if part)
@@ -272,7 +276,9 @@ def step(
         voice.button("menu", MENU),
     ]
     if index < total - 1:
-        return Reply(text, [voice.button("next", NEXT), *navigation])
+        return Reply(
+            voice.join([text, voice.keys("next_step")]), [voice.button("next", NEXT), *navigation]
+        )
     end = _end_part(voice, proc, last_step=True)
     return Reply(voice.join([text, *end]), [*_yes_no(voice), *navigation])
 
@@ -298,7 +304,7 @@ def _end_part(voice: _Voice, proc: Procedure, last_step: bool) -> list[str]:
         f"{voice.say(f'section_{name}')}\n{phrase.render(voice.lang, voice.spoken)}"
         for name, phrase in proc.sections()
     ]
-    return [*closing, *sections, voice.say("did_it_help")]
+    return [*closing, *sections, voice.say("did_it_help"), voice.keys("yes_no")]
 
 
 def _yes_no(voice: _Voice) -> list[Button]:

@@ -12,6 +12,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 Reply = Callable[[str, dict[str, Any]], list[dict[str, Any]]]
+# What action_goodbye sends besides its words: the hub's signal that the person said goodbye.
+FAREWELL_SIGNAL = {"custom": {"loket": {"farewell": "said"}}}
 
 
 def echo(text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:

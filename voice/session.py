@@ -23,16 +23,13 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from functools import cache, partial
+from functools import partial
 from typing import Any, cast
 
-from actions import render
-from actions.catalogue import default_content_dir, load_catalogue
 from bot.channels.base import PHONE_CHANNEL, InboundMessage, call_conversation_id
 from bot.conversations.model import State
 from bot.conversations.service import ConversationService, Turn
 from bot.settings import LANGUAGES, Language, Settings
-from bot.texts import holding_reply
 from voice import prompts
 from voice.listener import Listener
 from voice.media_stream import Dtmf, Mark, Media, Start, Stop, TwilioEvent
@@ -48,7 +45,9 @@ SILENCES_BEFORE_GOODBYE = 3
 GREET = "/greet"
 LANGUAGE_KEYS: dict[str, Language] = {"1": "fr", "2": "nl", "3": "en"}
 # The keys that mean the same on every menu (the digits 1-9 pick a menu's n-th option).
-KEY_PAYLOADS = {"*": render.REPEAT, "0": render.HUMAN, "#": render.MENU}
+# Payloads are intents of domain.yml, as the brain's buttons send them.
+MENU = "/show_menu"
+KEY_PAYLOADS = {"*": "/step_repeat", "0": "/request_human", "#": MENU}
 REPEAT_KEY = "*"
 
 Heard = Dtmf | Utterance
@@ -75,16 +74,6 @@ class CallStats:
     """Per line spoken: the speaker asked -> its first audio."""
     barge_in: list[float] = field(default_factory=list)
     """Per barge-in: the audio in which the caller started speaking arrived -> clear sent."""
-
-
-@cache
-def _farewells() -> frozenset[str]:
-    """The brain's spoken goodbye in each language (action_goodbye): it ends the call."""
-    catalogue = load_catalogue(default_content_dir())
-    return frozenset(
-        render.goodbye(catalogue, language, spoken=True, thanks=False).text
-        for language in LANGUAGES
-    )
 
 
 async def _stream_start(events: AsyncIterator[TwilioEvent]) -> Start | None:
@@ -250,7 +239,6 @@ class CallSession:
     async def _converse(self, caller: str | None) -> None:
         """The whole call: language, greeting, then turns until someone ends it."""
         remembered = await self._service.start_call(self._conversation_id, caller)
-        await asyncio.to_thread(_farewells)  # read once per process, off the event loop
         language = remembered or await self._choose_language()
         if language is None:
             return
@@ -315,7 +303,7 @@ class CallSession:
             self._player.play([prompts.still_there(self._language)])
             return True
         if silences < SILENCES_BEFORE_GOODBYE:
-            return await self._turn(render.MENU)
+            return await self._turn(MENU)
         await self._say_last([prompts.silent_goodbye(self._language)])
         return False
 
@@ -332,11 +320,11 @@ class CallSession:
             return False
         language = cast(Language, turn.conversation.language)
         self._last_answer = [Line(reply.text, language) for reply in turn.replies]
-        held = self._is_holding_reply(turn, language)
-        self._player.play([*self._last_answer, *([prompts.brain_down(language)] if held else [])])
+        down = [prompts.brain_down(language)] if turn.held else []
+        self._player.play([*self._last_answer, *down])
         if language != self._language:  # "in English, please"
             await self._use_language(language)
-        if turn.replies and turn.replies[-1].text in _farewells():
+        if turn.farewell:
             await self._player.played()
             return False
         return True
@@ -352,11 +340,6 @@ class CallSession:
     async def _fill_silence(self) -> None:
         await asyncio.sleep(self._settings.filler_after_seconds)
         self._player.play([prompts.one_moment(self._language)])
-
-    def _is_holding_reply(self, turn: Turn, language: Language) -> bool:
-        """Whether the hub answered for a brain that is down or slow."""
-        holding = holding_reply(language, self._settings.helpdesk_phone)
-        return [reply.text for reply in turn.replies] == [holding]
 
     async def _hand_over(self) -> None:
         """A person of the team has taken the conversation over (its state is not "bot").

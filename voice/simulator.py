@@ -39,9 +39,11 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 import aiohttp
+from sqlalchemy.exc import SQLAlchemyError
 from twilio.request_validator import RequestValidator
 
 from bot.channels.base import call_conversation_id
+from bot.conversations.store import ConversationStore, create_engine
 from bot.settings import Settings
 from voice.audio import (
     FRAME_BYTES,
@@ -313,20 +315,22 @@ class PhoneCall:
         if self._http is not None:
             await self._http.close()
 
-    async def transcript(self) -> list[TranscriptLine]:
-        """The call's conversation as Loket stored it (GET /api/conversations/<id>)."""
-        async with aiohttp.ClientSession() as http:
-            url = f"{self.hub_url}/api/conversations/{self.conversation_id}"
-            async with http.get(url) as response:
-                if response.status == 404:
-                    return []
-                response.raise_for_status()
-                body = await response.json()
+    async def transcript(self, database_url: str) -> list[TranscriptLine]:
+        """The call's conversation as Loket stored it, read from Loket's database.
+
+        The web chat API serves web chat conversations only, so the simulator (a tool run
+        beside Loket) reads the store itself.
+        """
+        store = ConversationStore(create_engine(database_url))
+        try:
+            messages = await store.messages(self.conversation_id)
+        finally:
+            await store.close()
         return [
             TranscriptLine(
-                (_utc(m["created_at"]) - self.answered_at).total_seconds(), m["author"], m["text"]
+                (_utc(m.created_at) - self.answered_at).total_seconds(), m.author, m.text
             )
-            for m in body["messages"]
+            for m in messages
         ]
 
     async def _until(self, condition: Callable[[], bool], timeout: float) -> bool:
@@ -463,9 +467,8 @@ class PhoneCall:
                 await self._return_mark(name)
 
 
-def _utc(timestamp: str) -> datetime:
-    """A time from the API; the hub keeps UTC, which SQLite gives back without its zone."""
-    moment = datetime.fromisoformat(timestamp)
+def _utc(moment: datetime) -> datetime:
+    """A stored time; the hub keeps UTC, which SQLite gives back without its zone."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -625,16 +628,20 @@ def timeline(call: PhoneCall, transcript: list[TranscriptLine]) -> list[str]:
     return [f"{at:7.2f} s  {text}" for at, text in sorted(lines, key=lambda line: line[0])]
 
 
-async def call_and_report(call: PhoneCall, steps: list[Step], record: Path | None) -> list[str]:
-    """Make the call, save what was heard, and return the timeline to print."""
+async def call_and_report(
+    call: PhoneCall, steps: list[Step], record: Path | None, database_url: str | None = None
+) -> list[str]:
+    """Make the call, save what was heard, and return the timeline to print.
+
+    With Loket's `database_url`, the timeline shows Loket's words too."""
     async with call:
         await play(call, steps)
     if record is not None:
         write_wav(record, call.recording, PHONE_RATE)
     notes = [f"protocol error from Loket: {error}" for error in call.protocol_errors]
     try:
-        transcript = await call.transcript()
-    except aiohttp.ClientError as error:  # Loket stopped with the call: still show the call
+        transcript = await call.transcript(database_url) if database_url else []
+    except SQLAlchemyError as error:  # no database here: still show the call
         transcript = []
         notes.append(f"no transcript: {error}")
     lines = timeline(call, transcript)
@@ -675,7 +682,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         caller=args.caller,
     )
     try:
-        lines = asyncio.run(call_and_report(call, steps, args.record))
+        lines = asyncio.run(call_and_report(call, steps, args.record, settings.database))
     except (SimulatorError, aiohttp.ClientError) as error:
         print(f"The call failed: {error}")
         return 1

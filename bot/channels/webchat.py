@@ -14,6 +14,7 @@ from bot.channels.base import InboundMessage
 from bot.channels.webchat_openapi import openapi_document
 from bot.conversations.model import Conversation, Message
 from bot.conversations.service import ConversationService
+from bot.conversations.store import ChannelMismatch
 from bot.errors import ApiError
 from bot.ratelimit import RateLimiter
 from bot.settings import Language, Settings
@@ -59,9 +60,14 @@ async def post_message(request: web.Request) -> web.Response:
             "Too many messages in a short time. Please wait a moment and try again.",
             **{"Retry-After": str(limiter.retry_after())},
         )
-    turn = await request.app[service_key].handle(
-        InboundMessage(conversation_id, CHANNEL, posted.text, language=posted.language)
-    )
+    try:
+        turn = await request.app[service_key].handle(
+            InboundMessage(conversation_id, CHANNEL, posted.text, language=posted.language)
+        )
+    except ChannelMismatch:  # another channel's conversation: never joined from here
+        raise ApiError(
+            409, "conversation_id_taken", "This conversation id is taken. Choose another one."
+        ) from None
     return web.json_response(
         {**_summary(turn.conversation), "replies": [_reply(m) for m in turn.replies]}
     )
@@ -75,7 +81,7 @@ async def get_conversation(request: web.Request) -> web.Response:
         raise ApiError(422, "invalid_after", "'after' must be a message id (a whole number).")
     service = request.app[service_key]
     conversation = await service.conversation(conversation_id)
-    if conversation is None:
+    if conversation is None or conversation.channel != CHANNEL:  # calls are not shown here
         raise ApiError(404, "not_found", "This conversation does not exist.")
     messages = await service.messages(conversation_id, after=int(after))
     return web.json_response(

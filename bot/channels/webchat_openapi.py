@@ -140,6 +140,7 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
                             },
                         },
                         "400": _error("The body is not a JSON object."),
+                        "409": _error("The id belongs to a conversation of another channel."),
                         "413": _error(f"The text is longer than {settings.max_text_chars}."),
                         "422": _error("Invalid conversation id, text or language."),
                         "429": _error("Too many messages; see Retry-After."),

@@ -24,15 +24,18 @@ Clock = Callable[[], datetime]
 _MENU_NUMBER = re.compile(r"^\s*([1-9])\s*$")
 
 
-Answered = tuple[Conversation, list[Message]]  # the conversation after a turn, and the replies
-
-
 @dataclass(frozen=True)
 class Turn:
-    """The outcome of one message: the conversation as it is now, and what was said back."""
+    """The outcome of one message: the conversation as it is now, and what was said back.
+
+    `held`: the brain was slow or down and the replies are the hub's holding reply.
+    `farewell`: the brain said goodbye (a phone call hangs up after it).
+    """
 
     conversation: Conversation
     replies: list[Message]
+    held: bool = False
+    farewell: bool = False
 
 
 class ConversationService:
@@ -57,7 +60,7 @@ class ConversationService:
         self._clock = clock
         # One lock per conversation keeps its messages in order; unused locks are dropped.
         self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
-        self._tasks: set[asyncio.Task[Answered]] = set()
+        self._tasks: set[asyncio.Task[Turn]] = set()
         # Conversations with a message kept for replay: only they pay for the look-up.
         self._pending: set[str] = set()
 
@@ -74,12 +77,9 @@ class ConversationService:
         self._tasks.add(task)
         task.add_done_callback(self._finished)
         try:
-            conversation, replies = await asyncio.wait_for(
-                asyncio.shield(task), self._settings.brain_timeout
-            )
+            return await asyncio.wait_for(asyncio.shield(task), self._settings.brain_timeout)
         except Exception:  # slow, down or broken: the person still gets an answer (_finished logs)
-            replies = await self._hold(conversation)
-        return Turn(conversation, replies)
+            return Turn(conversation, await self._hold(conversation), held=True)
 
     async def conversation(self, conversation_id: str) -> Conversation | None:
         """The conversation, or None if nobody started it."""
@@ -147,7 +147,7 @@ class ConversationService:
             inbound.conversation_id, inbound.channel, inbound.text, decide, self._clock()
         )
 
-    async def _answer_in_order(self, conversation: Conversation, message: Message) -> Answered:
+    async def _answer_in_order(self, conversation: Conversation, message: Message) -> Turn:
         async with self._lock(conversation.id):
             try:
                 if conversation.id in self._pending:
@@ -163,13 +163,13 @@ class ConversationService:
         if pending:
             conversation = await self._current(conversation_id)
             for message in pending:
-                conversation, _ = await self._answer(conversation, message, late=True)
+                conversation = (await self._answer(conversation, message, late=True)).conversation
         self._pending.discard(conversation_id)
         return len(pending)
 
     async def _answer(
         self, conversation: Conversation, message: Message, late: bool = False
-    ) -> Answered:
+    ) -> Turn:
         text = await self._resolve_menu_number(conversation.id, message.text)
         answer = await self._brain.send(conversation.id, text, self._metadata(conversation))
         conversation = await self._apply_signals(conversation, answer)
@@ -180,7 +180,7 @@ class ConversationService:
         stored = await self._store.add_replies(
             conversation.id, replies, language, self._clock(), answered=message.id
         )
-        return conversation, stored
+        return Turn(conversation, stored, farewell=answer.signals.get("farewell") == "said")
 
     async def _hold(self, conversation: Conversation) -> list[Message]:
         language = cast(Language, conversation.language)
@@ -228,7 +228,7 @@ class ConversationService:
             "spoken": conversation.channel in SPOKEN_CHANNELS,
         }
 
-    def _finished(self, task: asyncio.Task[Answered]) -> None:
+    def _finished(self, task: asyncio.Task[Turn]) -> None:
         self._tasks.discard(task)
         error = None if task.cancelled() else task.exception()
         if isinstance(error, BrainUnavailable):

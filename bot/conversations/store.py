@@ -53,6 +53,13 @@ def create_engine(url: str) -> AsyncEngine:
     return engine
 
 
+class ChannelMismatch(LookupError):
+    """A message for a conversation held in another channel (a web chat post to a call id)."""
+
+    def __init__(self, conversation_id: str, held_in: str, came_from: str) -> None:
+        super().__init__(f"conversation {conversation_id} is held in {held_in}, not {came_from}")
+
+
 class ConversationStore:
     """Reads and writes conversations and their messages."""
 
@@ -139,6 +146,8 @@ class ConversationStore:
         """
         async with self._session.begin() as session:
             conversation = await session.get(Conversation, conversation_id, with_for_update=True)
+            if conversation is not None and conversation.channel != channel:
+                raise ChannelMismatch(conversation_id, conversation.channel, channel)
             current = (
                 (conversation.language, conversation.language_source) if conversation else None
             )

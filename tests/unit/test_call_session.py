@@ -34,7 +34,7 @@ from bot.languages import LanguageSource
 from bot.migrations import upgrade
 from bot.settings import LANGUAGES, Language, Settings
 from bot.texts import holding_reply
-from tests.fakes import FakeBrain
+from tests.fakes import FAREWELL_SIGNAL, FakeBrain
 from tests.unit.test_voice_recognition import FIRST, phone_speech
 from voice import player, prompts
 from voice import session as session_module
@@ -99,7 +99,7 @@ def farewell(language: Language) -> str:
 def phone_brain(text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
     """A brain with a two-item menu, one step and a goodbye; anything else is "heard"."""
     if text == "/goodbye":
-        return [{"text": farewell(metadata["language"])}]
+        return [{"text": farewell(metadata["language"])}, FAREWELL_SIGNAL]
     reply, buttons = BRAIN.get(text, (HEARD, []))
     return [{"text": reply, "buttons": [{"title": t, "payload": p} for t, p in buttons]}]
 

@@ -15,7 +15,7 @@ from pydantic import SecretStr
 from actions import render
 from actions.catalogue import default_content_dir, load_catalogue
 from bot.settings import Settings
-from tests.fakes import FakeBrain, echo
+from tests.fakes import FAREWELL_SIGNAL, FakeBrain, echo
 from voice.simulator import PhoneCall
 
 BASE = "https://loket.example"
@@ -43,7 +43,10 @@ def goodbye_on_next_step(text: str, metadata: dict[str, Any]) -> list[dict[str, 
     if text != "/step_next":
         return echo(text, metadata)
     catalogue = load_catalogue(default_content_dir())
-    return [{"text": render.goodbye(catalogue, metadata["language"], True, False).text}]
+    return [
+        {"text": render.goodbye(catalogue, metadata["language"], True, False).text},
+        FAREWELL_SIGNAL,
+    ]
 
 
 async def until(condition: Callable[[], Awaitable[bool] | bool], seconds: float = 30.0) -> None:
@@ -55,7 +58,7 @@ async def until(condition: Callable[[], Awaitable[bool] | bool], seconds: float 
     raise AssertionError("condition not met in time")
 
 
-async def test_a_keypad_call_from_the_language_menu_to_goodbye(hub, brain: FakeBrain):
+async def test_a_keypad_call_from_the_language_menu_to_goodbye(hub, brain: FakeBrain, settings):
     brain.reply = goodbye_on_next_step
     async with phone(hub) as call:
         assert await call.wait_for_speech()  # the language menu
@@ -71,7 +74,7 @@ async def test_a_keypad_call_from_the_language_menu_to_goodbye(hub, brain: FakeB
     assert call.clears  # the key stopped the language menu at once
     assert not call.loket_audio[-1].cleared  # the goodbye was heard to the end
     assert call.protocol_errors == []
-    transcript = await call.transcript()
+    transcript = await call.transcript(settings.database)
     assert [line.author for line in transcript] == ["person", "bot", "person", "bot"]
     assert transcript[2].text == "1"  # stored as pressed; the brain got the option
 
@@ -91,3 +94,13 @@ async def test_a_caller_who_calls_again_skips_the_language_menu(hub, brain: Fake
     async with phone(hub, caller="+32499999999") as stranger:
         assert await stranger.wait_for_speech()
     assert len(brain.texts) == 2  # another caller hears the language menu first
+
+
+async def test_the_web_chat_api_never_shows_or_joins_a_phone_call(hub, brain: FakeBrain):
+    async with phone(hub) as call:
+        assert await call.wait_for_speech()  # the call's conversation exists now
+        url = f"/api/conversations/{call.conversation_id}"
+        assert (await hub.get(url)).status == 404
+        posted = await hub.post(f"{url}/messages", json={"text": "hello"})
+        assert posted.status == 409
+        assert (await posted.json())["error"]["code"] == "conversation_id_taken"

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -76,7 +75,6 @@ class StandIn:
         app = web.Application()
         app.router.add_post("/twilio/voice", self.voice)
         app.router.add_get("/twilio/media", self.media)
-        app.router.add_get("/api/conversations/{conversation_id}", self.transcript)
         return app
 
     def signed(self, request: web.Request, url: str, params: dict[str, str]) -> bool:
@@ -108,10 +106,6 @@ class StandIn:
         if speaking is not None:
             speaking.cancel()
         return socket
-
-    async def transcript(self, request: web.Request) -> web.Response:
-        said = {"author": "bot", "text": "Bonjour.", "created_at": datetime.now(UTC).isoformat()}
-        return web.json_response({"messages": [said]})
 
     def caller_frames(self) -> list[Media]:
         return [e for e in self.events if isinstance(e, Media)]
@@ -185,7 +179,6 @@ async def test_a_mark_comes_back_once_the_audio_before_it_has_played(stand_in, t
     assert loud_frames(heard) == 25  # the tone, and silence for the rest of the call
     assert len(heard) // 2 == len(call.recording) // 2 >= frames_before_mark * FRAME_BYTES
     assert any("loket   audio 0.50 s" in line for line in lines)
-    assert any("loket   says: Bonjour." in line for line in lines)
     assert lines[-1].endswith("call ended by Loket")
 
 

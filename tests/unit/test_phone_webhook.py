@@ -15,7 +15,7 @@ from pydantic import SecretStr
 from twilio.request_validator import RequestValidator
 
 from bot.app import create_app
-from bot.channels import phone
+from bot.channels import phone, webchat
 from bot.settings import Settings
 from voice.media_stream import TwilioSide
 
@@ -58,8 +58,12 @@ async def post_signed(hub: TestClient, path: str, form: dict[str, str], url: str
 
 
 async def conversation(hub: TestClient, call_sid: str = CALL_SID) -> dict | None:
-    response = await hub.get(f"/api/conversations/call-{call_sid}")
-    return await response.json() if response.status == 200 else None
+    """The call's state and transcript, from the hub's service (the web chat API hides calls)."""
+    service = hub.app[webchat.service_key]
+    found = await service.conversation(f"call-{call_sid}")
+    if found is None:
+        return None
+    return {"state": found.state, "messages": await service.messages(found.id)}
 
 
 def stream_of(twiml: str) -> tuple[ElementTree.Element, dict[str, str]]:

@@ -27,6 +27,7 @@ from actions.catalogue import (
 )
 from actions.render import LANGUAGE_NAMES
 from bot import texts as bot_texts
+from voice import prompts as voice_prompts
 
 
 def hub_texts() -> dict[str, dict[str, str]]:
@@ -35,9 +36,10 @@ def hub_texts() -> dict[str, dict[str, str]]:
 
 
 def other_texts() -> dict[str, dict[str, str]]:
-    """Texts the bot says outside the catalogue: the hub's, and the language buttons."""
+    """Texts the bot says outside the catalogue: the hub's, the phone's, the language buttons."""
     names = {lang: LANGUAGE_NAMES[lang] for lang in LANGUAGES}
-    return {**hub_texts(), "actions/render.py LANGUAGE_NAMES": names}
+    phone = {f"voice/prompts.py {name}": texts for name, texts in voice_prompts.all_texts().items()}
+    return {**hub_texts(), **phone, "actions/render.py LANGUAGE_NAMES": names}
 
 
 @pytest.fixture(scope="module")
