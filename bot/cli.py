@@ -1,4 +1,4 @@
-"""The `loket` command: run the whole system, only the hub, train, or migrate."""
+"""The `loket` command: run Loket or only its hub, train, migrate, get speech models, call."""
 
 from __future__ import annotations
 
