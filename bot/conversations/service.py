@@ -174,7 +174,8 @@ class ConversationService:
         answer = await self._brain.send(conversation.id, text, self._metadata(conversation))
         conversation = await self._apply_signals(conversation, answer)
         language = cast(Language, conversation.language)
-        replies = answer.replies or [NewReply(no_answer(language))]
+        spoken = conversation.channel in SPOKEN_CHANNELS
+        replies = answer.replies or [NewReply(no_answer(language, spoken))]
         if late:
             replies = [NewReply(late_answer_intro(language, message.text)), *replies]
         stored = await self._store.add_replies(
@@ -184,7 +185,8 @@ class ConversationService:
 
     async def _hold(self, conversation: Conversation) -> list[Message]:
         language = cast(Language, conversation.language)
-        text = holding_reply(language, self._settings.helpdesk_phone)
+        spoken = conversation.channel in SPOKEN_CHANNELS
+        text = holding_reply(language, self._settings.helpdesk_phone, spoken)
         return await self._store.add_replies(
             conversation.id, [NewReply(text)], language, self._clock()
         )

@@ -454,7 +454,7 @@ async def test_with_the_brain_down_the_caller_hears_so_and_the_keys_still_work(
     await phone.remember("fr")
     twilio = FakeTwilio()
     call = phone.call(SpeechModels(NO_MODELS), twilio)
-    down = [Line(holding_reply("fr", ""), "fr"), prompts.brain_down("fr")]
+    down = [Line(holding_reply("fr", "", spoken=True), "fr"), prompts.brain_down("fr")]
     await twilio.hears(speaker, [prompts.keypad_only("fr"), *down])
 
     twilio.press("#")
