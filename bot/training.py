@@ -56,8 +56,8 @@ def fingerprint(root: Path = ROOT, config: str = "config.yml") -> str:
 def _source(path: Path) -> bool:
     """A file of nlu/ that shapes the model: training data and custom components.
 
-    Not the tools beside them (nlu/evaluate.py), nor Python's bytecode cache, which any
-    import rewrites.
+    Not the tools beside them (nlu/evaluate.py, nlu/evaluation/), nor Python's bytecode
+    cache, which any import rewrites.
     """
     shapes = path.suffix in (".yml", ".yaml") or "components" in path.parts
     return path.is_file() and shapes and "__pycache__" not in path.parts

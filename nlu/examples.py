@@ -1,6 +1,6 @@
 """Reading Rasa's NLU training files: examples and their entity markup.
 
-Used by the evaluation (nlu/evaluate.py) and by the hub's language lexicon
+Used by the evaluation (nlu/evaluation/held_out.py) and by the hub's language lexicon
 (bot/lexicon.py), which learns each language's words from the same examples.
 """
 

@@ -96,7 +96,8 @@ class Player:
         playing, self._playing = self._playing, []
         for task in playing:
             task.cancel()
-        await asyncio.wait(playing)
+        if playing:  # busy may only mean marks not yet echoed: nothing left to stop
+            await asyncio.wait(playing)
         # Twilio echoes the marks of cleared audio too: forgotten, they are not "heard".
         self._unheard.clear()
         self._heard_by = 0.0

@@ -15,6 +15,7 @@ def project(root: Path) -> Path:
         "nlu/fr.yml": "nlu: []\n",
         "nlu/components/communes.py": "X = 1\n",
         "nlu/evaluate.py": "Y = 1\n",
+        "nlu/evaluation/report.py": "Z = 1\n",
     }.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text)
@@ -34,6 +35,7 @@ def test_tools_and_bytecode_beside_the_data_do_not(tmp_path: Path):
     root = project(tmp_path)
     before = fingerprint(root)
     (root / "nlu/evaluate.py").write_text("Y = 2\n")
+    (root / "nlu/evaluation/report.py").write_text("Z = 2\n")
     (root / "nlu/components/__pycache__").mkdir()
     (root / "nlu/components/__pycache__/communes.cpython-310.pyc").write_bytes(b"\0")
     assert fingerprint(root) == before
