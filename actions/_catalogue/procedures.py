@@ -1,0 +1,74 @@
+"""procedures/*.yml: one procedure per file, checked against the schema and by checks.py."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from .checks import procedure_problems
+from .model import SECTIONS, Procedure, build_phrase, build_text
+from .report import PathParts, Report
+from .schema import schema_problems
+from .yaml_source import Document, read_yaml
+
+
+def load_procedures(
+    directory: Path, validator: jsonschema.protocols.Validator | None, report: Report
+) -> dict[str, Procedure]:
+    """Validate and build every procedures/*.yml; problems go to `report`."""
+    if not directory.is_dir():
+        report.add(directory, None, (), "is missing (it must hold the procedure files)")
+        return {}
+    for stray in sorted(directory.glob("*.yaml")):
+        report.add(stray, None, (), "must be named with .yml, not .yaml")
+    paths = sorted(directory.glob("*.yml"))
+    if not paths:
+        report.add(directory, None, (), "has no procedure files (*.yml)")
+    procedures: dict[str, Procedure] = {}
+    intents: dict[str, Path] = {}
+    for path in paths:
+        doc = read_yaml(path, report)
+        if doc is None:
+            continue
+        problems = list(schema_problems(validator, doc.data)) if validator else []
+        # One problem per field is enough: the schema's word wins over the extra checks.
+        reported = {where for where, _ in problems}
+        problems += [p for p in procedure_problems(doc) if p[0] not in reported]
+        problems += _intent_clash(doc, intents, report)
+        for where, problem in sorted(problems, key=lambda p: (doc.line(p[0]) or 0, str(p))):
+            report.add(path, doc.line(where), where, problem)
+        if not problems and validator is not None:
+            procedures[path.stem] = _build_procedure(doc.data)
+    return procedures
+
+
+def _intent_clash(
+    doc: Document, intents: dict[str, Path], report: Report
+) -> list[tuple[PathParts, str]]:
+    """Record this file's intent; return a problem if an earlier file already uses it."""
+    intent = doc.data.get("intent") if isinstance(doc.data, dict) else None
+    if not isinstance(intent, str):
+        return []
+    if intent in intents:
+        return [(("intent",), f"{intent} is already used by {report.name(intents[intent])}")]
+    intents[intent] = doc.path
+    return []
+
+
+def _build_procedure(data: Mapping[str, Any]) -> Procedure:
+    """Build a Procedure from data that passed every check."""
+    return Procedure(
+        id=data["id"],
+        intent=data["intent"],
+        checked_on=datetime.date.fromisoformat(data["checked_on"]),
+        sources=tuple(data["sources"]),
+        title=build_text(data["title"]),
+        summary=build_text(data["summary"]),
+        who=build_text(data["who"]),
+        steps=tuple(build_phrase(step) for step in data["steps"]),
+        **{name: build_phrase(data[name]) for name in SECTIONS if name in data},
+    )
