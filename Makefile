@@ -27,8 +27,9 @@ lint: setup
 format: setup
 	$(HUB)/ruff check --fix . && $(HUB)/ruff format .
 
-bench: setup  ## hub vs Rasa alone, config.yml vs Rasa's default; writes docs/benchmarks.md
+bench: setup  ## hub vs Rasa alone, phone calls, config.yml vs Rasa's default; writes docs/benchmarks.md
 	$(HUB)/python -m benchmarks.web_chat
+	$(HUB)/python -m benchmarks.phone
 	$(HUB)/python -m benchmarks.dialogue_config
 
 clean:  ## remove environments, models and local data

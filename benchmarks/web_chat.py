@@ -28,7 +28,7 @@ import sys
 import tempfile
 import textwrap
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -258,14 +258,22 @@ def hub_env(settings: Settings, port: int, data_dir: Path) -> dict[str, str]:
 
 
 @contextlib.asynccontextmanager
-async def running_hub(settings: Settings, data_dir: Path) -> AsyncIterator[HubProcess]:
-    """`loket serve` in a separate process, so it does not share the load generator's loop."""
+async def running_hub(
+    settings: Settings,
+    data_dir: Path,
+    env: Mapping[str, str] | None = None,
+    command: Sequence[str] = ("bot.cli", "serve"),
+) -> AsyncIterator[HubProcess]:
+    """`loket serve` in a separate process, so it does not share the load generator's loop.
+
+    `env` adds to the hub's environment; `command` is what `python -m` runs instead.
+    """
     port = free_port()
     log_path = data_dir / "hub.log"
     with log_path.open("wb") as log:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "serve",
-            cwd=ROOT, env=hub_env(settings, port, data_dir),
+            sys.executable, "-m", *command,
+            cwd=ROOT, env=hub_env(settings, port, data_dir) | dict(env or {}),
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
     hub = HubProcess(f"http://127.0.0.1:{port}", process.pid)

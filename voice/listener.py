@@ -31,7 +31,7 @@ class Listener:
         self._recognisers: dict[Language, Recogniser] = {}
         self._audio: asyncio.Queue[tuple[bytes, float]] = asyncio.Queue()
         self._lock = asyncio.Lock()  # recognisers change only between two pieces of work
-        self._work: asyncio.Future[list[RecognitionEvent]] | None = None
+        self._work: asyncio.Future[list[tuple[RecognitionEvent, float]]] | None = None
         self._speaking = False  # some recogniser reported SpeechStarted, none an Utterance yet
         self._partials: dict[Language, str] = {}
 
@@ -63,13 +63,12 @@ class Listener:
             pieces = [await self._audio.get()]
             while not self._audio.empty():
                 pieces.append(self._audio.get_nowait())
-            pcm = ulaw_to_pcm16(b"".join(audio for audio, _ in pieces))
             async with self._lock:
-                self._work = loop.run_in_executor(None, self._recognise, pcm)
+                self._work = loop.run_in_executor(None, self._recognise_pieces, pieces)
                 # Shielded: cancelled, the thread still runs; close() waits for it.
                 events = await asyncio.shield(self._work)
-            for event in events:
-                self._report(event, pieces[0][1])
+            for event, at in events:
+                self._report(event, at)
 
     async def close(self) -> None:
         """Close every recogniser, once the audio in hand has been recognised."""
@@ -79,8 +78,16 @@ class Listener:
         if self._work is not None:
             await asyncio.wait([self._work])
 
+    def _recognise_pieces(
+        self, pieces: list[tuple[bytes, float]]
+    ) -> list[tuple[RecognitionEvent, float]]:
+        """Runs in a worker thread. Each event comes with the arrival of the piece it was
+        heard in: pieces that waited while the recognisers were busy keep their own time."""
+        return [
+            (event, at) for ulaw, at in pieces for event in self._recognise(ulaw_to_pcm16(ulaw))
+        ]
+
     def _recognise(self, pcm: bytes) -> list[RecognitionEvent]:
-        """Runs in a worker thread."""
         heard = {language: r.accept(pcm) for language, r in self._recognisers.items()}
         if len(heard) == 1:
             return next(iter(heard.values()))

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, cast
@@ -74,6 +74,16 @@ class CallStats:
     """Per line spoken: the speaker asked -> its first audio."""
     barge_in: list[float] = field(default_factory=list)
     """Per barge-in: the audio in which the caller started speaking arrived -> clear sent."""
+    decoded_seconds: float = 0.0
+    """Audio decoded by the call's recognisers, each counted (three at the language menu)."""
+    recognition_cpu_seconds: float = 0.0
+    """CPU time the recognisers took: over `decoded_seconds`, their real-time factor."""
+
+    def count_recognition(self, recognisers: Iterable[Recogniser]) -> None:
+        """Add what these recognisers decoded, and the CPU time it took."""
+        for recogniser in recognisers:
+            self.decoded_seconds += recogniser.decoded_seconds
+            self.recognition_cpu_seconds += recogniser.cpu_seconds
 
 
 async def _stream_start(events: AsyncIterator[TwilioEvent]) -> Start | None:
@@ -119,6 +129,7 @@ class CallSession:
         self._last_key = ""
         self._told_keypad_only: set[Language] = set()
         self._waiting: tuple[list[float], float] | None = None  # (stats list, since) of a turn
+        self._recognisers: list[Recogniser] = []  # every one made, for the stats at the end
 
     def tasks_alive(self) -> int:
         """Tasks of this call still running (none once `run` has returned)."""
@@ -173,6 +184,7 @@ class CallSession:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await self._listener.close()
+        self.stats.count_recognition(self._recognisers)
 
     # ---------------------------------------------------------------- what comes in
 
@@ -378,7 +390,15 @@ class CallSession:
         return bool(recognisers)
 
     async def _recogniser(self, language: Language) -> Recogniser | None:
-        model = await asyncio.to_thread(self._models.load, language)
+        # In a thread: a model may take seconds to load, a decoder tens of ms to build,
+        # and meanwhile the event loop paces every call's audio.
+        recogniser = await asyncio.to_thread(self._new_recogniser, language)
+        if recogniser is not None:
+            self._recognisers.append(recogniser)
+        return recogniser
+
+    def _new_recogniser(self, language: Language) -> Recogniser | None:
+        model = self._models.load(language)
         if model is None:
             return None
         return Recogniser(model, self._settings.end_of_speech_ms, self._models.rate(language))

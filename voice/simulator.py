@@ -285,21 +285,20 @@ class PhoneCall:
             await asyncio.wait_for(self._ended.wait(), seconds)
 
     async def wait_for_speech(self, timeout: float = LISTEN_TIMEOUT_SECONDS) -> bool:
-        """Wait until the caller hears Loket after their last action (to talk over it).
+        """Wait until the caller hears Loket answer their last action (to talk over it).
 
         Returns False if Loket said nothing within `timeout` seconds or the call ended.
         """
-        return await self._until(lambda: self._last_audio > self._last_action, timeout)
+        return await self._until(self._heard_answer, timeout)
 
     async def wait_for_silence(
         self, quiet: float = LISTEN_QUIET_SECONDS, timeout: float = LISTEN_TIMEOUT_SECONDS
     ) -> bool:
-        """Wait until the caller has heard Loket since their last action, then `quiet` seconds
+        """Wait until the caller has heard Loket answer their last action, then `quiet` seconds
         of silence. Returns False if that did not happen within `timeout` or the call ended.
         """
         return await self._until(
-            lambda: self._last_audio > self._last_action and self.now() - self._last_audio >= quiet,
-            timeout,
+            lambda: self._heard_answer() and self.now() - self._last_audio >= quiet, timeout
         )
 
     async def hang_up(self) -> None:
@@ -382,6 +381,14 @@ class PhoneCall:
             await self._socket.send_str(message)
         except ConnectionResetError:
             self._finish("loket")
+
+    def _heard_answer(self) -> bool:
+        """Whether the caller has heard audio that Loket began sending after their last action.
+
+        Not what Loket was still saying when they acted: that plays on until its `clear`.
+        """
+        latest = self.loket_audio[-1].at if self.loket_audio else -math.inf
+        return self._last_audio >= latest > self._last_action
 
     def _act(self, what: str) -> None:
         """Note something the caller did; `listen` then waits for Loket's answer to it."""

@@ -63,6 +63,8 @@ class PhoneLine:
     speaker: Speaker
     models: SpeechModels
     calls: set[web.WebSocketResponse] = field(default_factory=set)
+    on_call_end: Callable[[CallSession], None] | None = None
+    """Called with each call's session once the call is over (benchmarks read its stats)."""
 
     @property
     def media_url(self) -> str:
@@ -165,6 +167,8 @@ async def media_stream(request: web.Request) -> web.WebSocketResponse:
     finally:
         line.calls.discard(socket)
         await socket.close()  # with <Connect><Stream>, closing the stream ends the call
+        if line.on_call_end is not None:
+            line.on_call_end(session)
     return socket
 
 

@@ -492,6 +492,7 @@ async def test_the_caller_speaking_over_loket_stops_it_and_is_answered(
     assert brain.texts[0] == "/greet" and brain.texts[1].strip(), "what was said was heard"
     stats = phone.sessions[0].stats
     assert (len(stats.barge_in), len(stats.after_speech)) == (1, 1)
+    assert stats.decoded_seconds > 0 < stats.recognition_cpu_seconds, "recognition is counted"
     assert max(twilio.ahead) <= player.LEAD_SECONDS + FRAME_SECONDS + 0.001, (
         "Loket keeps little audio ahead of the caller, so a barge-in has little to clear"
     )
@@ -547,6 +548,7 @@ class ScriptedRecogniser:
         self.script = script
         self.resets = 0
         self.closed = False
+        self.decoded_seconds = self.cpu_seconds = 0.0  # what a call's stats read at its end
 
     def accept(self, pcm16_8k: bytes) -> list[RecognitionEvent]:
         return self.script.pop(0) if self.script else []
