@@ -84,7 +84,9 @@ class Settings(BaseSettings):
         "else the packaged en_US joe voice.",
     )
     end_of_speech_ms: int = Field(
-        700, description="Silence (ms) after which a caller's sentence is taken as finished."
+        500,
+        description="Silence (ms) after which a caller's sentence is taken as finished. "
+        "Longer suits slow speakers; every millisecond is added to each answer's delay.",
     )
     silence_reprompt_seconds: float = Field(
         7.0, description="Seconds of caller silence before Loket asks again."

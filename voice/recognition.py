@@ -53,6 +53,7 @@ PARTIAL_EVERY_MS = 100
 
 _T = TypeVar("_T")
 _FRAME_BYTES = PHONE_RATE * FRAME_MS // 1000 * 2  # 20 ms of 16-bit PCM at 8 kHz
+_WARM_UP_MS = 600  # silence fed to a new decoder, see Recogniser.__init__
 _LANGUAGE_NAMES: dict[Language, str] = {"fr": "French", "nl": "Dutch", "en": "English"}
 
 
@@ -115,8 +116,9 @@ class SpeechModels:
         if isinstance(source, Settings):
             source = {language: _configured_path(source, language) for language in LANGUAGES}
         self._paths = {language: source.get(language) for language in LANGUAGES}
-        self._models: dict[Language, vosk.Model | None] = {}
-        self._locks = {language: threading.Lock() for language in LANGUAGES}
+        # By folder: one model that stands in for several languages is loaded once.
+        self._models: dict[Path, vosk.Model | None] = {}
+        self._lock = threading.Lock()
 
     def path(self, language: Language) -> Path | None:
         """Where the model of a language is looked for."""
@@ -137,10 +139,13 @@ class SpeechModels:
         None when the language has no model, or its model cannot be loaded (logged
         once, naming the folder): the call then goes on with the keypad.
         """
-        with self._locks[language]:
-            if language not in self._models:
-                self._models[language] = self._load(language)
-            return self._models[language]
+        path = self._paths[language]
+        if path is None:
+            return None
+        with self._lock:
+            if path not in self._models:
+                self._models[path] = self._load(language)
+            return self._models[path]
 
     def rate(self, language: Language) -> int:
         """The sample rate the model of a language expects."""
@@ -211,6 +216,10 @@ class Recogniser:
         self.cpu_seconds = 0.0
         recogniser = vosk.KaldiRecognizer(model, rate)
         recogniser.SetWords(False)
+        # A new decoder spends a lot of CPU on its first ~0.6 s of audio: pay it now, on
+        # silence, while the caller listens to a prompt, not on their first sentence.
+        recogniser.AcceptWaveform(bytes(2 * rate * _WARM_UP_MS // 1000))
+        recogniser.Reset()
         self._vosk: vosk.KaldiRecognizer | None = recogniser
         self._noise = _NoiseFloor()
         self._pending = b""
