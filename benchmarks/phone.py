@@ -601,7 +601,7 @@ def render(run: Run) -> str:
         "Cost: CPU seconds per minute of call, by process (the load generator is this "
         "script with its simulated callers), and the hub's resident memory before each "
         "level and its growth at the level's peak, per call. Most of the hub's memory is "
-        "the Vosk models, loaded once per language: here three copies of the Korean one.",
+        "the Vosk models, loaded once per model folder: here the Korean one, once.",
         "",
         *cost_table(run.figures),
         "",
