@@ -56,7 +56,9 @@ def brain_processes(settings: Settings, model: Path) -> list[ChildSpec]:
         ChildSpec(
             "rasa",
             [str(rasa), "run", "--model", str(model), "--enable-api",
-             "--auth-token", settings.rasa_token.get_secret_value(),
+             # One argument: a random token may start with "-", which argparse takes
+             # for an option.
+             f"--auth-token={settings.rasa_token.get_secret_value()}",
              "--interface", "127.0.0.1", "--port", str(urlsplit(settings.rasa_url).port or 5005),
              "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
             env,
