@@ -580,9 +580,7 @@ def render(run: Run) -> str:
         *verdict(run),
         "",
         "Barge-in, from the caller's first loud frame to Loket's `clear`. Slow ones come "
-        'from recognition falling behind, and from sentences begun over "one moment" '
-        "while the brain was slow: Loket hears those once the brain's answer is in, and "
-        "then clears that answer.",
+        "from recognition falling behind when several callers speak at once.",
         "",
         *barge_in_table(run.figures),
         "",

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -114,6 +115,8 @@ class CallSession:
         self._tasks: set[asyncio.Task[None]] = set()
         self._over = asyncio.Event()
         self._inbox: asyncio.Queue[tuple[Inbound, float]] = asyncio.Queue()
+        # Sentences and keys that came while the brain was thinking: the next turns.
+        self._heard_early: deque[tuple[Heard, float]] = deque()
         self._listener = Listener(self._recognised)
         self._player = Player(
             send,
@@ -217,7 +220,7 @@ class CallSession:
                 timeout = quiet_since + self._settings.silence_reprompt_seconds - self._now()
             try:
                 async with asyncio.timeout(timeout):
-                    event, at = await self._inbox.get()
+                    event, at = await self._take_from_inbox()
             except TimeoutError:
                 return None
             if isinstance(event, _Played | Partial):
@@ -232,6 +235,12 @@ class CallSession:
                 )
                 return event
             quiet_since = self._now()  # SpeechStarted: a sound that may hold no words
+
+    async def _take_from_inbox(self) -> tuple[Inbound, float]:
+        """What the caller did next: first what they did while the brain was thinking."""
+        if self._heard_early:
+            return self._heard_early.popleft()
+        return await self._inbox.get()
 
     async def _barge_in(self, onset: float) -> None:
         """The caller spoke or pressed a key: Loket stops talking."""
@@ -342,12 +351,34 @@ class CallSession:
         return True
 
     async def _ask(self, message: InboundMessage) -> Turn:
-        """The brain's turn, with "one moment" said if it takes a while."""
+        """The brain's turn, with "one moment" said if it takes a while.
+
+        The caller speaking or pressing a key meanwhile stops "one moment" at once; what
+        they said or pressed is kept for the next turn.
+        """
         filler = self._spawn(self._fill_silence())
+        answer = asyncio.ensure_future(self._service.handle(message))
         try:
-            return await self._service.handle(message)
+            while not answer.done():
+                caller = asyncio.ensure_future(self._inbox.get())
+                await asyncio.wait({answer, caller}, return_when=asyncio.FIRST_COMPLETED)
+                if caller.done():
+                    await self._while_thinking(*caller.result(), filler)
+                else:
+                    caller.cancel()
+            return answer.result()
         finally:
             filler.cancel()
+            answer.cancel()
+
+    async def _while_thinking(self, event: Inbound, at: float, filler: asyncio.Task[None]) -> None:
+        """The caller did something while the brain was thinking."""
+        if isinstance(event, _Played | Partial):
+            return  # Loket fell silent, or the caller is still talking: nothing to do yet
+        filler.cancel()
+        await self._barge_in(at)
+        if isinstance(event, Dtmf | Utterance):
+            self._heard_early.append((event, at))
 
     async def _fill_silence(self) -> None:
         await asyncio.sleep(self._settings.filler_after_seconds)

@@ -427,16 +427,44 @@ async def test_silence_gets_a_reprompt_then_the_menu_then_goodbye(
     assert phone.sessions[0].tasks_alive() == 0
 
 
+async def test_a_key_pressed_over_one_moment_stops_it_and_takes_the_next_turn(
+    phone: Phone, brain: FakeBrain, speaker: Speaker, monkeypatch: pytest.MonkeyPatch
+):
+    brain.reply = phone_brain
+    await phone.remember("en")
+    monkeypatch.setattr(player, "LEAD_SECONDS", 3600.0)  # the greeting at once
+    twilio = FakeTwilio()
+    call = phone.call(SpeechModels(NO_MODELS), twilio)
+    await twilio.hears(speaker, [prompts.keypad_only("en"), Line(WELCOME, "en")])
+    phone.settings.filler_after_seconds = 0.1  # after the greeting, which needs no filler
+
+    monkeypatch.setattr(player, "LEAD_SECONDS", 0.25)  # from now on, in real time
+    twilio.realtime = True
+    brain.delay = 2.0  # "one moment" plays while the brain thinks
+    twilio.press("1")
+    sent = len(twilio.messages)
+    await twilio.until(lambda: len(twilio.messages) > sent + 5)  # "one moment" is playing
+    twilio.press("#")
+    await twilio.until(lambda: twilio.clears() == 1)  # stopped at once, not after the brain
+    assert brain.texts == ["/greet", "/proc_passport"]
+    brain.delay = 0.0
+    await twilio.until(lambda: len(brain.texts) == 3)  # the key is the next turn
+    twilio.hang_up()
+    await ended(call)
+
+    assert brain.texts == ["/greet", "/proc_passport", render.MENU]
+
+
 @pytest.mark.usefixtures("instant_playback")
 async def test_a_slow_brain_gets_one_moment_before_its_answer(
     phone: Phone, brain: FakeBrain, speaker: Speaker
 ):
     brain.reply = phone_brain
-    phone.settings.filler_after_seconds = 0.1
     await phone.remember("en")
     twilio = FakeTwilio()
     call = phone.call(SpeechModels(NO_MODELS), twilio)
     await twilio.hears(speaker, [prompts.keypad_only("en"), Line(WELCOME, "en")])
+    phone.settings.filler_after_seconds = 0.1  # after the greeting, which needs no filler
 
     brain.delay = 0.5  # longer than the filler's wait, shorter than the hub's brain_timeout
     twilio.press("1")
