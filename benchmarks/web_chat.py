@@ -28,12 +28,12 @@ import sys
 import tempfile
 import textwrap
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import aiohttp
 import psutil
@@ -770,9 +770,25 @@ def command_line(module: str, argv: Sequence[str] | None) -> str:
     return f"{python} -m {module} {arguments}".rstrip()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the benchmark, print the section and write it to the document."""
-    options = parse_args(argv)
+class Measured(Protocol):
+    """A benchmark's results: the time it took is filled in by `run_and_write`."""
+
+    wall_seconds: float
+
+
+RunT = TypeVar("RunT", bound=Measured)
+
+
+def run_and_write(
+    options: argparse.Namespace,
+    benchmark: Callable[[Settings, Path, argparse.Namespace], Awaitable[RunT]],
+    render: Callable[[RunT], str],
+    markers: tuple[str, str] = (SECTION_START, SECTION_END),
+) -> int:
+    """Start the brain, run `benchmark`, print its section and write it to the document.
+
+    The shared `main` of the benchmarks that need the real brain.
+    """
     configure_logging("INFO")
     began = time.monotonic()
     settings = brain_settings()
@@ -786,9 +802,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("Interrupted; every process was stopped.", file=sys.stderr)
         return 130
     section = render(dataclasses.replace(run, wall_seconds=time.monotonic() - began))
-    update_document(options.out, section)
+    update_document(options.out, section, markers)
     print(f"\n{section}\n\nWritten to {options.out}")
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark, print the section and write it to the document."""
+    return run_and_write(parse_args(argv), benchmark, render)
 
 
 if __name__ == "__main__":
