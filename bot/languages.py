@@ -56,27 +56,28 @@ def letters(text: str) -> int:
     return len(re.findall(r"[^\W\d_]", text))
 
 
-def source_of_detection(text: str) -> LanguageSource:
-    """A sentence makes detection DETECTED; a few words only GUESSED."""
-    words = " ".join(_lexicon().telling_words(text))
-    return LanguageSource.DETECTED if letters(words) >= SENTENCE_LETTERS else LanguageSource.GUESSED
+def detection(text: str) -> tuple[Language | None, LanguageSource]:
+    """The language of `text` (None when its words do not tell), and how sure that is.
 
-
-def detect(text: str) -> Language | None:
-    """The language of `text`, or None when its words do not tell.
-
-    Loket's own lexicon judges every message; from SENTENCE_LETTERS letters on (not
-    counting commune names), lingua's confidence is multiplied in: it knows long sentences
-    unlike the examples.
+    Loket's own lexicon judges every message. A sentence (SENTENCE_LETTERS letters or
+    more, not counting commune names) is DETECTED, and lingua's confidence is multiplied
+    in: it knows long sentences unlike the examples. A few words are only GUESSED.
     """
     lexicon = _lexicon()
     probabilities = lexicon.probabilities(text)
-    if letters(" ".join(lexicon.telling_words(text))) >= SENTENCE_LETTERS:
+    sentence = letters(" ".join(lexicon.telling_words(text))) >= SENTENCE_LETTERS
+    if sentence:
         for value in _detector().compute_language_confidence_values(text):
             probabilities[_LINGUA[value.language]] *= max(value.value, 1e-6)  # type: ignore[index]
     total = math.fsum(probabilities.values())
     best = max(probabilities, key=probabilities.__getitem__)
-    return best if probabilities[best] / total >= _MIN_CONFIDENCE else None
+    language = best if probabilities[best] / total >= _MIN_CONFIDENCE else None
+    return language, LanguageSource.DETECTED if sentence else LanguageSource.GUESSED
+
+
+def detect(text: str) -> Language | None:
+    """The language of `text`, or None when its words do not tell (see `detection`)."""
+    return detection(text)[0]
 
 
 def warm_up() -> None:

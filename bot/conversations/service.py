@@ -15,7 +15,7 @@ from bot.brain import BrainAnswer, BrainClient, BrainUnavailable
 from bot.channels.base import PHONE_CHANNEL, SPOKEN_CHANNELS, InboundMessage
 from bot.conversations.model import Conversation, Message, State, Status
 from bot.conversations.store import ConversationStore, NewReply
-from bot.languages import LanguageSource, choose, detect, is_language, source_of_detection
+from bot.languages import LanguageSource, choose, detection, is_language
 from bot.settings import Language, Settings
 from bot.texts import holding_reply, late_answer_intro, no_answer
 
@@ -129,8 +129,12 @@ class ConversationService:
         return lock
 
     async def _receive(self, inbound: InboundMessage) -> tuple[Conversation, Message]:
-        detected = None if inbound.text.startswith("/") else detect(inbound.text)  # payloads: no
-        detected_source = source_of_detection(inbound.text)
+        # Payloads ("/step_next") are not words: they tell no language.
+        detected, detected_source = (
+            (None, LanguageSource.GUESSED)
+            if inbound.text.startswith("/")
+            else detection(inbound.text)
+        )
 
         def decide(current: tuple[str | None, str] | None) -> tuple[str, LanguageSource]:
             language, source = (

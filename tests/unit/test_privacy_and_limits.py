@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from bot.languages import LanguageSource, choose, detect, source_of_detection
+from bot.languages import LanguageSource, choose, detect, detection
 from bot.ratelimit import RateLimiter
 from bot.redact import RedactingFilter, redact
 from bot.settings import Settings
@@ -68,11 +68,11 @@ def test_a_weaker_language_source_never_overrides_a_stronger_one():
         LanguageSource.HINT,
     )
     # "merci" in a conversation held in Dutch: a few words start a language, never switch one.
-    assert choose("nl", LanguageSource.DETECTED, "fr", source_of_detection("merci")) == (
+    assert choose("nl", LanguageSource.DETECTED, "fr", detection("merci")[1]) == (
         "nl",
         LanguageSource.DETECTED,
     )
-    assert choose(None, LanguageSource.DEFAULT, "fr", source_of_detection("merci")) == (
+    assert choose(None, LanguageSource.DEFAULT, "fr", detection("merci")[1]) == (
         "fr",
         LanguageSource.GUESSED,
     )
