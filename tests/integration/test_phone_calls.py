@@ -21,7 +21,6 @@ from functools import partial
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from pydantic import SecretStr
 
 from actions import render
 from actions.catalogue import default_content_dir, load_catalogue
@@ -31,8 +30,9 @@ from bot.channels.webchat import service_key
 from bot.conversations.service import ConversationService
 from bot.launcher import Child
 from bot.settings import LANGUAGES, Language, Settings
+from tests.phone_line import with_phone_line
 from tests.unit.test_call_session import sentences
-from tests.unit.test_phone_call import BASE, TOKEN, phone, until
+from tests.unit.test_phone_call import phone, until
 from voice import prompts
 from voice.audio import ulaw_to_pcm16
 from voice.prompts import Line
@@ -81,14 +81,11 @@ def spoken_replies(language: Language) -> list[str]:
 @pytest.fixture(scope="module")
 def phone_settings(brain_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """The brain's settings with the phone line on, no speech model, short silences."""
-    return brain_settings.model_copy(
-        update={
-            "data_dir": tmp_path_factory.mktemp("phone-hub"),
-            "public_base_url": BASE,
-            "twilio_auth_token": SecretStr(TOKEN),
-            "voice_dir": tmp_path_factory.mktemp("no-voice-models"),
-            "silence_reprompt_seconds": SILENCE_SECONDS,
-        }
+    return with_phone_line(
+        brain_settings,
+        tmp_path_factory.mktemp("no-voice-models"),
+        data_dir=tmp_path_factory.mktemp("phone-hub"),
+        silence_reprompt_seconds=SILENCE_SECONDS,
     )
 
 

@@ -10,28 +10,20 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
-from pydantic import SecretStr
 
 from actions import render
 from actions.catalogue import default_content_dir, load_catalogue
 from bot.settings import Settings
 from tests.fakes import FAREWELL_SIGNAL, FakeBrain, echo
+from tests.phone_line import BASE, TOKEN, with_phone_line
 from voice.simulator import PhoneCall
 
-BASE = "https://loket.example"
-TOKEN = "call-test-token"
 CALLER = "+32470123456"
 
 
 @pytest.fixture
 def settings(settings: Settings, tmp_path) -> Settings:
-    return settings.model_copy(
-        update={
-            "public_base_url": BASE,
-            "twilio_auth_token": SecretStr(TOKEN),
-            "voice_dir": tmp_path / "voice",
-        }
-    )
+    return with_phone_line(settings, tmp_path / "voice")
 
 
 def phone(hub: TestClient, caller: str = CALLER) -> PhoneCall:

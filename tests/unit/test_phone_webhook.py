@@ -11,16 +11,14 @@ import aiohttp
 import pytest
 from aiohttp import WSCloseCode
 from aiohttp.test_utils import TestClient, TestServer
-from pydantic import SecretStr
 from twilio.request_validator import RequestValidator
 
 from bot.app import create_app
 from bot.channels import phone, webchat
 from bot.settings import Settings
+from tests.phone_line import BASE, TOKEN, with_phone_line
 from voice.media_stream import TwilioSide
 
-BASE = "https://loket.example"
-TOKEN = "webhook-test-token"
 CALL_SID = "CA" + "0123456789abcdef" * 2
 CALLER = "+32470123456"
 
@@ -28,13 +26,7 @@ CALLER = "+32470123456"
 @pytest.fixture
 def settings(settings: Settings, tmp_path) -> Settings:
     """The phone line on, without Vosk models (keypad only)."""
-    return settings.model_copy(
-        update={
-            "public_base_url": BASE,
-            "twilio_auth_token": SecretStr(TOKEN),
-            "voice_dir": tmp_path / "voice",
-        }
-    )
+    return with_phone_line(settings, tmp_path / "voice")
 
 
 def call_form(call_sid: str = CALL_SID, caller: str = CALLER, **extra: str) -> dict[str, str]:
