@@ -95,6 +95,39 @@ class Settings(BaseSettings):
         1.2, description="Seconds the brain may take before the caller hears 'one moment'."
     )
 
+    # --- human handoff (bot/conversations/, bot/console/) ---
+    office_hours: str = Field(
+        "mon-fri 09:00-17:00",
+        description="When agents answer, Brussels time, e.g. 'mon-thu 09:00-12:30,13:30-17:00; "
+        "fri 09:00-12:00'. Belgian public holidays are closed.",
+    )
+    closed_days: str = Field(
+        "",
+        description="Extra closing days, comma-separated: MM-DD every year (05-08: the Brussels "
+        "Region's holiday) or YYYY-MM-DD once.",
+    )
+    agent_idle_seconds: float = Field(
+        600.0,
+        description="A conversation whose agent has shown no sign of life for this long goes "
+        "back to the queue.",
+    )
+    queue_wait_minutes_per_person: float = Field(
+        4.0, description="Rough wait per person ahead in the queue, for the wait told to people."
+    )
+    console_secret: SecretStr = Field(
+        SecretStr(""),
+        description="Key of the console's encrypted session cookie (32 url-safe base64 bytes); "
+        "empty: one is made and kept in data_dir.",
+    )
+    twilio_account_sid: str = Field(
+        "", description="Twilio account SID: needed to transfer calls with Twilio's REST API."
+    )
+    twilio_api_base_url: str = Field(
+        "",
+        description="Another address for Twilio's REST API (a local stand-in in tests); "
+        "empty: Twilio's own.",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, url: str) -> str:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, cast
 
-from bot.channels.base import PHONE_CHANNEL, InboundMessage, call_conversation_id
+from bot.conversations.inbound import PHONE_CHANNEL, InboundMessage, call_conversation_id
 from bot.conversations.model import State
 from bot.conversations.service import ConversationService, Turn
 from bot.settings import LANGUAGES, Language, Settings

@@ -42,7 +42,7 @@ import aiohttp
 from sqlalchemy.exc import SQLAlchemyError
 from twilio.request_validator import RequestValidator
 
-from bot.channels.base import call_conversation_id
+from bot.conversations.inbound import call_conversation_id
 from bot.conversations.store import ConversationStore, create_engine
 from bot.settings import Settings
 from voice.audio import (

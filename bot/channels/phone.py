@@ -19,7 +19,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import Connect, VoiceResponse
 
-from bot.channels.base import call_conversation_id
+from bot.conversations.inbound import call_conversation_id
 from bot.conversations.service import ConversationService
 from bot.errors import ApiError
 from bot.settings import Settings

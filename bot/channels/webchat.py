@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from bot.channels.base import InboundMessage
+from bot.conversations.inbound import InboundMessage
 from bot.channels.webchat_openapi import openapi_document
 from bot.conversations.model import Conversation, Message
 from bot.conversations.service import ConversationService

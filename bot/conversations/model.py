@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import ClassVar
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -37,14 +37,35 @@ class Status(StrEnum):
     """Where a message is in its life.
 
     A person's message is `received` when stored, `answered` once the brain replied,
-    `pending` when the brain could not be reached (it is answered later, in order).
-    An outgoing message is `sent` once handed to the channel.
+    `pending` when the brain could not be reached (it is answered later, in order),
+    `for_agent` when a person, not the bot, is to answer it.
+    A message to the person is `queued` when stored, `sent` once its channel took it,
+    `delivered` when the channel confirms it arrived, `failed` when it could not go out.
     """
 
     RECEIVED = "received"
     ANSWERED = "answered"
     PENDING = "pending"
+    FOR_AGENT = "for_agent"
+    QUEUED = "queued"
     SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+class Role(StrEnum):
+    """What a console account may do: supervisors also see the dashboard and manage agents."""
+
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+
+
+class CallbackStatus(StrEnum):
+    """Where a callback request (or a message left for the helpdesk) is."""
+
+    REQUESTED = "requested"
+    DONE = "done"
+    FAILED = "failed"
 
 
 class Base(DeclarativeBase):
@@ -69,6 +90,19 @@ class Conversation(Base):
     language_source: Mapped[str] = mapped_column(String(10))
     state: Mapped[str] = mapped_column(String(20), default=State.BOT)
     handoff_requested_at: Mapped[datetime | None]
+    # The hand-over: why, how urgent (higher first), since when, and which agent has it.
+    handoff_reason: Mapped[str | None] = mapped_column(String(32))
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    waiting_since: Mapped[datetime | None]
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    agent_seen_at: Mapped[datetime | None]  # the agent's last sign of life in it
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    # Where the person is in the brain's procedure, as the brain last said (for agents).
+    topic: Mapped[str | None] = mapped_column(String(64))
+    step: Mapped[int | None] = mapped_column(Integer)
+    # A dialogue the hub leads itself (booking a callback), and what it has gathered.
+    flow: Mapped[str | None] = mapped_column(String(16))
+    flow_data: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
     ended_at: Mapped[datetime | None]  # when the person left (a call hung up)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -95,5 +129,63 @@ class Message(Base):
     language: Mapped[str | None] = mapped_column(String(2))
     status: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    internal: Mapped[bool] = mapped_column(Boolean, default=False)  # an agent's note
+    # A person's message the bot did not understand (False), or None when not known.
+    understood: Mapped[bool | None] = mapped_column(Boolean)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages", lazy="raise")
+
+
+class Agent(Base):
+    """An account of the agent console. The password is stored as an argon2 hash only."""
+
+    __tablename__ = "agents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16), default=Role.AGENT)
+    language: Mapped[str] = mapped_column(String(2), default="fr")  # of the console
+    available: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    last_seen_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StateChange(Base):
+    """One move of a conversation's state: from, to, who moved it and why."""
+
+    __tablename__ = "state_changes"
+    __table_args__ = (Index("ix_state_changes_conversation_id", "conversation_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    from_state: Mapped[str] = mapped_column(String(20))
+    to_state: Mapped[str] = mapped_column(String(20))
+    event: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str] = mapped_column(String(80))  # "person", "bot", "system", "agent:<name>"
+    reason: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Callback(Base):
+    """A person's request to be called back, or a message left for the helpdesk."""
+
+    __tablename__ = "callbacks"
+    __table_args__ = (Index("ix_callbacks_status_due", "status", "due_date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))  # "callback" or "message"
+    phone: Mapped[str | None] = mapped_column(String(32))  # never logged
+    language: Mapped[str] = mapped_column(String(2))
+    due_date: Mapped[date | None] = mapped_column(Date)
+    half_day: Mapped[str | None] = mapped_column(String(2))  # "am" or "pm"
+    message: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default=CallbackStatus.REQUESTED)
+    note: Mapped[str | None] = mapped_column(Text)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None]

@@ -12,7 +12,7 @@ from typing import cast
 from weakref import WeakValueDictionary
 
 from bot.brain import BrainAnswer, BrainClient, BrainUnavailable
-from bot.channels.base import PHONE_CHANNEL, SPOKEN_CHANNELS, InboundMessage
+from bot.conversations.inbound import PHONE_CHANNEL, SPOKEN_CHANNELS, InboundMessage
 from bot.conversations.model import Conversation, Message, State, Status
 from bot.conversations.store import ConversationStore, NewReply
 from bot.languages import LanguageSource, choose, detection, is_language

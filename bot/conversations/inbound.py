@@ -1,4 +1,4 @@
-"""The one message type every channel adapter produces for the conversation service."""
+"""The one message type every channel adapter produces for the conversation core."""
 
 from __future__ import annotations
 
