@@ -211,13 +211,13 @@ def _show_step(out: Output, turn: Turn, proc: Procedure, index: int) -> SlotUpda
     index = render.clamp_step(proc, index)
     out.send(render.step(CATALOGUE, proc, index, turn.lang, turn.spoken))
     last = render.is_last_step(proc, index)
+    out.signal(topic=proc.id, step=str(index))  # agents see where the person is
     return {"procedure": proc.id, "step": float(index), "awaiting": "feedback" if last else None}
 
 
 def _request_human(out: Output, turn: Turn) -> SlotUpdates:
-    """Signal the hub that a person is wanted and say honestly what happens next."""
+    """Signal the hub that a person is wanted; the hub answers (queue, transfer, callback)."""
     out.signal(handoff="requested")
-    out.send(render.human_requested(CATALOGUE, turn.lang, turn.spoken))
     return {"awaiting": None}
 
 
@@ -407,6 +407,7 @@ class ActionCannotHelp(LoketAction):
             return {"misunderstood": 0.0}
         count = turn.misunderstood + 1
         again = count >= 2
+        out.signal(understood="no")  # agents and operators see what Loket missed
         out.send(render.not_understood(CATALOGUE, turn.lang, turn.spoken, again=again))
         # The first time, a pending yes/no question still stands.
         awaiting = "human" if again else turn.awaiting

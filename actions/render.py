@@ -372,12 +372,6 @@ def language_switched(cat: Catalogue, lang: str, spoken: bool) -> Reply:
     return Reply(_Voice(cat, lang, spoken).say("language_switched"))
 
 
-def human_requested(cat: Catalogue, lang: str, spoken: bool) -> Reply:
-    """Honest answer to "I want a person": noted, and where to find help in person."""
-    voice = _Voice(cat, lang, spoken)
-    return Reply(voice.say("human_requested"), [voice.button("menu", MENU)])
-
-
 def goodbye(cat: Catalogue, lang: str, spoken: bool, thanks: bool) -> Reply:
     """Answer to thanks (with the menu button) or to goodbye."""
     voice = _Voice(cat, lang, spoken)

@@ -9,7 +9,6 @@ from typing import Any
 
 import aiohttp
 
-from bot.conversations.store import NewReply
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -20,10 +19,18 @@ class BrainUnavailable(Exception):
 
 
 @dataclass(frozen=True)
+class BrainReply:
+    """One reply of the brain: its text and buttons ({"title", "payload"})."""
+
+    text: str
+    buttons: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class BrainAnswer:
     """What the brain said: replies for the person, and signals for the hub."""
 
-    replies: list[NewReply]
+    replies: list[BrainReply]
     signals: dict[str, Any] = field(default_factory=dict)
 
 
@@ -103,7 +110,7 @@ class BrainClient:
 
 def parse_answer(items: list[Any]) -> BrainAnswer:
     """Split Rasa's REST output into replies and hub signals (custom payload "loket")."""
-    replies: list[NewReply] = []
+    replies: list[BrainReply] = []
     signals: dict[str, Any] = {}
     for item in items:
         if not isinstance(item, dict):
@@ -117,5 +124,5 @@ def parse_answer(items: list[Any]) -> BrainAnswer:
                 for b in item.get("buttons") or []
                 if isinstance(b, dict) and "title" in b and "payload" in b
             ]
-            replies.append(NewReply(text=str(item["text"]), buttons=buttons))
+            replies.append(BrainReply(text=str(item["text"]), buttons=buttons))
     return BrainAnswer(replies=replies, signals=signals)

@@ -54,7 +54,6 @@ REQUIRED_MESSAGES: Mapping[str, frozenset[str]] = {
     "first_step": _NONE,
     "ask_language": _NONE,
     "language_switched": _NONE,
-    "human_requested": _NONE,
     "goodbye": _NONE,
     "thanks_reply": _NONE,
     **{f"button_{name}": _NONE for name in BUTTON_NAMES},

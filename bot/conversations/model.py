@@ -7,7 +7,9 @@ from enum import StrEnum
 from typing import ClassVar
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 
 def utcnow() -> datetime:
@@ -60,6 +62,13 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
 
 
+class CallbackKind(StrEnum):
+    """A request to be called back, or a message left for the helpdesk to read."""
+
+    CALLBACK = "callback"
+    MESSAGE = "message"
+
+
 class CallbackStatus(StrEnum):
     """Where a callback request (or a message left for the helpdesk) is."""
 
@@ -68,10 +77,29 @@ class CallbackStatus(StrEnum):
     FAILED = "failed"
 
 
+class UtcDateTime(TypeDecorator[datetime]):
+    """A moment, stored in UTC and always read back time-zone aware.
+
+    PostgreSQL keeps the zone; SQLite keeps only text, so without this a moment read back
+    would be naive and could not be compared with "now".
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Store in UTC, so that SQLite's text comparisons order moments correctly."""
+        return value.astimezone(UTC) if value is not None and value.tzinfo else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Read back as UTC-aware."""
+        return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
 class Base(DeclarativeBase):
     """Base class of the hub's tables."""
 
-    type_annotation_map: ClassVar = {datetime: DateTime(timezone=True)}
+    type_annotation_map: ClassVar = {datetime: UtcDateTime()}
 
 
 class Conversation(Base):

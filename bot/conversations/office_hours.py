@@ -43,6 +43,10 @@ class OfficeHours:
         self._yearly, self._once = _parse_closed_days(closed_days)
         self._holidays = holidays.country_holidays("BE", language="en_US")
 
+    def local(self, moment: datetime) -> datetime:
+        """`moment` in the helpdesk's time zone."""
+        return moment.astimezone(self._tz)
+
     def is_open(self, now: datetime) -> bool:
         """True when `now` falls in an opening period."""
         local = now.astimezone(self._tz)

@@ -1,4 +1,21 @@
-"""The conversation service: stores each turn, asks the brain, never leaves a person unanswered."""
+"""The conversation service: stores each turn, decides who answers, never leaves a person alone.
+
+Every person's message is committed before anything else. Then, by the conversation's
+state (bot/conversations/states.py):
+
+- `with_agent`: the message is for the agent; the bot stays silent.
+- a topic that always goes to a person (distress, violence): answered at once with the
+  emergency numbers, and put first in the agents' queue;
+- a callback booking in progress (callbacks.py): the hub leads it, not the brain;
+- otherwise the brain answers (also while waiting for an agent: the agent sees it all).
+  When the brain signals that the person wants a person, the hand-over starts: in office
+  hours with an agent free, the queue (or, on the phone, a transfer to the helpdesk);
+  otherwise the offer of a callback or a message.
+
+If the brain does not answer within `brain_timeout`, the person gets a holding reply at
+once; the late answer is delivered through the outbound path when it comes, and a
+message the brain never got is replayed, in order, once the brain is back.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +24,33 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import cast
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 from weakref import WeakValueDictionary
 
 from bot.brain import BrainAnswer, BrainClient, BrainUnavailable
-from bot.conversations.inbound import PHONE_CHANNEL, SPOKEN_CHANNELS, InboundMessage
-from bot.conversations.model import Conversation, Message, State, Status
-from bot.conversations.store import ConversationStore, NewReply
+from bot.conversations.callbacks import FLOW, CallbackBooking
+from bot.conversations.events import QUEUE_TOPIC, Event, EventBus, conversation_topic
+from bot.conversations.inbound import SPOKEN_CHANNELS, InboundMessage
+from bot.conversations.model import Author, State, Status
+from bot.conversations.office_hours import OfficeHours
+from bot.conversations.outbound import Outbound
+from bot.conversations.records import ConversationRecord, MessageRecord
+from bot.conversations.states import Move
+from bot.conversations.store import ConversationStore, NewReply, StateMove
+from bot.conversations.urgent import UrgentMatch, UrgentTopics, load_urgent
+from bot.handoff_texts import say
 from bot.languages import LanguageSource, choose, detection, is_language
-from bot.settings import Language, Settings
+from bot.settings import ROOT, Language, Settings
 from bot.texts import holding_reply, late_answer_intro, no_answer
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 _MENU_NUMBER = re.compile(r"^\s*([1-9])\s*$")
+REQUEST_HUMAN = "/request_human"
+STOP_WAITING = "/stop_waiting"
+URGENT_PRIORITY = 2
+URGENT_FILE = ROOT / "content" / "urgent.yml"
 
 
 @dataclass(frozen=True)
@@ -30,22 +59,20 @@ class Turn:
 
     `held`: the brain was slow or down and the replies are the hub's holding reply.
     `farewell`: the brain said goodbye (a phone call hangs up after it).
+    `expects_digits`: the reply asks for a phone number (the phone collects keys up to #).
+    `transfer_to`: a call is to be put through to this number (the helpdesk, in hours).
     """
 
-    conversation: Conversation
-    replies: list[Message]
+    conversation: ConversationRecord
+    replies: list[MessageRecord]
     held: bool = False
     farewell: bool = False
+    expects_digits: bool = False
+    transfer_to: str | None = None
 
 
 class ConversationService:
-    """Handles every person's message the same way, whatever the channel.
-
-    The message is committed before the brain is asked. If the brain does not answer
-    within `brain_timeout`, the person gets a holding reply at once; the brain's answer
-    is stored when it comes, and a message the brain never got is replayed, in order,
-    once the brain is back.
-    """
+    """Handles every person's message the same way, whatever the channel."""
 
     def __init__(
         self,
@@ -53,26 +80,44 @@ class ConversationService:
         brain: BrainClient,
         settings: Settings,
         clock: Clock = lambda: datetime.now(UTC),
+        urgent: UrgentTopics | None = None,
     ) -> None:
-        self._store = store
+        self.store = store
+        self.events = EventBus()
+        self.outbound = Outbound()
+        self.office_hours = OfficeHours(settings.office_hours, settings.closed_days)
         self._brain = brain
         self._settings = settings
         self._clock = clock
+        self._urgent = urgent or load_urgent(URGENT_FILE)
+        self._booking = CallbackBooking(self.office_hours)
         # One lock per conversation keeps its messages in order; unused locks are dropped.
         self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
         self._tasks: set[asyncio.Task[Turn]] = set()
         # Conversations with a message kept for replay: only they pay for the look-up.
         self._pending: set[str] = set()
+        from bot.conversations.desk import AgentDesk  # the desk builds on this service
+
+        self.desk = AgentDesk(self)
+
+    def now(self) -> datetime:
+        """The service's clock (pinned in tests)."""
+        return self._clock()
 
     async def start(self) -> None:
         """Remember which conversations have messages kept from before a restart."""
-        self._pending = {m.conversation_id for m in await self._store.pending()}
+        self._pending = {m.conversation_id for m in await self.store.pending()}
 
     async def handle(self, inbound: InboundMessage) -> Turn:
-        """Store the message, answer it, and return the turn."""
+        """Store the message, answer it (or pass it to the agent), and return the turn."""
         conversation, message = await self._receive(inbound)
-        if conversation.state != State.BOT:
+        self.publish_messages(conversation.id, [message])
+        if conversation.state == State.WITH_AGENT:
             return Turn(conversation, [])  # a person is in charge: the bot stays silent
+        urgent = None if inbound.text.startswith("/") else self._urgent.match(inbound.text)
+        if urgent or conversation.flow or inbound.text in (REQUEST_HUMAN, STOP_WAITING):
+            async with self._lock(conversation.id):
+                return await self._hub_turn(conversation, message, urgent)
         task = asyncio.create_task(self._answer_in_order(conversation, message))
         self._tasks.add(task)
         task.add_done_callback(self._finished)
@@ -81,13 +126,13 @@ class ConversationService:
         except Exception:  # slow, down or broken: the person still gets an answer (_finished logs)
             return Turn(conversation, await self._hold(conversation), held=True)
 
-    async def conversation(self, conversation_id: str) -> Conversation | None:
+    async def conversation(self, conversation_id: str) -> ConversationRecord | None:
         """The conversation, or None if nobody started it."""
-        return await self._store.get(conversation_id)
+        return await self.store.get(conversation_id)
 
-    async def messages(self, conversation_id: str, after: int = 0) -> list[Message]:
-        """The transcript, oldest first, from the message after `after`."""
-        return await self._store.messages(conversation_id, after=after)
+    async def messages(self, conversation_id: str, after: int = 0) -> list[MessageRecord]:
+        """The transcript the person sees, oldest first, from the message after `after`."""
+        return await self.store.messages(conversation_id, after=after)
 
     async def start_call(self, conversation_id: str, contact: str | None) -> Language | None:
         """Start the conversation of a phone call (once, however often it is called).
@@ -95,20 +140,23 @@ class ConversationService:
         Returns the language the caller chose on an earlier call, if they did: the call
         starts in it. `contact` is the caller's number, None when it is withheld.
         """
-        return await self._store.open_conversation(
+        from bot.conversations.inbound import PHONE_CHANNEL
+
+        return await self.store.open_conversation(
             conversation_id, PHONE_CHANNEL, contact, self._clock()
         )
 
     async def end_call(self, conversation_id: str) -> bool:
         """Record that a call has ended; False when there is no such call still open."""
-        return await self._store.end(conversation_id, self._clock())
+        ended = await self.store.end(conversation_id, self._clock())
+        if ended is not None:
+            self.publish_state(ended)
+        return ended is not None
 
     async def replay_pending(self) -> int:
         """Answer messages kept while the brain was down, oldest first; return how many."""
         done = 0
-        for conversation_id in dict.fromkeys(
-            m.conversation_id for m in await self._store.pending()
-        ):
+        for conversation_id in dict.fromkeys(m.conversation_id for m in await self.store.pending()):
             self._pending.add(conversation_id)
             try:
                 async with self._lock(conversation_id):
@@ -117,10 +165,240 @@ class ConversationService:
                 break
         return done
 
+    async def sweep(self) -> None:
+        """Periodic care: conversations of silent agents go back to the queue; people who
+        wait while nobody can answer are offered a callback instead."""
+        now = self._clock()
+        idle_since = now - timedelta(seconds=self._settings.agent_idle_seconds)
+        for conversation in await self.store.idle_with_agents(idle_since):
+            await self.move_and_say(
+                conversation.id, StateMove(Move.RELEASE, "system", "agent silent"), "released"
+            )
+        if not (waiting := await self.store.waiting()):
+            return
+        answerable = self.office_hours.is_open(now) and await self.agents_free(now)
+        for conversation in waiting:
+            if not answerable and not conversation.flow and not _transferred(conversation):
+                async with self._lock(conversation.id):
+                    await self._offer_callback(conversation)
+
     async def close(self) -> None:
         """Wait for answers still on their way, so none is lost at shut-down."""
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=self._settings.brain_timeout)
+
+    # ---------------------------------------------------------------- publishing, delivery
+
+    def publish_messages(self, conversation_id: str, messages: list[MessageRecord]) -> None:
+        """Tell the consoles about new messages, and the person's page about those it shows.
+
+        Consoles listen to the queue topic (every conversation); an agent's internal note
+        goes there only, never to the person's own topic.
+        """
+        for message in messages:
+            event = Event(
+                "message", conversation_id, message.public() | {"internal": message.internal}
+            )
+            self.events.publish(QUEUE_TOPIC, event)
+            if not message.internal:
+                self.events.publish(conversation_topic(conversation_id), event)
+
+    def publish_state(self, conversation: ConversationRecord) -> None:
+        """Tell the person's page and the consoles that who answers has changed."""
+        event = Event("state", conversation.id, {"state": conversation.state})
+        self.events.publish(conversation_topic(conversation.id), event)
+        self.events.publish(
+            QUEUE_TOPIC, Event("queue", conversation.id, {"state": conversation.state})
+        )
+
+    async def deliver(
+        self, conversation: ConversationRecord, messages: list[MessageRecord]
+    ) -> None:
+        """Hand messages stored as `queued` to the person's channel; record how it went."""
+        sent, failed = [], []
+        for message in messages:
+            (sent if await self.outbound.deliver(conversation, message) else failed).append(
+                message.id
+            )
+        await self.store.set_status(sent, Status.SENT)
+        await self.store.set_status(failed, Status.FAILED)
+        if failed:
+            log.warning("%d message(s) to %s could not be delivered", len(failed), conversation.id)
+
+    async def move_and_say(
+        self,
+        conversation_id: str,
+        move: StateMove,
+        text_name: str | None,
+        changes: dict[str, Any] | None = None,
+    ) -> ConversationRecord:
+        """Move the state machine and tell the person, outside a turn: through the outbound path."""
+        current = await self.store.get(conversation_id)
+        if current is None:
+            raise LookupError(conversation_id)
+        replies = (
+            [NewReply(say(text_name, current.language, _spoken(current)), author=Author.SYSTEM)]
+            if text_name
+            else []
+        )
+        conversation, stored = await self.store.answer(
+            conversation_id,
+            replies,
+            self._clock(),
+            status=Status.QUEUED,
+            changes=changes,
+            move=move,
+        )
+        await self._announce(conversation, stored)
+        return conversation
+
+    async def agents_free(self, now: datetime) -> bool:
+        """True when at least one agent is available and was seen lately."""
+        seen_after = now - timedelta(seconds=self._settings.agent_idle_seconds)
+        return await self.store.agents_available(seen_after) > 0
+
+    async def _announce(
+        self, conversation: ConversationRecord, stored: list[MessageRecord]
+    ) -> None:
+        self.publish_state(conversation)
+        self.publish_messages(conversation.id, stored)
+        await self.deliver(conversation, stored)
+
+    # ---------------------------------------------------------------- turns the hub answers
+
+    async def _hub_turn(
+        self, conversation: ConversationRecord, message: MessageRecord, urgent: UrgentMatch | None
+    ) -> Turn:
+        if urgent is not None:
+            return await self._start_handoff(
+                conversation, message, f"urgent:{urgent.topic}", urgent
+            )
+        if message.text == STOP_WAITING and conversation.state == State.WAITING_FOR_AGENT:
+            move = StateMove(Move.CANCEL, "person", "stopped waiting")
+            return await self._reply(
+                conversation, message, [say("wait_cancelled", conversation.language)], move=move
+            )
+        if conversation.flow:
+            return await self._flow_turn(conversation, message)
+        return await self._start_handoff(conversation, message, "asked")
+
+    async def _flow_turn(self, conversation: ConversationRecord, message: MessageRecord) -> Turn:
+        text = await self._resolve_menu_number(conversation.id, message.text)
+        step = self._booking.advance(conversation, text, self._clock(), _spoken(conversation))
+        move = None
+        if conversation.state == State.WAITING_FOR_AGENT and (step.booked or step.left):
+            move = (
+                StateMove(Move.CALLBACK, "person", "booked a callback")
+                if step.booked
+                else StateMove(Move.CANCEL, "person", "declined a callback")
+            )
+        changes = {"flow": FLOW if step.flow_data else None, "flow_data": step.flow_data or {}}
+        conversation, stored = await self.store.answer(
+            conversation.id, step.replies, self._clock(), answered=message.id,
+            changes=changes, move=move, callback=step.callback,
+        )  # fmt: skip
+        self._after_turn(conversation, stored, moved=move is not None)
+        if step.callback is not None:
+            self.events.publish(QUEUE_TOPIC, Event("callback", conversation.id))
+        return Turn(conversation, stored, expects_digits=step.expects_digits)
+
+    async def _start_handoff(
+        self,
+        conversation: ConversationRecord,
+        message: MessageRecord,
+        reason: str,
+        urgent: UrgentMatch | None = None,
+        changes: dict[str, Any] | None = None,
+    ) -> Turn:
+        """The person wants (or needs) a person: queue, transfer, or the offer of a callback."""
+        now, lang, spoken = self._clock(), conversation.language, _spoken(conversation)
+        first = [urgent.answer(lang, spoken)] if urgent else []
+        changes = dict(changes or {})
+        if urgent:
+            changes["priority"] = URGENT_PRIORITY
+        if conversation.state == State.WAITING_FOR_AGENT and not urgent:
+            position = await self.store.queue_position(conversation)
+            return await self._reply(
+                conversation, message, [say("still_waiting", lang, position=position)]
+            )
+        transfer_to = None
+        if self.office_hours.is_open(now) and spoken and self._settings.helpdesk_phone:
+            transfer_to = self._settings.helpdesk_phone
+            texts = [*first, say("transfer", lang)]
+            changes["flow_data"] = {"transferred": True}
+        elif self.office_hours.is_open(now) and await self.agents_free(now):
+            texts = first  # the queue text needs the position, known once queued
+        else:
+            step = self._booking.offer(
+                conversation, now, spoken, closed=not self.office_hours.is_open(now)
+            )
+            changes |= {"flow": FLOW, "flow_data": step.flow_data}
+            replies = [NewReply(text) for text in first] + step.replies
+            return await self._reply(conversation, message, replies, changes=changes)
+        move = StateMove(Move.URGENT if urgent else Move.ASK, "person", reason)
+        changes["handoff_reason"] = reason
+        if conversation.state == State.WAITING_FOR_AGENT:
+            changes.pop("handoff_reason")
+        turn = await self._reply(
+            conversation, message, texts, changes=changes, move=move, transfer_to=transfer_to
+        )
+        if transfer_to is None:
+            position = await self.store.queue_position(turn.conversation)
+            minutes = max(1, round(position * self._settings.queue_wait_minutes_per_person))
+            queued = (
+                say("urgent_queued", lang)
+                if urgent
+                else say("queued", lang, position=position, minutes=minutes)
+            )
+            button = {"title": say("button_stop_waiting", lang), "payload": STOP_WAITING}
+            _, extra = await self.store.answer(
+                conversation.id, [NewReply(queued, [button])], self._clock()
+            )
+            self.publish_messages(conversation.id, extra)
+            turn = Turn(turn.conversation, [*turn.replies, *extra])
+        return turn
+
+    async def _offer_callback(self, conversation: ConversationRecord) -> None:
+        """Someone waits while nobody can answer: offer a callback, through the outbound path."""
+        step = self._booking.offer(
+            conversation,
+            self._clock(),
+            _spoken(conversation),
+            closed=not self.office_hours.is_open(self._clock()),
+        )
+        changes = {"flow": FLOW, "flow_data": step.flow_data}
+        conversation, stored = await self.store.answer(
+            conversation.id, step.replies, self._clock(), status=Status.QUEUED, changes=changes
+        )
+        self.publish_messages(conversation.id, stored)
+        await self.deliver(conversation, stored)
+
+    async def _reply(
+        self,
+        conversation: ConversationRecord,
+        message: MessageRecord,
+        texts: list[str] | list[NewReply],
+        *,
+        changes: dict[str, Any] | None = None,
+        move: StateMove | None = None,
+        transfer_to: str | None = None,
+    ) -> Turn:
+        """Store the hub's own answer to `message` in one unit of work, and announce it."""
+        replies = [t if isinstance(t, NewReply) else NewReply(t) for t in texts]
+        conversation, stored = await self.store.answer(
+            conversation.id, replies, self._clock(), answered=message.id, changes=changes, move=move
+        )
+        self._after_turn(conversation, stored, moved=move is not None)
+        return Turn(conversation, stored, transfer_to=transfer_to)
+
+    def _after_turn(
+        self, conversation: ConversationRecord, stored: list[MessageRecord], moved: bool
+    ) -> None:
+        if moved:
+            self.publish_state(conversation)
+        self.publish_messages(conversation.id, stored)
+
+    # ---------------------------------------------------------------- turns the brain answers
 
     def _lock(self, conversation_id: str) -> asyncio.Lock:
         lock = self._locks.get(conversation_id)
@@ -128,7 +406,7 @@ class ConversationService:
             lock = self._locks[conversation_id] = asyncio.Lock()
         return lock
 
-    async def _receive(self, inbound: InboundMessage) -> tuple[Conversation, Message]:
+    async def _receive(self, inbound: InboundMessage) -> tuple[ConversationRecord, MessageRecord]:
         # Payloads ("/step_next") are not words: they tell no language.
         detected, detected_source = (
             (None, LanguageSource.GUESSED)
@@ -147,23 +425,25 @@ class ConversationService:
             language, source = choose(language, source, detected, detected_source)
             return (language, source) if language else (self._settings.default_language, source)
 
-        return await self._store.receive(
+        return await self.store.receive(
             inbound.conversation_id, inbound.channel, inbound.text, decide, self._clock()
         )
 
-    async def _answer_in_order(self, conversation: Conversation, message: Message) -> Turn:
+    async def _answer_in_order(
+        self, conversation: ConversationRecord, message: MessageRecord
+    ) -> Turn:
         async with self._lock(conversation.id):
             try:
                 if conversation.id in self._pending:
                     await self._replay(conversation.id, before=message.id)
                 return await self._answer(conversation, message)
             except BrainUnavailable:
-                await self._store.set_status(message.id, Status.PENDING)
+                await self.store.set_status([message.id], Status.PENDING)
                 self._pending.add(conversation.id)
                 raise
 
     async def _replay(self, conversation_id: str, before: int | None = None) -> int:
-        pending = await self._store.pending(conversation_id, before=before)
+        pending = await self.store.pending(conversation_id, before=before)
         if pending:
             conversation = await self._current(conversation_id)
             for message in pending:
@@ -172,40 +452,61 @@ class ConversationService:
         return len(pending)
 
     async def _answer(
-        self, conversation: Conversation, message: Message, late: bool = False
+        self, conversation: ConversationRecord, message: MessageRecord, late: bool = False
     ) -> Turn:
         text = await self._resolve_menu_number(conversation.id, message.text)
         answer = await self._brain.send(conversation.id, text, self._metadata(conversation))
-        conversation = await self._apply_signals(conversation, answer)
-        language = cast(Language, conversation.language)
-        spoken = conversation.channel in SPOKEN_CHANNELS
-        replies = answer.replies or [NewReply(no_answer(language, spoken))]
+        changes = self._changes(conversation, answer)
+        if answer.signals.get("handoff") == "requested":
+            if late:  # the person is not in this exchange any more: tell them first
+                await self._deliver_note(
+                    conversation, late_answer_intro(conversation.language, message.text)
+                )
+            return await self._start_handoff(conversation, message, "asked", changes=changes)
+        language = cast(Language, changes.get("language", conversation.language))
+        replies = [NewReply(reply.text, reply.buttons) for reply in answer.replies] or [
+            NewReply(no_answer(language, _spoken(conversation)))
+        ]
         if late:
             replies = [NewReply(late_answer_intro(language, message.text)), *replies]
-        stored = await self._store.add_replies(
-            conversation.id, replies, language, self._clock(), answered=message.id
-        )
+        conversation, stored = await self.store.answer(
+            conversation.id, replies, self._clock(),
+            status=Status.QUEUED if late else Status.SENT,
+            answered=message.id, understood=answer.signals.get("understood") != "no",
+            changes=changes,
+        )  # fmt: skip
+        self.publish_messages(conversation.id, stored)
+        if late:
+            await self.deliver(conversation, stored)
         return Turn(conversation, stored, farewell=answer.signals.get("farewell") == "said")
 
-    async def _hold(self, conversation: Conversation) -> list[Message]:
-        language = cast(Language, conversation.language)
-        spoken = conversation.channel in SPOKEN_CHANNELS
-        text = holding_reply(language, self._settings.helpdesk_phone, spoken)
-        return await self._store.add_replies(
-            conversation.id, [NewReply(text)], language, self._clock()
+    async def _deliver_note(self, conversation: ConversationRecord, text: str) -> None:
+        _, stored = await self.store.answer(
+            conversation.id, [NewReply(text)], self._clock(), status=Status.QUEUED
         )
+        self.publish_messages(conversation.id, stored)
+        await self.deliver(conversation, stored)
+
+    async def _hold(self, conversation: ConversationRecord) -> list[MessageRecord]:
+        text = holding_reply(
+            conversation.language, self._settings.helpdesk_phone, _spoken(conversation)
+        )
+        _, stored = await self.store.answer(conversation.id, [NewReply(text)], self._clock())
+        self.publish_messages(conversation.id, stored)
+        return stored
 
     async def _resolve_menu_number(self, conversation_id: str, text: str) -> str:
         """ "2" by SMS or keypad means the second button of the last message."""
         match = _MENU_NUMBER.match(text)
         if match is None:
             return text
-        buttons = await self._store.last_buttons(conversation_id)
+        buttons = await self.store.last_buttons(conversation_id)
         index = int(match.group(1)) - 1
         return buttons[index]["payload"] if index < len(buttons) else text
 
-    async def _apply_signals(self, conversation: Conversation, answer: BrainAnswer) -> Conversation:
-        changes: dict[str, object] = {}
+    def _changes(self, conversation: ConversationRecord, answer: BrainAnswer) -> dict[str, Any]:
+        """What the brain's signals change in the conversation: language, topic and step."""
+        changes: dict[str, Any] = {}
         language = answer.signals.get("language")
         # An asked-for language is explicit even when detection had already guessed it.
         if is_language(language) and (language, conversation.language_source) != (
@@ -213,25 +514,26 @@ class ConversationService:
             LanguageSource.EXPLICIT,
         ):
             changes |= {"language": language, "language_source": LanguageSource.EXPLICIT}
+        if "topic" in answer.signals:
+            changes["topic"] = answer.signals["topic"] or None
+            step = str(answer.signals.get("step", ""))
+            changes["step"] = int(step) if step.isdigit() else None
         if answer.signals.get("handoff") == "requested":
             changes["handoff_requested_at"] = self._clock()
-        if not changes:
-            return conversation
-        await self._store.update_conversation(conversation.id, **changes)
-        return await self._current(conversation.id)
+        return changes
 
-    async def _current(self, conversation_id: str) -> Conversation:
-        conversation = await self._store.get(conversation_id)
+    async def _current(self, conversation_id: str) -> ConversationRecord:
+        conversation = await self.store.get(conversation_id)
         if conversation is None:  # pragma: no cover - conversations are never deleted here
             raise LookupError(conversation_id)
         return conversation
 
     @staticmethod
-    def _metadata(conversation: Conversation) -> dict[str, object]:
+    def _metadata(conversation: ConversationRecord) -> dict[str, object]:
         return {
             "language": conversation.language,
             "channel": conversation.channel,
-            "spoken": conversation.channel in SPOKEN_CHANNELS,
+            "spoken": _spoken(conversation),
         }
 
     def _finished(self, task: asyncio.Task[Turn]) -> None:
@@ -241,3 +543,12 @@ class ConversationService:
             log.warning("Brain unavailable; message kept for replay: %s", error)
         elif error is not None:
             log.error("Answering a message failed", exc_info=error)
+
+
+def _spoken(conversation: ConversationRecord) -> bool:
+    return conversation.channel in SPOKEN_CHANNELS
+
+
+def _transferred(conversation: ConversationRecord) -> bool:
+    """A call put through to the helpdesk's phone: a person answers it there."""
+    return bool(conversation.flow_data.get("transferred"))

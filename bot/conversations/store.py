@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -18,7 +18,24 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from bot.conversations.model import Author, Conversation, Message, State, Status
+from bot.conversations.model import (
+    Agent,
+    Author,
+    Callback,
+    CallbackStatus,
+    Conversation,
+    Message,
+    State,
+    StateChange,
+    Status,
+)
+from bot.conversations.records import (
+    AgentRecord,
+    CallbackRecord,
+    ConversationRecord,
+    MessageRecord,
+)
+from bot.conversations.states import Move, transition
 from bot.languages import LanguageSource
 from bot.settings import Language
 
@@ -27,11 +44,22 @@ LanguageDecision = Callable[[tuple[str | None, str] | None], tuple[str, Language
 
 @dataclass(frozen=True)
 class NewReply:
-    """A message the bot (or later an agent) is about to send."""
+    """A message about to be stored: the bot's, an agent's (or note), or the system's."""
 
     text: str
     buttons: Sequence[dict[str, str]] = ()
     author: Author = Author.BOT
+    agent_id: int | None = None
+    internal: bool = False
+
+
+@dataclass(frozen=True)
+class StateMove:
+    """A move of the state machine, with who made it and why (recorded in state_changes)."""
+
+    move: Move
+    actor: str
+    reason: str
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -65,16 +93,18 @@ class ConversationStore:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self._session = async_sessionmaker(engine, expire_on_commit=False)
+        self.session = async_sessionmaker(engine, expire_on_commit=False)
+        """Sessions on the hub's database, for modules that keep tables of their own."""
 
     async def close(self) -> None:
         """Release the database connections."""
         await self.engine.dispose()
 
-    async def get(self, conversation_id: str) -> Conversation | None:
+    async def get(self, conversation_id: str) -> ConversationRecord | None:
         """The conversation, or None if it does not exist."""
-        async with self._session() as session:
-            return await session.get(Conversation, conversation_id)
+        async with self.session() as session:
+            row = await session.get(Conversation, conversation_id)
+            return ConversationRecord.of(row) if row else None
 
     async def open_conversation(
         self, conversation_id: str, channel: str, contact: str | None, now: datetime
@@ -84,7 +114,7 @@ class ConversationStore:
         Returns the language that contact last chose on this channel, if any; a new
         conversation starts in it, as a hint that the person's explicit choice overrides.
         """
-        async with self._session.begin() as session:
+        async with self.session.begin() as session:
             remembered = await self._last_language(session, channel, contact) if contact else None
             source = LanguageSource.HINT if remembered else LanguageSource.DEFAULT
             if await session.get(Conversation, conversation_id) is None:
@@ -104,7 +134,7 @@ class ConversationStore:
 
     async def last_language(self, channel: str, contact: str) -> Language | None:
         """The language `contact` chose in their latest conversation on `channel` with a choice."""
-        async with self._session() as session:
+        async with self.session() as session:
             return await self._last_language(session, channel, contact)
 
     @staticmethod
@@ -121,15 +151,16 @@ class ConversationStore:
         )
         return cast(Language | None, language)
 
-    async def end(self, conversation_id: str, now: datetime) -> bool:
-        """Close a conversation the person has left; False if there is none still open."""
-        async with self._session.begin() as session:
-            result = await session.execute(
-                update(Conversation)
-                .where(Conversation.id == conversation_id, Conversation.ended_at.is_(None))
-                .values(state=State.CLOSED, ended_at=now, updated_at=now)
-            )
-        return result.rowcount > 0
+    async def end(self, conversation_id: str, now: datetime) -> ConversationRecord | None:
+        """Close a conversation the person has left; None if there is none still open."""
+        async with self.session.begin() as session:
+            row = await session.get(Conversation, conversation_id, with_for_update=True)
+            if row is None or row.ended_at is not None:
+                return None
+            row.ended_at = now
+            if row.state != State.CLOSED:
+                self._move(session, row, StateMove(Move.LEAVE, "person", "left"), now)
+            return ConversationRecord.of(row)
 
     async def receive(
         self,
@@ -138,55 +169,98 @@ class ConversationStore:
         text: str,
         decide_language: LanguageDecision,
         now: datetime,
-    ) -> tuple[Conversation, Message]:
+    ) -> tuple[ConversationRecord, MessageRecord]:
         """Store a person's message, creating the conversation if it is new.
 
         `decide_language` gets the conversation's (language, source), or None for a new
-        conversation, and returns the language to hold from now on: all in one transaction.
+        conversation, and returns the language to hold from now on. A closed conversation
+        opens again with the bot. All in one transaction.
         """
-        async with self._session.begin() as session:
-            conversation = await session.get(Conversation, conversation_id, with_for_update=True)
-            if conversation is not None and conversation.channel != channel:
-                raise ChannelMismatch(conversation_id, conversation.channel, channel)
-            current = (
-                (conversation.language, conversation.language_source) if conversation else None
-            )
-            if conversation is None:
-                conversation = Conversation(
+        async with self.session.begin() as session:
+            row = await session.get(Conversation, conversation_id, with_for_update=True)
+            if row is not None and row.channel != channel:
+                raise ChannelMismatch(conversation_id, row.channel, channel)
+            current = (row.language, row.language_source) if row else None
+            if row is None:
+                row = Conversation(
                     id=conversation_id, channel=channel, state=State.BOT, created_at=now
                 )
-                session.add(conversation)
-            conversation.language, conversation.language_source = decide_language(current)
-            conversation.updated_at = now
+                session.add(row)
+            elif row.state == State.CLOSED and row.ended_at is None:
+                self._move(session, row, StateMove(Move.REOPEN, "person", "wrote again"), now)
+            row.language, row.language_source = decide_language(current)
+            row.updated_at = now
             await session.flush()
+            status = Status.FOR_AGENT if row.state == State.WITH_AGENT else Status.RECEIVED
             [message] = await self._insert_messages(
-                session,
-                conversation_id,
-                [NewReply(text, author=Author.PERSON)],
-                conversation.language,
-                Status.RECEIVED,
-                now,
+                session, row.id, [NewReply(text, author=Author.PERSON)], row.language, status, now
             )
-        return conversation, message
+            return ConversationRecord.of(row), message
 
-    async def add_replies(
+    async def answer(
         self,
         conversation_id: str,
         replies: Sequence[NewReply],
-        language: str | None,
         now: datetime,
+        *,
+        status: Status = Status.SENT,
         answered: int | None = None,
-    ) -> list[Message]:
-        """Store outgoing messages and, in the same transaction, mark a message answered."""
-        async with self._session.begin() as session:
+        understood: bool | None = None,
+        changes: dict[str, Any] | None = None,
+        move: StateMove | None = None,
+        callback: Callback | None = None,
+    ) -> tuple[ConversationRecord, list[MessageRecord]]:
+        """One unit of work after a turn: change the conversation, store what is said back.
+
+        `answered`: the person's message this answers (marked answered, and `understood`);
+        `changes`: fields of the conversation to set; `move`: a move of the state machine
+        (MoveRefused leaves everything as it was); `callback`: a request to store with it.
+        Replies are in the conversation's language after the changes.
+        """
+        async with self.session.begin() as session:
+            row = await session.get(Conversation, conversation_id, with_for_update=True)
+            if row is None:
+                raise LookupError(conversation_id)
+            for name, value in (changes or {}).items():
+                setattr(row, name, value)
+            if move is not None:
+                self._move(session, row, move, now)
+            row.updated_at = now
+            if callback is not None:
+                session.add(callback)
             stored = await self._insert_messages(
-                session, conversation_id, replies, language, Status.SENT, now
+                session, conversation_id, replies, row.language, status, now
             )
             if answered is not None:
                 await session.execute(
-                    update(Message).where(Message.id == answered).values(status=Status.ANSWERED)
+                    update(Message)
+                    .where(Message.id == answered)
+                    .values(status=Status.ANSWERED, understood=understood)
                 )
-        return stored
+            return ConversationRecord.of(row), stored
+
+    @staticmethod
+    def _move(session: AsyncSession, row: Conversation, move: StateMove, now: datetime) -> None:
+        """Apply a move of the state machine to `row` and record it."""
+        before = row.state
+        row.state = transition(before, move.move)
+        if row.state == State.WAITING_FOR_AGENT and before != State.WAITING_FOR_AGENT:
+            row.waiting_since = now
+        if row.state != State.WITH_AGENT:
+            row.agent_id = None
+        if row.state == State.BOT:
+            row.handoff_reason, row.priority, row.waiting_since = None, 0, None
+        session.add(
+            StateChange(
+                conversation_id=row.id,
+                from_state=before,
+                to_state=row.state,
+                event=move.move,
+                actor=move.actor,
+                reason=move.reason[:200],
+                at=now,
+            )
+        )
 
     @staticmethod
     async def _insert_messages(
@@ -196,61 +270,67 @@ class ConversationStore:
         language: str | None,
         status: Status,
         now: datetime,
-    ) -> list[Message]:
-        rows = [
-            {
-                "conversation_id": conversation_id,
-                "author": message.author,
-                "text": message.text,
-                "buttons": list(message.buttons),
-                "language": language,
-                "status": status,
-                "created_at": now,
-            }
+    ) -> list[MessageRecord]:
+        stored = [
+            Message(
+                conversation_id=conversation_id,
+                author=message.author,
+                text=message.text,
+                buttons=list(message.buttons),
+                language=language,
+                status=status,
+                created_at=now,
+                agent_id=message.agent_id,
+                internal=message.internal,
+            )
             for message in messages
         ]
-        stored = [Message(**row) for row in rows]
         session.add_all(stored)
         await session.flush()
-        return stored
+        return [MessageRecord.of(row) for row in stored]
 
-    async def set_status(self, message_id: int, status: Status) -> None:
-        """Change the status of one message."""
-        async with self._session.begin() as session:
+    async def set_status(self, message_ids: Sequence[int], status: Status) -> None:
+        """Change the status of messages."""
+        if not message_ids:
+            return
+        async with self.session.begin() as session:
             await session.execute(
-                update(Message).where(Message.id == message_id).values(status=status)
+                update(Message).where(Message.id.in_(message_ids)).values(status=status)
             )
 
     async def update_conversation(self, conversation_id: str, **values: Any) -> None:
-        """Change fields of a conversation (language, state, hand-off request...)."""
-        async with self._session.begin() as session:
+        """Change fields of a conversation (not its state: that is `answer(move=...)`)."""
+        async with self.session.begin() as session:
             await session.execute(
                 update(Conversation).where(Conversation.id == conversation_id).values(**values)
             )
 
-    async def messages(self, conversation_id: str, after: int = 0) -> list[Message]:
-        """The conversation's messages with an id above `after`, oldest first."""
-        async with self._session() as session:
-            result = await session.scalars(
-                select(Message)
-                .where(Message.conversation_id == conversation_id, Message.id > after)
-                .order_by(Message.id)
-            )
-            return list(result)
+    async def messages(
+        self, conversation_id: str, after: int = 0, internal: bool = False
+    ) -> list[MessageRecord]:
+        """The conversation's messages with an id above `after`, oldest first.
 
-    async def message(self, message_id: int) -> Message | None:
-        """One message by id."""
-        async with self._session() as session:
-            return await session.get(Message, message_id)
+        Agents' internal notes only with `internal`: the person never sees them.
+        """
+        query = (
+            select(Message)
+            .where(Message.conversation_id == conversation_id, Message.id > after)
+            .order_by(Message.id)
+        )
+        if not internal:
+            query = query.where(Message.internal.is_(False))
+        async with self.session() as session:
+            return [MessageRecord.of(row) for row in await session.scalars(query)]
 
     async def last_buttons(self, conversation_id: str) -> list[dict[str, str]]:
         """The buttons of the last message sent to the person (for "1", "2"... by SMS)."""
-        async with self._session() as session:
+        async with self.session() as session:
             buttons = await session.scalar(
                 select(Message.buttons)
                 .where(
                     Message.conversation_id == conversation_id,
                     Message.author != Author.PERSON,
+                    Message.internal.is_(False),
                 )
                 .order_by(Message.id.desc())
                 .limit(1)
@@ -259,12 +339,182 @@ class ConversationStore:
 
     async def pending(
         self, conversation_id: str | None = None, before: int | None = None
-    ) -> list[Message]:
+    ) -> list[MessageRecord]:
         """Messages the brain has not answered yet because it was unreachable, oldest first."""
         query = select(Message).where(Message.status == Status.PENDING).order_by(Message.id)
         if conversation_id is not None:
             query = query.where(Message.conversation_id == conversation_id)
         if before is not None:
             query = query.where(Message.id < before)
-        async with self._session() as session:
-            return list(await session.scalars(query))
+        async with self.session() as session:
+            return [MessageRecord.of(row) for row in await session.scalars(query)]
+
+    # ---------------------------------------------------------------- the agents' side
+
+    async def handed_over(self) -> list[tuple[ConversationRecord, str | None, str | None]]:
+        """Conversations waiting for or with an agent: (record, agent name, last person text).
+
+        Most urgent first, then longest waiting.
+        """
+        last_text = (
+            select(Message.text)
+            .where(Message.conversation_id == Conversation.id, Message.author == Author.PERSON)
+            .order_by(Message.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        query = (
+            select(Conversation, Agent.name, last_text)
+            .outerjoin(Agent, Agent.id == Conversation.agent_id)
+            .where(Conversation.state.in_([State.WAITING_FOR_AGENT, State.WITH_AGENT]))
+            .order_by(Conversation.priority.desc(), Conversation.waiting_since, Conversation.id)
+        )
+        async with self.session() as session:
+            rows = (await session.execute(query)).all()
+            return [(ConversationRecord.of(c), name, text) for c, name, text in rows]
+
+    async def queue_position(self, conversation: ConversationRecord) -> int:
+        """1 for the next conversation an agent will take, 2 for the one after..."""
+        if conversation.waiting_since is None:
+            return 0
+        # Same order as `handed_over`: priority, then waiting time, then id (ties at once).
+        same_priority = Conversation.priority == conversation.priority
+        ahead = (
+            (Conversation.priority > conversation.priority)
+            | (same_priority & (Conversation.waiting_since < conversation.waiting_since))
+            | (
+                same_priority
+                & (Conversation.waiting_since == conversation.waiting_since)
+                & (Conversation.id < conversation.id)
+            )
+        )
+        async with self.session() as session:
+            count = await session.scalar(
+                select(func.count())
+                .select_from(Conversation)
+                .where(Conversation.state == State.WAITING_FOR_AGENT, ahead)
+            )
+        return int(count or 0) + 1
+
+    async def claim(
+        self, conversation_id: str, agent: AgentRecord, now: datetime
+    ) -> tuple[ConversationRecord, str | None]:
+        """Give a waiting conversation to `agent`, unless someone holds it.
+
+        Returns the conversation and, when another agent holds it, that agent's name.
+        """
+        async with self.session.begin() as session:
+            row = await session.get(Conversation, conversation_id, with_for_update=True)
+            if row is None:
+                raise LookupError(conversation_id)
+            if row.state == State.WITH_AGENT and row.agent_id != agent.id:
+                holder = await session.get(Agent, row.agent_id) if row.agent_id else None
+                return ConversationRecord.of(row), holder.name if holder else None
+            if row.state != State.WITH_AGENT:
+                self._move(
+                    session, row, StateMove(Move.TAKE, f"agent:{agent.name}", "took it"), now
+                )
+            row.agent_id, row.agent_seen_at, row.updated_at = agent.id, now, now
+            return ConversationRecord.of(row), None
+
+    async def idle_with_agents(self, seen_before: datetime) -> list[ConversationRecord]:
+        """Conversations whose agent has shown no sign of life since `seen_before`."""
+        async with self.session() as session:
+            rows = await session.scalars(
+                select(Conversation).where(
+                    Conversation.state == State.WITH_AGENT,
+                    Conversation.agent_seen_at < seen_before,
+                )
+            )
+            return [ConversationRecord.of(row) for row in rows]
+
+    async def waiting(self) -> list[ConversationRecord]:
+        """Conversations waiting for an agent, oldest first."""
+        async with self.session() as session:
+            rows = await session.scalars(
+                select(Conversation)
+                .where(Conversation.state == State.WAITING_FOR_AGENT)
+                .order_by(Conversation.waiting_since)
+            )
+            return [ConversationRecord.of(row) for row in rows]
+
+    async def touch_agent(
+        self, agent_id: int, now: datetime, conversation_id: str | None = None
+    ) -> None:
+        """A sign of life from an agent, in the console or in one conversation it holds."""
+        async with self.session.begin() as session:
+            await session.execute(
+                update(Agent).where(Agent.id == agent_id).values(last_seen_at=now)
+            )
+            if conversation_id is not None:
+                await session.execute(
+                    update(Conversation)
+                    .where(Conversation.id == conversation_id, Conversation.agent_id == agent_id)
+                    .values(agent_seen_at=now)
+                )
+
+    async def set_available(self, agent_id: int, available: bool, now: datetime) -> None:
+        """An agent says they can (or cannot) take conversations now."""
+        async with self.session.begin() as session:
+            await session.execute(
+                update(Agent)
+                .where(Agent.id == agent_id)
+                .values(available=available, last_seen_at=now)
+            )
+
+    async def agents_available(self, seen_after: datetime) -> int:
+        """How many agents are available and were seen since `seen_after`."""
+        async with self.session() as session:
+            count = await session.scalar(
+                select(func.count())
+                .select_from(Agent)
+                .where(Agent.available.is_(True), Agent.last_seen_at >= seen_after)
+            )
+        return int(count or 0)
+
+    async def agent(self, agent_id: int) -> AgentRecord | None:
+        """One console account, without its password hash."""
+        async with self.session() as session:
+            row = await session.get(Agent, agent_id)
+            return AgentRecord.of(row) if row else None
+
+    async def state_changes(self, conversation_id: str) -> list[StateChange]:
+        """Every move of a conversation's state, oldest first (detached rows)."""
+        async with self.session() as session:
+            return list(
+                await session.scalars(
+                    select(StateChange)
+                    .where(StateChange.conversation_id == conversation_id)
+                    .order_by(StateChange.id)
+                )
+            )
+
+    # ---------------------------------------------------------------- callbacks
+
+    async def add_callback(self, callback: Callback) -> CallbackRecord:
+        """Store a callback request or a message left for the helpdesk."""
+        async with self.session.begin() as session:
+            session.add(callback)
+            await session.flush()
+            return CallbackRecord.of(callback)
+
+    async def callbacks(
+        self, status: str | None = CallbackStatus.REQUESTED
+    ) -> list[CallbackRecord]:
+        """Callback requests, soonest due first; all of them when `status` is None."""
+        query = select(Callback).order_by(Callback.due_date, Callback.half_day, Callback.id)
+        if status is not None:
+            query = query.where(Callback.status == status)
+        async with self.session() as session:
+            return [CallbackRecord.of(row) for row in await session.scalars(query)]
+
+    async def settle_callback(
+        self, callback_id: int, agent_id: int, status: CallbackStatus, note: str, now: datetime
+    ) -> CallbackRecord | None:
+        """Mark a callback done or failed, with the agent's note."""
+        async with self.session.begin() as session:
+            row = await session.get(Callback, callback_id, with_for_update=True)
+            if row is None:
+                return None
+            row.status, row.note, row.agent_id, row.done_at = status, note, agent_id, now
+            return CallbackRecord.of(row)

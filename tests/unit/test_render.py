@@ -453,11 +453,12 @@ def test_ask_language(cat: Catalogue) -> None:
 
 
 def test_reply_as_dict(cat: Catalogue) -> None:
-    reply = render.human_requested(cat, "en", spoken=False)
+    reply = render.no_procedure_active(cat, "en", spoken=False)
     assert reply.as_dict() == {
         "text": reply.text,
-        "buttons": [{"title": "Menu", "payload": MENU}],
+        "buttons": [{"title": button.title, "payload": button.payload} for button in reply.buttons],
     }
+    assert reply.as_dict()["buttons"], "the reply checked has buttons"
 
 
 def all_replies(cat: Catalogue, proc: Procedure, lang: str, spoken: bool) -> list[Reply]:
@@ -486,7 +487,6 @@ def all_replies(cat: Catalogue, proc: Procedure, lang: str, spoken: bool) -> lis
         render.cannot_help(cat, lang, spoken),
         render.ask_language(cat, lang, spoken),
         render.language_switched(cat, lang, spoken),
-        render.human_requested(cat, lang, spoken),
         render.goodbye(cat, lang, spoken, thanks=True),
         render.goodbye(cat, lang, spoken, thanks=False),
     ]

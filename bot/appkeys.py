@@ -1,0 +1,11 @@
+"""Keys under which the hub application holds its shared parts, for channels and pages."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.conversations.service import ConversationService
+from bot.settings import Settings
+
+service_key = web.AppKey("service", ConversationService)
+settings_key = web.AppKey("settings", Settings)

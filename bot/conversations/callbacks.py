@@ -1,0 +1,266 @@
+"""Booking a callback, or leaving a message, when no person can answer now.
+
+A small dialogue the hub leads itself (the brain is not asked while it runs), the same
+on every channel: the offer (call me back / leave a message / no thanks), the number
+(the channel's own, confirmed, or typed or keyed in), the half-day, and a confirmation
+that says who will call, when and in which language. Its place is kept in the
+conversation's `flow_data`, so it survives a restart. Pure: the service stores what a
+`FlowStep` says.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from bot.conversations.model import Callback, CallbackKind
+from bot.conversations.office_hours import OfficeHours
+from bot.conversations.records import ConversationRecord
+from bot.conversations.store import NewReply
+from bot.handoff_texts import SPEAKING, half_day, say, speakable_number, when
+from bot.settings import Language
+
+FLOW = "callback"
+HALF_DAYS_OFFERED = 3
+MAX_NUMBER_TRIES = 3
+CALLBACK, MESSAGE, NO = "/callback_yes", "/callback_message", "/callback_no"
+YES, OTHER = "/affirm", "/deny"
+_BELGIAN_NUMBER = re.compile(r"^(?:\+32|0032|0)([1-9]\d{7,8})$")
+_INTERNATIONAL = re.compile(r"^(?:\+|00)([1-9]\d{7,14})$")
+_WORDS: dict[str, frozenset[str]] = {
+    CALLBACK: frozenset({"rappel", "rappeler", "rappelez", "terugbellen", "bellen", "call",
+                         "callback", "back", "appel", "appeler"}),
+    MESSAGE: frozenset({"message", "bericht", "boodschap"}),
+    NO: frozenset({"non", "nee", "no", "annuler", "annuleren", "cancel", "stop", "menu",
+                   "niets", "rien", "nothing"}),
+    YES: frozenset({"oui", "ja", "yes", "ok", "okay", "d'accord", "goed", "correct", "juist"}),
+    OTHER: frozenset({"autre", "ander", "andere", "other", "another"}),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FlowStep:
+    """What one message in the dialogue leads to.
+
+    `flow_data` is None when the dialogue is over. `callback` is a request to store.
+    `left` is True when the person said no: they go back to the bot (and leave the queue).
+    """
+
+    replies: list[NewReply]
+    flow_data: dict[str, Any] | None
+    callback: Callback | None = None
+    expects_digits: bool = False
+    left: bool = False
+    booked: bool = False
+
+
+class CallbackBooking:
+    """The dialogue; one instance serves every conversation."""
+
+    def __init__(self, office_hours: OfficeHours) -> None:
+        self._hours = office_hours
+
+    def offer(
+        self, conversation: ConversationRecord, now: datetime, spoken: bool, closed: bool
+    ) -> FlowStep:
+        """The first step: why nobody answers now, and the choices."""
+        lang = conversation.language
+        opens = when(self._hours.next_opening(now), lang, now)
+        why = say("closed_now", lang, when=opens) if closed else say("nobody_free", lang)
+        buttons = [
+            _button("button_callback", lang, CALLBACK),
+            _button("button_message", lang, MESSAGE),
+            _button("button_no", lang, NO),
+        ]
+        return FlowStep(
+            [NewReply(f"{why} {say('offer', lang, spoken)}", buttons)], {"step": "offer"}
+        )
+
+    def advance(
+        self, conversation: ConversationRecord, text: str, now: datetime, spoken: bool
+    ) -> FlowStep:
+        """The person's answer to the last step."""
+        data = dict(conversation.flow_data)
+        step = data.get("step")
+        choice = _choice(text)
+        if choice == NO and step != "message":
+            return self._cancel(conversation.language, spoken)
+        if step == "offer":
+            return self._after_offer(conversation, choice, now, spoken)
+        if step == "confirm_number":
+            if choice == YES:
+                return self._ask_half_day(conversation, {"phone": data["proposed"]}, now, spoken)
+            return self._ask_number(conversation.language, spoken, data)
+        if step == "number":
+            return self._after_number(conversation, text, data, now, spoken)
+        if step == "half_day":
+            return self._after_half_day(conversation, text, data, now, spoken)
+        if step == "message":
+            return self._after_message(conversation, text, now)
+        return self._cancel(conversation.language, spoken)
+
+    def _after_offer(
+        self, conversation: ConversationRecord, choice: str | None, now: datetime, spoken: bool
+    ) -> FlowStep:
+        lang = conversation.language
+        if choice == MESSAGE:
+            later = when(self._hours.next_opening(now), lang, now)
+            return FlowStep([NewReply(say("ask_message", lang, spoken, when=later))],
+                            {"step": "message"})  # fmt: skip
+        if choice != CALLBACK:
+            return self.offer(conversation, now, spoken, closed=not self._hours.is_open(now))
+        if conversation.contact and (number := normalise_number(conversation.contact)):
+            return self._confirm_number(lang, spoken, number)
+        return self._ask_number(lang, spoken, {})
+
+    def _confirm_number(self, lang: Language, spoken: bool, number: str) -> FlowStep:
+        text = say("confirm_number", lang, spoken, number=_shown(number, spoken))
+        buttons = [_button("button_yes", lang, YES), _button("button_other_number", lang, OTHER)]
+        return FlowStep([NewReply(text, buttons)], {"step": "confirm_number", "proposed": number})
+
+    def _ask_number(self, lang: Language, spoken: bool, data: dict[str, Any]) -> FlowStep:
+        tries = int(data.get("tries", 0))
+        name = "bad_number" if data.get("step") == "number" else "ask_number"
+        return FlowStep(
+            [NewReply(say(name, lang, spoken))],
+            {"step": "number", "tries": tries + 1},
+            expects_digits=True,
+        )
+
+    def _after_number(
+        self,
+        conversation: ConversationRecord,
+        text: str,
+        data: dict[str, Any],
+        now: datetime,
+        spoken: bool,
+    ) -> FlowStep:
+        number = normalise_number(text)
+        if number is not None:
+            return self._ask_half_day(conversation, {"phone": number}, now, spoken)
+        if int(data.get("tries", 0)) >= MAX_NUMBER_TRIES:
+            return self._cancel(conversation.language, spoken)
+        return self._ask_number(conversation.language, spoken, data)
+
+    def _ask_half_day(
+        self, conversation: ConversationRecord, data: dict[str, Any], now: datetime, spoken: bool
+    ) -> FlowStep:
+        lang = conversation.language
+        today = self._today(now)
+        options = self._hours.half_days(now, HALF_DAYS_OFFERED)
+        labels = [half_day(day, half, lang, today) for day, half in options]
+        buttons = [
+            {"title": _capital(label), "payload": f"/half_day_{index}"}
+            for index, label in enumerate(labels)
+        ]
+        text = say("ask_half_day", lang)
+        if spoken:  # the phone reads the options with their keys
+            text += "".join(
+                " " + say("half_day_option_spoken", lang, when=_capital(label), key=index + 1)
+                for index, label in enumerate(labels)
+            )
+        options_data = [[day.isoformat(), half] for day, half in options]
+        return FlowStep(
+            [NewReply(text, buttons)], {**data, "step": "half_day", "options": options_data}
+        )
+
+    def _after_half_day(
+        self,
+        conversation: ConversationRecord,
+        text: str,
+        data: dict[str, Any],
+        now: datetime,
+        spoken: bool,
+    ) -> FlowStep:
+        options = data.get("options") or []
+        match = re.fullmatch(r"/half_day_(\d)", text.strip())
+        index = int(match.group(1)) if match else -1
+        if not 0 <= index < len(options):
+            return self._ask_half_day(conversation, {"phone": data.get("phone")}, now, spoken)
+        day, half = date.fromisoformat(options[index][0]), options[index][1]
+        lang = conversation.language
+        callback = Callback(
+            conversation_id=conversation.id,
+            kind=CallbackKind.CALLBACK,
+            phone=data.get("phone"),
+            language=lang,
+            due_date=day,
+            half_day=half,
+            created_at=now,
+        )
+        label = half_day(day, half, lang, self._today(now))
+        reply = say(
+            "callback_booked",
+            lang,
+            number=speakable_number(data.get("phone") or ""),
+            when=label,
+            speaking=SPEAKING[lang][lang],
+        )
+        return FlowStep([NewReply(reply)], None, callback=callback, booked=True)
+
+    def _after_message(
+        self, conversation: ConversationRecord, text: str, now: datetime
+    ) -> FlowStep:
+        lang = conversation.language
+        opening = self._hours.next_opening(now)
+        callback = Callback(
+            conversation_id=conversation.id,
+            kind=CallbackKind.MESSAGE,
+            phone=normalise_number(conversation.contact or ""),
+            language=lang,
+            due_date=opening.date(),
+            half_day="am" if opening.hour < 12 else "pm",
+            message=text,
+            created_at=now,
+        )
+        reply = say("message_left", lang, when=when(opening, lang, now))
+        return FlowStep([NewReply(reply)], None, callback=callback, booked=True)
+
+    def _cancel(self, lang: Language, spoken: bool) -> FlowStep:
+        return FlowStep([NewReply(say("flow_cancelled", lang, spoken))], None, left=True)
+
+    def _today(self, now: datetime) -> date:
+        return self._hours.local(now).date()
+
+
+def normalise_number(text: str) -> str | None:
+    """A phone number as +<digits>, from what a person typed or keyed; None if it is none."""
+    compact = re.sub(r"[\s./()\-]", "", text)
+    if match := _BELGIAN_NUMBER.match(compact):
+        return f"+32{match.group(1)}"
+    if match := _INTERNATIONAL.match(compact):
+        return f"+{match.group(1)}"
+    return None
+
+
+def _choice(text: str) -> str | None:
+    """Which choice a payload, a menu number or a few words make."""
+    stripped = text.strip()
+    if stripped in {CALLBACK, MESSAGE, NO, YES, OTHER}:
+        return stripped
+    words = set(_plain(stripped).split())
+    for choice, vocabulary in _WORDS.items():
+        if words & vocabulary:
+            return choice
+    return None
+
+
+def _plain(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _button(name: str, lang: Language, payload: str) -> dict[str, str]:
+    return {"title": say(name, lang), "payload": payload}
+
+
+def _shown(number: str, spoken: bool) -> str:
+    """Belgian numbers the Belgian way (0470 12 34 56); spoken or written alike."""
+    return speakable_number(number) if number.startswith("+32") or spoken else number
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
