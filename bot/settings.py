@@ -39,7 +39,9 @@ class Settings(BaseSettings):
     max_text_chars: int = Field(2000, description="Longest message a person can send.")
     rate_limit_per_minute: int = Field(40, description="Messages per minute per client address.")
     helpdesk_phone: str = Field(
-        "", description="Phone number of the human helpdesk, said when the bot cannot answer."
+        "",
+        description="Phone number of the human helpdesk: said when the bot cannot answer, "
+        "and where calls are put through in office hours.",
     )
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
     brain_venv: Path = Field(

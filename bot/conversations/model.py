@@ -108,6 +108,7 @@ class Conversation(Base):
     __tablename__ = "conversations"
     __table_args__ = (
         Index("ix_conversations_channel_contact", "channel", "contact", "created_at"),
+        Index("ix_conversations_state", "state", "priority"),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -130,7 +131,7 @@ class Conversation(Base):
     step: Mapped[int | None] = mapped_column(Integer)
     # A dialogue the hub leads itself (booking a callback), and what it has gathered.
     flow: Mapped[str | None] = mapped_column(String(16))
-    flow_data: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    flow_data: Mapped[dict[str, object] | None] = mapped_column(JSON, default=dict)
     ended_at: Mapped[datetime | None]  # when the person left (a call hung up)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

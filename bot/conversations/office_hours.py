@@ -9,6 +9,7 @@ the settings, either every year (`05-08`: 8 May, the Brussels Region's holiday) 
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -44,17 +45,19 @@ class OfficeHours:
         self._holidays = holidays.country_holidays("BE", language="en_US")
 
     def local(self, moment: datetime) -> datetime:
-        """`moment` in the helpdesk's time zone."""
+        """`moment` in the helpdesk's time zone; a naive time is refused, not guessed."""
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise ValueError(f"{moment!r} has no time zone: pass an aware datetime")
         return moment.astimezone(self._tz)
 
     def is_open(self, now: datetime) -> bool:
         """True when `now` falls in an opening period."""
-        local = now.astimezone(self._tz)
+        local = self.local(now)
         return any(o.start <= local < o.end for o in self._openings_on(local.date()))
 
     def current_or_next(self, now: datetime) -> Opening:
         """The opening period `now` is in, or the next one after it."""
-        local = now.astimezone(self._tz)
+        local = self.local(now)
         for offset in range(LOOK_AHEAD_DAYS):
             for opening in self._openings_on(local.date() + timedelta(days=offset)):
                 if local < opening.end:
@@ -64,7 +67,7 @@ class OfficeHours:
     def next_opening(self, now: datetime) -> datetime:
         """When the helpdesk next opens (now, if it is open)."""
         opening = self.current_or_next(now)
-        return max(opening.start, now.astimezone(self._tz))
+        return max(opening.start, self.local(now))
 
     def closing_day(self, day: date) -> bool:
         """True on a public holiday or an extra closing day."""
@@ -73,7 +76,7 @@ class OfficeHours:
     def half_days(self, now: datetime, count: int) -> list[tuple[date, str]]:
         """The next `count` half-days ("am" / "pm") with opening hours, from the next opening."""
         found: list[tuple[date, str]] = []
-        day = now.astimezone(self._tz).date()
+        day = self.local(now).date()
         for offset in range(LOOK_AHEAD_DAYS):
             current = day + timedelta(days=offset)
             for opening in self._openings_on(current):
@@ -101,20 +104,38 @@ def _parse_hours(text: str) -> dict[int, list[tuple[time, time]]]:
     week: dict[int, list[tuple[time, time]]] = {day: [] for day in range(7)}
     for part in filter(None, (p.strip() for p in text.lower().split(";"))):
         days, _, ranges = part.partition(" ")
+        periods = [
+            _parse_range(r, text) for r in filter(None, (r.strip() for r in ranges.split(",")))
+        ]
         for day in _parse_days(days, text):
-            for period in filter(None, (r.strip() for r in ranges.split(","))):
-                week[day].append(_parse_range(period, text))
+            if not periods:
+                raise OfficeHoursError(f"{part!r} in {text!r} has no hours, e.g. 09:00-17:00")
+            week[day] += periods
     if not any(week.values()):
         raise OfficeHoursError(f"no opening hours in {text!r}; write e.g. 'mon-fri 09:00-17:00'")
+    for day, periods in week.items():
+        periods.sort()  # in time order, however they were written
+        _check_no_overlap(periods, _DAYS[day], text)
     return week
 
 
+def _check_no_overlap(periods: list[tuple[time, time]], day: str, text: str) -> None:
+    """Sorted periods of one day must not overlap (a day written twice, by mistake)."""
+    for (_, end), (start, _) in itertools.pairwise(periods):
+        if start < end:
+            raise OfficeHoursError(f"the hours of {day} overlap in {text!r}")
+
+
 def _parse_days(days: str, text: str) -> list[int]:
+    if days[:1].isdigit():
+        raise OfficeHoursError(f"days are missing in {text!r}: write e.g. 'mon-fri 09:00-17:00'")
     first, _, last = days.partition("-")
     if first not in _DAYS or (last and last not in _DAYS):
         raise OfficeHoursError(f"unknown day in {text!r}: use mon, tue, wed, thu, fri, sat, sun")
     start = _DAYS.index(first)
     end = _DAYS.index(last) if last else start
+    if end < start:
+        raise OfficeHoursError(f"{days!r} in {text!r} runs backwards: write e.g. 'mon-fri'")
     return list(range(start, end + 1))
 
 
@@ -123,7 +144,12 @@ def _parse_range(period: str, text: str) -> tuple[time, time]:
     if match is None:
         raise OfficeHoursError(f"hours must look like 09:00-17:00 in {text!r}, not {period!r}")
     h1, m1, h2, m2 = (int(g) for g in match.groups())
-    start, end = time(h1, m1), time(h2, m2)
+    try:
+        start, end = time(h1, m1), time(h2, m2)
+    except ValueError:
+        raise OfficeHoursError(
+            f"{period!r} in {text!r} is not a time of day: use 00:00 to 23:59"
+        ) from None
     if start >= end:
         raise OfficeHoursError(f"{period!r} in {text!r} ends before it starts")
     return start, end

@@ -22,6 +22,7 @@ class ConversationRecord:
     state: State
     created_at: datetime
     updated_at: datetime
+    handoff_requested_at: datetime | None = None
     handoff_reason: str | None = None
     priority: int = 0
     waiting_since: datetime | None = None
@@ -46,6 +47,7 @@ class ConversationRecord:
             state=State(row.state),
             created_at=row.created_at,
             updated_at=row.updated_at,
+            handoff_requested_at=row.handoff_requested_at,
             handoff_reason=row.handoff_reason,
             priority=row.priority or 0,
             waiting_since=row.waiting_since,

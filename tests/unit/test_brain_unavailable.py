@@ -41,7 +41,7 @@ async def test_brain_down_gives_a_holding_reply_in_the_persons_language(hub):
 async def test_a_kept_message_is_answered_once_the_brain_is_back(hub, brain_port):
     await hub.post(URL.format("down2"), json={"text": "I lost my identity card yesterday"})
     service = hub.server.app[service_key]
-    [kept] = await service._store.pending("down2")
+    [kept] = await service.store.pending("down2")
     assert kept.status == Status.PENDING
 
     brain = FakeBrain()
@@ -52,7 +52,7 @@ async def test_a_kept_message_is_answered_once_the_brain_is_back(hub, brain_port
         messages = await transcript(hub, "down2")
         assert "Thank you for waiting" in messages[2]["text"]
         assert messages[3]["text"] == "echo[en]: I lost my identity card yesterday"
-        assert await service._store.pending() == []
+        assert await service.store.pending() == []
     finally:
         await brain.stop()
 

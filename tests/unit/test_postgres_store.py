@@ -11,10 +11,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import create_app
+from bot.conversations.model import Base
 from bot.migrations import upgrade
 from tests.databases import fresh_postgres_database
 from tests.fakes import FakeBrain
@@ -37,7 +40,11 @@ async def test_migrations_create_the_schema_and_are_idempotent(database):
         tables = await connection.scalars(
             text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
         )
-        assert list(tables) == ["alembic_version", "conversations", "messages"]
+        assert list(tables) == sorted(["alembic_version", *Base.metadata.tables])
+        differences = await connection.run_sync(
+            lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata)
+        )
+        assert differences == [], "the migrations and the ORM model differ"
     await engine.dispose()
 
 

@@ -102,7 +102,7 @@ async def test_a_menu_number_means_the_matching_button(hub, brain: FakeBrain):
 
 
 async def test_a_request_for_a_person_is_recorded(hub, brain: FakeBrain):
-    from bot.channels.webchat import service_key
+    from bot.appkeys import service_key
 
     brain.reply = lambda text, md: [
         {"custom": {"loket": {"handoff": "requested"}}},

@@ -33,7 +33,6 @@ def upgrade() -> None:
         sa.Column("created_at", _TIME, nullable=False),
     )
     # Plain ALTER TABLE, also on SQLite: rebuilding the table would cascade-delete messages.
-    # The foreign keys to agents are declared by the ORM model; SQLite cannot add them here.
     for column in (
         sa.Column("handoff_reason", sa.String(32), nullable=True),
         sa.Column("priority", sa.Integer, nullable=False, server_default="0"),
@@ -48,12 +47,14 @@ def upgrade() -> None:
     ):
         op.add_column("conversations", column)
     op.create_index("ix_conversations_state", "conversations", ["state", "priority"])
+    _agent_foreign_key("conversations")
     for column in (
         sa.Column("agent_id", sa.Integer, nullable=True),
         sa.Column("internal", sa.Boolean, nullable=False, server_default=sa.false()),
         sa.Column("understood", sa.Boolean, nullable=True),
     ):
         op.add_column("messages", column)
+    _agent_foreign_key("messages")
     op.create_table(
         "state_changes",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -95,10 +96,22 @@ def upgrade() -> None:
     op.create_index("ix_callbacks_status_due", "callbacks", ["status", "due_date"])
 
 
+def _agent_foreign_key(table: str) -> None:
+    """`table.agent_id` refers to agents. SQLite cannot add a constraint to a table without
+    rebuilding it (which would cascade-delete messages): there, the ORM keeps to it."""
+    if op.get_bind().dialect.name != "sqlite":
+        op.create_foreign_key(
+            f"fk_{table}_agent_id", table, "agents", ["agent_id"], ["id"], ondelete="SET NULL"
+        )
+
+
 def downgrade() -> None:
     op.drop_table("callbacks")
     op.drop_table("state_changes")
     op.drop_index("ix_conversations_state", "conversations")
+    if op.get_bind().dialect.name != "sqlite":
+        op.drop_constraint("fk_messages_agent_id", "messages")
+        op.drop_constraint("fk_conversations_agent_id", "conversations")
     for name in ("understood", "internal", "agent_id"):
         op.drop_column("messages", name)
     for name in (
