@@ -5,26 +5,32 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from bot.conversations.inbound import InboundMessage
+from bot.appkeys import service_key, settings_key
+from bot.channels import webchat_stream
 from bot.channels.webchat_openapi import openapi_document
+from bot.conversations.events import conversation_topic
+from bot.conversations.inbound import InboundMessage
 from bot.conversations.model import Conversation, Message
-from bot.conversations.service import ConversationService
 from bot.conversations.store import ChannelMismatch
 from bot.errors import ApiError
 from bot.ratelimit import RateLimiter
-from bot.settings import Language, Settings
+from bot.settings import Language
+
+if TYPE_CHECKING:
+    from bot.conversations.records import ConversationRecord, MessageRecord
+from bot.conversations.service import ConversationService
 
 CHANNEL = "webchat"
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 CONVERSATION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# ASCII digits only (str.isdigit() accepts "²"), and small enough for a 64-bit column.
+MESSAGE_ID = re.compile(r"[0-9]{1,18}")
 
-service_key = web.AppKey("service", ConversationService)
-settings_key = web.AppKey("settings", Settings)
 limiter_key = web.AppKey("limiter", RateLimiter)
 
 
@@ -41,10 +47,12 @@ def setup(app: web.Application) -> None:
     """Add the web chat's routes to the hub."""
     app.router.add_post("/api/conversations/{conversation_id}/messages", post_message)
     app.router.add_get("/api/conversations/{conversation_id}", get_conversation)
+    app.router.add_get("/api/conversations/{conversation_id}/events", get_events)
     app.router.add_get("/api/openapi.json", get_openapi)
     app.router.add_get("/chat", get_chat_page)
     app.router.add_get("/", go_to_chat)
     app.router.add_static("/static", WEB_DIR / "static")
+    webchat_stream.setup(app)
 
 
 async def post_message(request: web.Request) -> web.Response:
@@ -76,17 +84,30 @@ async def post_message(request: web.Request) -> web.Response:
 async def get_conversation(request: web.Request) -> web.Response:
     """The transcript and state; `?after=<message id>` returns only newer messages."""
     conversation_id = _conversation_id(request)
-    after = request.query.get("after", "0")
-    if not after.isdigit():
-        raise ApiError(422, "invalid_after", "'after' must be a message id (a whole number).")
+    after = _after(request)
     service = request.app[service_key]
-    conversation = await service.conversation(conversation_id)
-    if conversation is None or conversation.channel != CHANNEL:  # calls are not shown here
-        raise ApiError(404, "not_found", "This conversation does not exist.")
-    messages = await service.messages(conversation_id, after=int(after))
+    conversation = await _webchat_conversation(service, conversation_id)
+    messages = await service.messages(conversation_id, after=after)
     return web.json_response(
         {**_summary(conversation), "messages": [_transcript_entry(m) for m in messages]}
     )
+
+
+async def get_events(request: web.Request) -> web.StreamResponse:
+    """The conversation live, as server-sent events: what the client missed, then news.
+
+    Resumes after the `Last-Event-ID` header (sent by a reconnecting EventSource) or
+    else after `?after=<message id>`.
+    """
+    conversation_id = _conversation_id(request)
+    after = _after(request, resume=True)
+    service = request.app[service_key]
+    # Subscribe before reading the store: a message stored in between is then in the
+    # store's answer or on the bus (or both: the stream sends each id once).
+    with service.events.subscribe(conversation_topic(conversation_id)) as events:
+        conversation = await _webchat_conversation(service, conversation_id)
+        missed = await service.messages(conversation_id, after=after)
+        return await webchat_stream.stream(request, events, missed, conversation.state)
 
 
 async def get_openapi(request: web.Request) -> web.Response:
@@ -113,6 +134,27 @@ def _conversation_id(request: web.Request) -> str:
             "The conversation id must be 1 to 64 characters: letters, digits, '-' or '_'.",
         )
     return conversation_id
+
+
+def _after(request: web.Request, resume: bool = False) -> int:
+    """The message id to start after: `?after=`, or with `resume` a `Last-Event-ID` header."""
+    last_event_id = request.headers.get("Last-Event-ID", "").strip() if resume else ""
+    if last_event_id:  # a reconnect: newer than the ?after= of the first connection
+        if not MESSAGE_ID.fullmatch(last_event_id):
+            raise ApiError(422, "invalid_last_event_id", "'Last-Event-ID' must be a message id.")
+        return int(last_event_id)
+    after = request.query.get("after", "0")
+    if not MESSAGE_ID.fullmatch(after):
+        raise ApiError(422, "invalid_after", "'after' must be a message id (a whole number).")
+    return int(after)
+
+
+async def _webchat_conversation(service: ConversationService, conversation_id: str) -> Conversation:
+    """The conversation, or 404: unknown, or of another channel (calls are not shown here)."""
+    conversation = await service.conversation(conversation_id)
+    if conversation is None or conversation.channel != CHANNEL:
+        raise ApiError(404, "not_found", "This conversation does not exist.")
+    return conversation
 
 
 def _parse_body(raw: bytes, max_text_chars: int) -> PostedMessage:
@@ -161,3 +203,13 @@ def _transcript_entry(message: Message) -> dict[str, Any]:
         "author": message.author,
         "created_at": message.created_at.isoformat(),
     }
+
+
+class LiveStreamSender:
+    """The web chat's outbound sender: the core publishes every message on the person's
+    live stream (GET .../events) and keeps it in the transcript for pages that poll, so
+    a message is with the person once stored."""
+
+    async def send(self, conversation: ConversationRecord, message: MessageRecord) -> bool:
+        """Nothing more to do: the page gets the message from the stream or the transcript."""
+        return True

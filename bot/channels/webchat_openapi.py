@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.settings import LANGUAGES, Settings
 
-API_VERSION = "1.0.0"
+API_VERSION = "1.1.0"  # 1.1: the live event stream (additive)
 
 
 def _error(description: str) -> dict[str, Any]:
@@ -100,6 +100,53 @@ def _schemas(max_text_chars: int) -> dict[str, Any]:
     }
 
 
+_EVENTS_DESCRIPTION = """\
+Server-sent events (`text/event-stream`), for as long as the client listens. First the \
+messages after `Last-Event-ID` (else after `after`), then `event: state` with the \
+current state, then live events as they happen:
+
+- `event: message`, `id: <message id>`, `data:` a TranscriptMessage (an agent's reply, \
+a late answer, the person's own messages and the bot's replies); each id is sent once;
+- `event: state`, `data: {"state": "..."}` when the state changes;
+- a comment line (`: heartbeat`) every 15 seconds.
+
+A browser's EventSource reconnects by itself and sends `Last-Event-ID`: nothing is lost \
+or repeated. Clients that poll the transcript keep working."""
+
+
+def _events_path(conversation_id: dict[str, Any]) -> dict[str, Any]:
+    after = {
+        "name": "after",
+        "in": "query",
+        "required": False,
+        "description": "Start after this message id (ignored when Last-Event-ID is sent).",
+        "schema": {"type": "integer", "minimum": 0},
+    }
+    last_event_id = {
+        "name": "Last-Event-ID",
+        "in": "header",
+        "required": False,
+        "description": "The last message id received; sent by EventSource on reconnect.",
+        "schema": {"type": "integer", "minimum": 0},
+    }
+    return {
+        "get": {
+            "summary": "Live messages and state of a conversation",
+            "operationId": "streamConversation",
+            "description": _EVENTS_DESCRIPTION,
+            "parameters": [conversation_id, after, last_event_id],
+            "responses": {
+                "200": {
+                    "description": "The event stream.",
+                    "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                },
+                "404": _error("No such web chat conversation (start it with a message)."),
+                "422": _error("Invalid conversation id, 'after' or Last-Event-ID."),
+            },
+        }
+    }
+
+
 def openapi_document(settings: Settings) -> dict[str, Any]:
     """The document, with the limits that this hub's settings impose."""
     conversation_id = {
@@ -147,6 +194,7 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
                     },
                 }
             },
+            "/api/conversations/{conversation_id}/events": _events_path(conversation_id),
             "/api/conversations/{conversation_id}": {
                 "get": {
                     "summary": "Transcript and state of a conversation",

@@ -44,6 +44,8 @@ class Subscription:
     def __init__(self, bus: EventBus, topics: tuple[str, ...]) -> None:
         self._bus = bus
         self.topics = topics
+        self.dropped = False
+        """True once the bus dropped this subscriber for falling behind: reload, resubscribe."""
         self._queue: asyncio.Queue[Event | None] = asyncio.Queue(MAX_BACKLOG)
 
     def offer(self, event: Event) -> None:
@@ -53,6 +55,7 @@ class Subscription:
         except asyncio.QueueFull:
             log.warning("Dropping a live-event subscriber that fell %d events behind", MAX_BACKLOG)
             self._bus.unsubscribe(self)
+            self.dropped = True
             self._queue = asyncio.Queue(1)
             self._queue.put_nowait(None)
 

@@ -4,12 +4,16 @@
  * No framework and no dependency on purpose: the page must load from our own
  * servers only (caller text never leaves them) and stay easy to audit.
  *
- * Contract used (docs: "The web chat API"):
- *   POST /api/conversations/{id}/messages  {"text", "language"} -> replies
- *   GET  /api/conversations/{id}?after=N   -> messages with id > N, in order
- * Agent messages and late bot answers arrive only through the GET, so it is
- * polled every few seconds while the page is visible. Every message has an id;
- * the page never shows the same id twice.
+ * Contract used (docs/web-chat-api.md):
+ *   POST /api/conversations/{id}/messages   {"text", "language"} -> replies
+ *   GET  /api/conversations/{id}?after=N    -> messages with id > N, in order
+ *   GET  /api/conversations/{id}/events     -> server-sent events: "message"
+ *        (id: the message id) and "state", live
+ * The transcript is read once (on load, and to recover after the stream
+ * failed for good); after that, agents' replies, late bot answers and state
+ * changes arrive on the event stream, which EventSource reopens by itself with
+ * Last-Event-ID. Nothing polls. Every message has an id; the page never shows
+ * the same id twice (a bot reply can come both in a POST answer and live).
  *
  * The pure helpers at the top (strings, link splitting, counting) are exported
  * for Node when this file is loaded outside a browser, so they can be tested.
@@ -21,8 +25,9 @@
 
   var MAX_CHARS = 2000;          // the hub answers 413 above this
   var COUNTER_FROM = 1600;       // show the counter only near the limit
-  var POLL_MS = 3000;
-  var POLL_MAX_BACKOFF_MS = 30000;
+  var REOPEN_MS = 3000;           // first wait before reopening a failed stream
+  var REOPEN_MAX_MS = 30000;
+  var FETCH_TIMEOUT_MS = 15000;
   var POST_TIMEOUT_MS = 60000;   // the brain can be slow; never wait forever
   var LANGUAGES = ['fr', 'nl', 'en'];
   var DEFAULT_LANGUAGE = 'fr';
@@ -58,6 +63,7 @@
       banner_waiting_for_agent: 'Une personne va vous répondre ici.',
       banner_with_agent: 'Vous parlez avec un agent du helpdesk.',
       banner_closed: 'Cette conversation est terminée. Pour recommencer, appuyez sur « Nouvelle conversation ».',
+      banner_back: 'Vous parlez de nouveau avec Loket, l’assistant.',
       offline: 'Pas de connexion. Nouvel essai en cours…',
       errEmpty: 'Écrivez d’abord votre message.',
       errTooLong: 'Votre message est trop long. Maximum {max} caractères. Raccourcissez-le, puis envoyez-le à nouveau.',
@@ -90,6 +96,7 @@
       banner_waiting_for_agent: 'Een medewerker zal u hier antwoorden.',
       banner_with_agent: 'U praat met een medewerker van de helpdesk.',
       banner_closed: 'Dit gesprek is afgelopen. Druk op ‘Nieuw gesprek’ om opnieuw te beginnen.',
+      banner_back: 'U praat opnieuw met Loket, de assistent.',
       offline: 'Geen verbinding. We proberen het opnieuw…',
       errEmpty: 'Schrijf eerst uw bericht.',
       errTooLong: 'Uw bericht is te lang. Maximaal {max} tekens. Maak het korter en verstuur het opnieuw.',
@@ -122,6 +129,7 @@
       banner_waiting_for_agent: 'A person will answer you here.',
       banner_with_agent: 'You are talking with a helpdesk agent.',
       banner_closed: 'This conversation has ended. To start again, press “New conversation”.',
+      banner_back: 'You are talking with Loket, the assistant, again.',
       offline: 'No connection. Trying again…',
       errEmpty: 'Please write your message first.',
       errTooLong: 'Your message is too long. The limit is {max} characters. Make it shorter, then send it again.',
@@ -255,16 +263,17 @@
     choiceSentSeq: 0,
     conversationId: null,
     conversationState: 'bot',
+    conversationLanguage: null,  // as the hub last said: the language of its messages
+    backWithBot: false,    // an agent handed back: say so until the next message
     exists: false,         // the hub knows this conversation (no 404 then)
-    cursor: 0,             // highest message id received through GET
+    cursor: 0,             // highest message id received through GET or the stream
     shownIds: {},          // id -> element, so nothing is shown twice
     pending: [],           // shown locally, waiting for their id from the hub
     payloadTitles: {},     // button payload -> title shown for it
     sending: false,
-    polling: false,
-    pollAgain: false,
-    pollTimer: null,
-    pollFailures: 0,
+    stream: null,          // the open EventSource, if any
+    reopenTimer: null,
+    streamFailures: 0,     // errors in a row; the "offline" banner shows from 2
     generation: 0          // bumped by "new conversation": late answers are dropped
   };
 
@@ -573,16 +582,20 @@
 
   function setConversationState(value) {
     if (value === state.conversationState) return;
+    // Back from a person to the bot: tell the person who answers now.
+    state.backWithBot = value === 'bot' && (state.conversationState === 'with_agent' ||
+      state.conversationState === 'waiting_for_agent');
     state.conversationState = value;
     renderBanner();
   }
 
   function renderBanner() {
     var key = null;
-    if (state.pollFailures >= 2) key = 'offline';
+    if (state.streamFailures >= 2) key = 'offline';
     else if (state.conversationState === 'waiting_for_agent' ||
              state.conversationState === 'with_agent' ||
              state.conversationState === 'closed') key = 'banner_' + state.conversationState;
+    else if (state.backWithBot) key = 'banner_back';
     var text = key ? t(key) : '';
     if (el.banner.textContent !== text) el.banner.textContent = text;
     el.banner.className = 'banner' + (key ? ' banner--' + key.replace('banner_', '') : '');
@@ -685,6 +698,11 @@
     var entry = showPendingMessage('person', text, shownText, null, null);
     afterNewMessages(true);
     clearError();
+    if (state.backWithBot) {
+      // The person has seen that the bot answers again: the notice has done its job.
+      state.backWithBot = false;
+      renderBanner();
+    }
     setSending(true);
 
     var body = JSON.stringify({ text: text, language: state.chosenLanguage });
@@ -731,6 +749,7 @@
     // Our language choice has reached the hub if nothing newer was chosen since.
     if (sentChoice === state.choiceSeq) state.choiceSentSeq = sentChoice;
     followServerLanguage(answer.language);
+    state.conversationLanguage = normaliseLanguage(answer.language) || state.conversationLanguage;
     if (typeof answer.state === 'string') setConversationState(answer.state);
 
     var replies = Array.isArray(answer.replies) ? answer.replies : [];
@@ -746,9 +765,9 @@
     }
     // The person is waiting for this answer: always bring it into view.
     afterNewMessages(true);
-    // Fetch now: the transcript gives the person's message its id and brings
-    // anything an agent wrote meanwhile.
-    pollNow();
+    // The first message created the conversation: from now on, follow it live.
+    // The stream's catch-up gives the person's message its id.
+    openStream();
   }
 
   function onSubmit(event) {
@@ -800,67 +819,123 @@
     sendMessage(payload, button.textContent);
   }
 
-  // ------------------------------------------------------------------ poll
+  // ----------------------------------------------------------- live stream
 
-  function pollNow() {
-    if (state.pollTimer) { clearTimeout(state.pollTimer); state.pollTimer = null; }
-    // A request already running may have started before what we now expect:
-    // run one more right after it.
-    if (state.polling) state.pollAgain = true;
-    else poll();
-  }
-
-  function schedulePoll() {
-    if (state.pollTimer) clearTimeout(state.pollTimer);
-    state.pollTimer = null;
-    if (document.visibilityState === 'hidden' || !state.exists) return;
-    // Back off while the hub is unreachable: 3 s, 6 s, 12 s… up to 30 s.
-    var delay = Math.min(POLL_MS * Math.pow(2, Math.max(state.pollFailures - 1, 0)), POLL_MAX_BACKOFF_MS);
-    state.pollTimer = setTimeout(poll, delay);
-  }
-
-  /** Fetch messages newer than the cursor and show the ones not shown yet. */
-  function poll() {
-    state.pollTimer = null;
-    if (state.polling) return;
-    state.polling = true;
+  /** Follow the conversation live (once the hub knows it; at most one stream). */
+  function openStream() {
+    if (state.stream || !state.exists || typeof EventSource !== 'function') return;
+    clearReopenTimer();
     var generation = state.generation;
-    var url = conversationUrl() + '?after=' + state.cursor;
-    requestJson(url, { method: 'GET' }, POLL_MS * 5).then(function (result) {
-      if (generation !== state.generation) return;
-      if (result.status === 404) {
-        // Not created yet: the first message creates it. Polling starts then.
-        state.exists = false;
-        setPollFailures(0);
-        return;
-      }
-      if (result.status !== 200 || !result.body) {
-        setPollFailures(state.pollFailures + 1);
-        return;
-      }
-      setPollFailures(0);
-      state.exists = true;
-      applyTranscript(result.body);
-    }, function () {
-      if (generation === state.generation) setPollFailures(state.pollFailures + 1);
-    }).then(null, reportBug).then(function () {
-      state.polling = false;
-      if (state.pollAgain) {
-        state.pollAgain = false;
-        poll();
-      } else {
-        schedulePoll();
-      }
+    // ?after= serves the first connection; on its own reconnects EventSource
+    // sends Last-Event-ID, which the hub prefers.
+    var source = new EventSource(conversationUrl() + '/events?after=' + state.cursor);
+    state.stream = source;
+    function current() { return source === state.stream && generation === state.generation; }
+    source.addEventListener('open', function () {
+      if (current()) setStreamFailures(0);
+    });
+    source.addEventListener('message', function (event) {
+      if (current()) guarded(onLiveMessage, event);
+    });
+    source.addEventListener('state', function (event) {
+      if (current()) guarded(onLiveState, event);
+    });
+    source.addEventListener('error', function () {
+      if (current()) onStreamError(source);
     });
   }
 
-  function setPollFailures(n) {
-    state.pollFailures = n;
+  /** A bug in handling one event must not stop the stream. */
+  function guarded(handler, event) {
+    try { handler(event); } catch (error) { reportBug(error); }
+  }
+
+  function closeStream() {
+    if (state.stream) state.stream.close();
+    state.stream = null;
+  }
+
+  function clearReopenTimer() {
+    if (state.reopenTimer) clearTimeout(state.reopenTimer);
+    state.reopenTimer = null;
+  }
+
+  /** JSON from an event's data, or null. */
+  function eventData(event) {
+    try { return JSON.parse(event.data); } catch (e) { return null; }
+  }
+
+  function onLiveMessage(event) {
+    var message = eventData(event);
+    var id = messageId(message);
+    if (!message || !isFinite(id)) return;
+    var wasNearBottom = isNearBottom();
+    var added = showServerMessage(message, state.conversationLanguage);
+    if (id > state.cursor) state.cursor = id;
+    if (added) afterNewMessages(wasNearBottom);
+  }
+
+  function onLiveState(event) {
+    var data = eventData(event);
+    if (data && typeof data.state === 'string') setConversationState(data.state);
+  }
+
+  /**
+   * While the stream is CONNECTING, EventSource reconnects by itself. CLOSED
+   * means it gave up (the hub answered an error, maybe 404 after a reset):
+   * read the transcript to learn why, then open a new stream.
+   */
+  function onStreamError(source) {
+    setStreamFailures(state.streamFailures + 1);
+    if (source.readyState !== EventSource.CLOSED) return;
+    closeStream();
+    scheduleRefresh();
+  }
+
+  /** Wait 3 s, 6 s, 12 s… up to 30 s before trying again. */
+  function scheduleRefresh() {
+    clearReopenTimer();
+    if (document.visibilityState === 'hidden') return;  // resumed when visible
+    var delay = Math.min(REOPEN_MS * Math.pow(2, Math.max(state.streamFailures - 1, 0)), REOPEN_MAX_MS);
+    state.reopenTimer = setTimeout(refresh, delay);
+  }
+
+  /** Read the transcript after the cursor, show what is new, then follow live. */
+  function refresh() {
+    state.reopenTimer = null;
+    var generation = state.generation;
+    var url = conversationUrl() + '?after=' + state.cursor;
+    return requestJson(url, { method: 'GET' }, FETCH_TIMEOUT_MS).then(function (result) {
+      if (generation !== state.generation) return;
+      if (result.status === 404) {
+        // Not created yet (or no longer): the next message creates it.
+        state.exists = false;
+        setStreamFailures(0);
+        return;
+      }
+      if (result.status !== 200 || !result.body) {
+        setStreamFailures(state.streamFailures + 1);
+        scheduleRefresh();
+        return;
+      }
+      state.exists = true;
+      applyTranscript(result.body);
+      openStream();
+    }, function () {
+      if (generation !== state.generation) return;
+      setStreamFailures(state.streamFailures + 1);
+      scheduleRefresh();
+    }).then(null, reportBug);
+  }
+
+  function setStreamFailures(n) {
+    state.streamFailures = n;
     renderBanner();
   }
 
   function applyTranscript(answer) {
     followServerLanguage(answer.language);
+    state.conversationLanguage = normaliseLanguage(answer.language) || state.conversationLanguage;
     if (typeof answer.state === 'string') setConversationState(answer.state);
     var messages = Array.isArray(answer.messages) ? answer.messages : [];
     var lang = normaliseLanguage(answer.language);
@@ -876,13 +951,11 @@
     if (added) afterNewMessages(wasNearBottom);
   }
 
+  /** Back on the page: a stream that gave up while hidden is reopened at once. */
   function onVisibilityChange() {
-    if (document.visibilityState === 'visible') {
-      if (state.exists) pollNow();
-    } else if (state.pollTimer) {
-      clearTimeout(state.pollTimer);
-      state.pollTimer = null;
-    }
+    if (document.visibilityState !== 'visible' || !state.exists || state.stream) return;
+    clearReopenTimer();
+    refresh();
   }
 
   // ------------------------------------------------------ new conversation
@@ -897,9 +970,11 @@
     state.shownIds = {};
     state.pending = [];
     state.payloadTitles = {};
-    if (state.pollTimer) { clearTimeout(state.pollTimer); state.pollTimer = null; }
-    state.pollAgain = false;
-    setPollFailures(0);
+    closeStream();
+    clearReopenTimer();
+    state.conversationLanguage = null;
+    state.backWithBot = false;
+    setStreamFailures(0);
     setSending(false);
     // Keep only the introduction.
     var items = el.log.querySelectorAll('.msg:not(.msg--intro)');
@@ -945,9 +1020,10 @@
     el.newConversation.addEventListener('click', onNewConversation);
     document.addEventListener('visibilitychange', onVisibilityChange);
 
-    // Load what this conversation already holds (a reload continues it). A
-    // fresh id cannot exist on the hub yet: polling starts with the first message.
-    if (!conversation.isNew) poll();
+    // Load what this conversation already holds (a reload continues it), then
+    // follow it live. A fresh id cannot exist on the hub yet: the stream opens
+    // after the first message.
+    if (!conversation.isNew) refresh();
   }
 
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
