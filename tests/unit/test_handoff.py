@@ -326,5 +326,3 @@ async def test_outside_hours_urgent_topics_still_get_the_emergency_numbers(
     answer = await say(desk_hub, "p1", "I want to kill myself")
     assert "112" in texts(answer)
     assert "call you back" in texts(answer)
-
-
