@@ -52,7 +52,7 @@ _TEXTS: dict[str, dict[Language, str]] = {
     },
     "offer": {
         "fr": "Une personne peut vous rappeler. Vous pouvez aussi laisser un message.",
-        "nl": "Een medewerker kan u terugbellen. U kunt ook een bericht achterlaten.",
+        "nl": "Iemand van ons kan u later bellen. U kunt ook een bericht laten.",
         "en": "A person can call you back. You can also leave a message.",
     },
     "offer_spoken": {
@@ -93,8 +93,7 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "en": "Can we call you on {number}? If yes, press 1. For another number, press 2.",
     },
     "ask_number": {
-        "fr": "À quel numéro pouvons-nous vous appeler ? Écrivez-le avec le préfixe. "
-        "Par exemple : 0470 12 34 56.",
+        "fr": "Quel est votre numéro de téléphone ? Par exemple : 0470 12 34 56.",
         "nl": "Op welk nummer mogen we u bellen? Schrijf het met het netnummer. "
         "Bijvoorbeeld: 0470 12 34 56.",
         "en": "Which number can we call you on? Write it with the area code. "
@@ -108,10 +107,8 @@ _TEXTS: dict[str, dict[Language, str]] = {
     "bad_number": {
         "fr": "Je n'ai pas reconnu un numéro de téléphone. Écrivez seulement les chiffres. "
         "Par exemple : 0470 12 34 56.",
-        "nl": "Ik herken geen telefoonnummer. Schrijf alleen de cijfers. "
-        "Bijvoorbeeld: 0470 12 34 56.",
-        "en": "I did not recognise a phone number. Write only the digits. "
-        "For example: 0470 12 34 56.",
+        "nl": "Dat is geen nummer dat ik ken. Schrijf het in cijfers, zoals 0470 12 34 56.",
+        "en": "That is not a phone number I know. Write it in digits, like 0470 12 34 56.",
     },
     "bad_number_spoken": {
         "fr": "Je n'ai pas reconnu un numéro. Tapez-le sur le clavier. Puis tapez dièse.",

@@ -26,19 +26,30 @@ from actions.catalogue import (
     spoken_problem,
 )
 from actions.render import LANGUAGE_NAMES
+from bot import handoff_texts
 from bot import texts as bot_texts
-from voice import prompts as voice_prompts
+from bot.channels.phone import prompts as phone_prompts
 
 
 def hub_texts() -> dict[str, dict[str, str]]:
-    """Every sentence bot/texts.py can say, per language, placeholders kept as {name}."""
-    return {f"bot/texts.py {name}": dict(table) for name, table in bot_texts.all_texts().items()}
+    """Every sentence the hub can say (bot/texts.py, bot/handoff_texts.py), per language,
+    placeholders kept as {name}."""
+    return {
+        **{f"bot/texts.py {name}": dict(table) for name, table in bot_texts.all_texts().items()},
+        **{
+            f"bot/handoff_texts.py {name}": dict(table)
+            for name, table in handoff_texts.all_texts().items()
+        },
+    }
 
 
 def other_texts() -> dict[str, dict[str, str]]:
     """Texts the bot says outside the catalogue: the hub's, the phone's, the language buttons."""
     names = {lang: LANGUAGE_NAMES[lang] for lang in LANGUAGES}
-    phone = {f"voice/prompts.py {name}": texts for name, texts in voice_prompts.all_texts().items()}
+    phone = {
+        f"bot/channels/phone/prompts.py {name}": texts
+        for name, texts in phone_prompts.all_texts().items()
+    }
     return {**hub_texts(), **phone, "actions/render.py LANGUAGE_NAMES": names}
 
 
