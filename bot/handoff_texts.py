@@ -183,6 +183,7 @@ _TEXTS: dict[str, dict[Language, str]] = {
     },
 }
 
+_ONE_DIGIT_ZONES = frozenset({"02", "03", "04", "09"})
 _WEEKDAYS: dict[Language, tuple[str, ...]] = {
     "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
     "nl": ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"),
@@ -249,13 +250,19 @@ def half_day(day: date, half: str, language: Language, today: date) -> str:
 
 
 def speakable_number(number: str) -> str:
-    """A phone number in groups of two or three digits, as people read it aloud."""
+    """A Belgian number grouped the way people say it: 0470 12 34 56, 02 555 12 34,
+    071 23 45 67; another country's number as it is."""
     digits = re.sub(r"\D", "", number)
-    if number.startswith("+32"):
-        digits = "0" + digits[2:]
-    head, rest = (digits[:4], digits[4:]) if digits.startswith("04") else (digits[:3], digits[3:])
-    pairs = [rest[i : i + 2] for i in range(0, len(rest), 2)]
-    return " ".join([head, *pairs]) if rest else digits
+    if not number.startswith("+32"):
+        return number if number.startswith("+") else digits
+    national = "0" + digits[2:]
+    if len(national) == 10:  # a mobile: 04xx
+        head, rest = national[:4], national[4:]
+    elif national[:2] in _ONE_DIGIT_ZONES:  # Brussels, Antwerp, Liège, Ghent
+        head, rest = national[:2] + " " + national[2:5], national[5:]
+    else:
+        head, rest = national[:3], national[3:]
+    return " ".join([head, *(rest[i : i + 2] for i in range(0, len(rest), 2))])
 
 
 def all_texts() -> dict[str, dict[Language, str]]:
