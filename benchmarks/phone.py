@@ -2,8 +2,8 @@
 
 Starts the brain as benchmarks/web_chat.py does, and the hub in a process of its own
 with its phone line on (benchmarks/phone_hub.py: `loket serve` that also writes down
-each call's `voice.session.CallStats`). Then, with 1, 5 and 10 calls at once, simulated
-callers (`voice.simulator.PhoneCall`) pick a language on the keypad and say sentences,
+each call's `bot.channels.phone.call.CallStats`). Then, with 1, 5 and 10 calls at once, simulated
+callers (`tools.phone_simulator.PhoneCall`) pick a language on the keypad and say sentences,
 each while Loket is talking (a barge-in), and wait for Loket's answer in between.
 
 No French, Dutch or English Vosk model is on this machine: the Korean model of the
@@ -49,11 +49,12 @@ from benchmarks.web_chat import (
     running_hub,
     wrap_prose,
 )
+from bot.channels.phone import speech as phone_speech
+from bot.channels.phone.call import LANGUAGE_KEYS
 from bot.settings import LANGUAGES, ROOT, Language, Settings
+from tools.phone_simulator import PhoneCall
 from voice.audio import ulaw_to_pcm16
-from voice.session import LANGUAGE_KEYS
-from voice.simulator import PhoneCall
-from voice.synthesis import Speaker, speaker_from_settings
+from voice.synthesis import Speaker
 
 MEDIAN_GOAL = 0.700  # seconds, end of the caller's speech -> Loket's first audio
 P95_GOAL = 1.200
@@ -361,7 +362,7 @@ async def benchmark(settings: Settings, model: Path, options: argparse.Namespace
         data_dir = Path(folder)
         voice_dir = data_dir / "voice"  # empty: Loket speaks as with nothing downloaded
         voice_dir.mkdir()
-        speaker = speaker_from_settings(settings.model_copy(update={"voice_dir": voice_dir}))
+        speaker = phone_speech.speaker(settings.model_copy(update={"voice_dir": voice_dir}))
         speech = await caller_speech(speaker)
         print("Timing speech synthesis of uncached lines...", flush=True)
         synthesis = await synthesis_apart(speaker)
@@ -543,7 +544,7 @@ def render(run: Run) -> str:
         "## Phone line: simulated calls",
         "",
         "What a caller waits for on the phone line. The phone simulator "
-        "(`voice.simulator.PhoneCall`) plays Twilio's side of each call against the hub, "
+        "(`tools.phone_simulator.PhoneCall`) plays Twilio's side of each call against the hub, "
         "in real time, with the real Rasa server and action server behind it. Each caller "
         f"picks a language on the keypad (the languages in turn), then says {o.turns} "
         f"sentences, each starting {INTO_ANSWER_SECONDS:g} s into Loket's answer (so each "
@@ -551,7 +552,7 @@ def render(run: Run) -> str:
         f"of a level start {STAGGER_SECONDS:g} s apart, after one unmeasured call per "
         "language. Caller side: times as the simulator saw them (a sentence ends at its "
         "last loud frame sent; Loket's audio starts with its first frame received). "
-        "In the hub: `voice.session.CallStats`, from the audio that ended the sentence "
+        "In the hub: `bot.channels.phone.call.CallStats`, from the audio that ended the sentence "
         "(or began the barge-in) to the first frame (or the clear) sent.",
         "",
         "Which models stood in: no French, Dutch or English Vosk model is on this machine, "

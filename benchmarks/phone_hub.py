@@ -4,7 +4,7 @@ For benchmarks/phone.py, which starts it in a process of its own:
 
     python -m benchmarks.phone_hub STATS_FILE
 
-Each call adds one JSON line to STATS_FILE when it ends: its `voice.session.CallStats`.
+Each call adds one JSON line to STATS_FILE when it ends: its `bot.channels.phone.call.CallStats`.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from aiohttp import web
 
 from bot.app import create_app
 from bot.channels.phone import line_key
+from bot.channels.phone.call import CallSession
 from bot.redact import configure_logging
 from bot.settings import get_settings
-from voice.session import CallSession
 
 
 def main(argv: Sequence[str] | None = None) -> int:

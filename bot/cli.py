@@ -9,12 +9,13 @@ import sys
 from aiohttp import web
 
 from bot.app import create_app
+from bot.console import commands as agent_commands
 from bot.migrations import upgrade
 from bot.redact import configure_logging
 from bot.settings import get_settings
 from bot.training import BrainSetupError, ensure_model
+from tools import phone_simulator as simulator
 from voice import models as voice_models
-from voice import simulator
 
 log = logging.getLogger("loket")
 
@@ -33,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     simulator.add_arguments(call)
     voice = commands.add_parser("voice", help="speech models of the phone line")
     voice_models.add_arguments(voice)
+    agent = commands.add_parser("agent", help="accounts of the agent console")
+    agent_commands.add_arguments(agent)
     args = parser.parse_args(argv)
 
     settings = get_settings()
@@ -54,8 +57,10 @@ def main(argv: list[str] | None = None) -> int:
             log.info("Database schema is up to date.")
         elif args.command == "call":
             return simulator.run(args, settings)
+        elif args.command == "agent":
+            return agent_commands.run(args, settings)
         elif args.command == "voice":
-            return voice_models.run(args, settings)
+            return voice_models.run(args, settings.voice_dir)
     except BrainSetupError as error:
         log.error("%s", error)
         return 1

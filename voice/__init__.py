@@ -2,5 +2,6 @@
 
 Everything here runs on our own servers (DESIGN.md, decision 6): Vosk recognises the
 caller, Piper or espeak-ng speaks. `media_stream` is the only module that knows
-Twilio's wire format; `session` turns one call into turns of the hub's conversation.
+Twilio's wire format. This package imports nothing from bot/: the phone channel
+(bot/channels/phone/) uses it and owns the call's dialogue.
 """

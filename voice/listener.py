@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping
 
-from bot.settings import Language
 from voice.audio import ulaw_to_pcm16
+from voice.languages import Language
 from voice.recognition import Partial, Recogniser, RecognitionEvent, SpeechStarted, Utterance
 
 Report = Callable[[RecognitionEvent, float], None]

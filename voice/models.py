@@ -1,7 +1,7 @@
 """The official speech models of the phone line, and `loket voice download` to fetch them.
 
 Per language, a Vosk small model (to hear callers) and a Piper voice (to speak) go into
-`voice_dir` under the names the settings look for: `vosk-<lang>/` and
+`voice_dir` under the names `vosk_model_path` and `piper_voice_path` look for: `vosk-<lang>/` and
 `piper-<lang>.onnx` with its `piper-<lang>.onnx.json`. Every file is checked against
 the digests published for it before anything is installed; a file that does not match
 is deleted, never installed.
@@ -23,8 +23,6 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 from tqdm import tqdm
-
-from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -149,14 +147,14 @@ class DownloadReport:
 
 def download(
     languages: Iterable[str],
-    settings: Settings,
+    voice_dir: Path,
     base_url: str | None = None,
     progress: bool = True,
     *,
     allow_unverified: bool = False,
     catalogue: Catalogue = CATALOGUE,
 ) -> DownloadReport:
-    """Fetch, check and install the models of some languages into `settings.voice_dir`.
+    """Fetch, check and install the models of some languages into `voice_dir`.
 
     `base_url` replaces the origin of every URL (a mirror with the same paths). What is
     already installed is skipped. Raises DownloadError, naming the file, for an unknown
@@ -165,10 +163,10 @@ def download(
     """
     files = _files_of(languages, catalogue)
     _refuse_unverified(files, allow_unverified)
-    settings.voice_dir.mkdir(parents=True, exist_ok=True)
+    voice_dir.mkdir(parents=True, exist_ok=True)
     report = DownloadReport()
     for remote in files:
-        target = settings.voice_dir / remote.target
+        target = voice_dir / remote.target
         if target.exists():
             log.info("%s is already there: skipped.", target)
             report.skipped.append(target)
@@ -282,12 +280,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run(args: argparse.Namespace, settings: Settings) -> int:
-    """Carry out `loket voice download`; the exit status (1 when a file was refused)."""
+def run(args: argparse.Namespace, voice_dir: Path) -> int:
+    """Carry out `loket voice download` into `voice_dir`; the exit status (1: a file refused)."""
     try:
         report = download(
             args.languages,
-            settings,
+            voice_dir,
             base_url=args.mirror,
             allow_unverified=args.allow_unverified,
         )
@@ -298,6 +296,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         "%d file(s) installed, %d already there, in %s.",
         len(report.installed),
         len(report.skipped),
-        settings.voice_dir,
+        voice_dir,
     )
     return 0

@@ -17,8 +17,8 @@ from contextlib import aclosing
 from typing import Any
 
 from voice.audio import FRAME_MS, split_frames
+from voice.line import Line
 from voice.media_stream import clear_message, mark_message, media_message
-from voice.prompts import Line
 from voice.synthesis import Speaker, SynthesisError
 
 log = logging.getLogger(__name__)

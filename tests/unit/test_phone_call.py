@@ -16,7 +16,7 @@ from actions.catalogue import default_content_dir, load_catalogue
 from bot.settings import Settings
 from tests.fakes import FAREWELL_SIGNAL, FakeBrain, echo
 from tests.phone_line import BASE, TOKEN, with_phone_line
-from voice.simulator import PhoneCall
+from tools.phone_simulator import PhoneCall
 
 CALLER = "+32470123456"
 

@@ -16,19 +16,7 @@ from aiohttp.test_utils import TestServer
 from twilio.request_validator import RequestValidator
 
 from bot.channels.phone import stream_twiml
-from voice.audio import FRAME_BYTES, PHONE_RATE, ULAW_SILENCE, pcm16_to_ulaw, read_wav
-from voice.media_stream import (
-    Dtmf,
-    Mark,
-    Media,
-    Start,
-    Stop,
-    clear_message,
-    mark_message,
-    media_message,
-    parse_twilio_event,
-)
-from voice.simulator import (
+from tools.phone_simulator import (
     HangUp,
     Listen,
     PhoneCall,
@@ -40,6 +28,18 @@ from voice.simulator import (
     parse_script,
     script_of,
     stream_of,
+)
+from voice.audio import FRAME_BYTES, PHONE_RATE, ULAW_SILENCE, pcm16_to_ulaw, read_wav
+from voice.media_stream import (
+    Dtmf,
+    Mark,
+    Media,
+    Start,
+    Stop,
+    clear_message,
+    mark_message,
+    media_message,
+    parse_twilio_event,
 )
 
 BASE = "https://loket.example"

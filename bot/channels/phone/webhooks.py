@@ -2,8 +2,8 @@
 
 Twilio signs every request, the WebSocket upgrade included, with the auth token over
 the public address it called (LOKET_PUBLIC_BASE_URL): nothing unsigned reaches the
-conversation service. A call's audio is handled by one `voice.session.CallSession`;
-this module only turns Twilio's HTTP and WebSocket traffic into what that session reads.
+conversation service. A call's dialogue is one `CallSession` (call.py); this module
+only turns Twilio's HTTP and WebSocket traffic into what that session reads.
 """
 
 from __future__ import annotations
@@ -19,7 +19,11 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import Connect, VoiceResponse
 
-from bot.conversations.inbound import call_conversation_id
+from bot.channels.phone import speech
+from bot.channels.phone.call import CallSession
+from bot.channels.phone.prompts import all_texts
+from bot.channels.phone.sender import PhoneSender
+from bot.conversations.inbound import PHONE_CHANNEL, call_conversation_id
 from bot.conversations.service import ConversationService
 from bot.errors import ApiError
 from bot.settings import Settings
@@ -29,10 +33,8 @@ from voice.media_stream import (
     TwilioEvent,
     parse_twilio_event,
 )
-from voice.prompts import all_texts
 from voice.recognition import SpeechModels
-from voice.session import CallSession
-from voice.synthesis import Speaker, SynthesisError, speaker_from_settings
+from voice.synthesis import Speaker, SynthesisError
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +64,8 @@ class PhoneLine:
     settings: Settings
     speaker: Speaker
     models: SpeechModels
+    sender: PhoneSender = field(default_factory=PhoneSender)
+    """Speaks messages from outside the turns on live calls (the core's outbound path)."""
     calls: set[web.WebSocketResponse] = field(default_factory=set)
     on_call_end: Callable[[CallSession], None] | None = None
     """Called with each call's session once the call is over (benchmarks read its stats)."""
@@ -97,10 +101,13 @@ def open_line(settings: Settings, service: ConversationService) -> PhoneLine | N
         validator=RequestValidator(token),
         service=service,
         settings=settings,
-        speaker=speaker_from_settings(settings),
-        models=SpeechModels(settings),
+        speaker=speech.speaker(settings),
+        models=speech.speech_models(settings),
     )
+    service.outbound.register(PHONE_CHANNEL, line.sender)
     log.info("Phone line on: Twilio streams calls to %s", line.media_url)
+    if settings.helpdesk_phone and not settings.twilio_account_sid:
+        log.warning("Calls cannot be put through to the helpdesk: set LOKET_TWILIO_ACCOUNT_SID.")
     for description in line.models.describe():
         log.info("Speech recognition %s", description)
     for description in line.speaker.describe():
@@ -159,7 +166,9 @@ async def media_stream(request: web.Request) -> web.WebSocketResponse:
     socket = web.WebSocketResponse(max_msg_size=MAX_MESSAGE_BYTES)
     await socket.prepare(request)
     line.calls.add(socket)
-    session = CallSession(_sender(socket), line.service, line.speaker, line.models, line.settings)
+    session = CallSession(
+        _sender(socket), line.service, line.speaker, line.models, line.settings, line.sender
+    )
     try:
         await session.run(_events(socket))
     except Exception:

@@ -8,7 +8,12 @@ spoken. Around the turns, the session does what only a phone needs:
 - barge-in: the caller speaking or pressing a key stops Loket at once (`clear`);
 - "one moment" while the brain is slow, and the keypad still working when it is down;
 - silence: a reprompt, then the menu, then a polite goodbye and the hang-up;
-- `*` repeats, a second `*` (or "slower") repeats the last answer slowly.
+- `*` repeats, a second `*` (or "slower") repeats the last answer slowly;
+- a phone number the core asks for is typed as one message, up to `#` (keypad.py);
+- a hand-over in office hours puts the call through to the helpdesk (transfer.py); in
+  every other state the call goes on, turn after turn;
+- messages from outside the turns (an agent's reply, a late answer) are spoken when the
+  caller is not speaking, after what Loket is saying (`say`, for sender.py).
 
 Life cycle: `run` waits for the stream's start, then three tasks serve the call - the
 reader (Twilio's events to where they belong), the `Listener` (audio to recognition
@@ -25,18 +30,27 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, cast
+from typing import Any
 
+from bot.channels.phone import keypad, prompts
+from bot.channels.phone.sender import PhoneSender
+from bot.channels.phone.transfer import transfer_call
 from bot.conversations.inbound import PHONE_CHANNEL, InboundMessage, call_conversation_id
 from bot.conversations.model import State
 from bot.conversations.service import ConversationService, Turn
 from bot.settings import LANGUAGES, Language, Settings
-from voice import prompts
+from voice.line import Line
 from voice.listener import Listener
 from voice.media_stream import Dtmf, Mark, Media, Start, Stop, TwilioEvent
 from voice.player import Player
-from voice.prompts import Line
-from voice.recognition import Partial, Recogniser, RecognitionEvent, SpeechModels, Utterance
+from voice.recognition import (
+    Partial,
+    Recogniser,
+    RecognitionEvent,
+    SpeechModels,
+    SpeechStarted,
+    Utterance,
+)
 from voice.synthesis import Speaker
 
 log = logging.getLogger(__name__)
@@ -50,9 +64,16 @@ LANGUAGE_KEYS: dict[str, Language] = {"1": "fr", "2": "nl", "3": "en"}
 MENU = "/show_menu"
 KEY_PAYLOADS = {"*": "/step_repeat", "0": "/request_human", "#": MENU}
 REPEAT_KEY = "*"
+CALLER_PAUSE_SECONDS = 2.0
+"""The caller has stopped speaking when nothing was heard of them for this long (a cough
+starts like speech and never ends as a sentence)."""
+STREAM_CLOSE_SECONDS = 5.0
+"""After a transfer, how long Twilio may take to close the stream before Loket does."""
 
 Heard = Dtmf | Utterance
 """What the caller can say or press to take a turn."""
+Transfer = Callable[[Settings, str, str, str | None, Language], Awaitable[bool]]
+"""Puts a call through to a number: `transfer_call`'s signature."""
 
 
 class _Played:
@@ -107,11 +128,16 @@ class CallSession:
         speaker: Speaker,
         models: SpeechModels,
         settings: Settings,
+        sender: PhoneSender | None = None,
+        transfer: Transfer = transfer_call,
     ) -> None:
+        """`sender` learns when the call is live; `transfer` puts it through to a number."""
         self.stats = CallStats()
         self._service = service
         self._models = models
         self._settings = settings
+        self._sender = sender
+        self._transfer_call = transfer
         self._tasks: set[asyncio.Task[None]] = set()
         self._over = asyncio.Event()
         self._inbox: asyncio.Queue[tuple[Inbound, float]] = asyncio.Queue()
@@ -127,12 +153,18 @@ class CallSession:
             on_synthesis=self.stats.synthesis.append,
         )
         self._conversation_id = ""
+        self._call_sid = ""
         self._language: Language = settings.default_language
         self._last_answer: list[Line] = []
         self._last_key = ""
         self._told_keypad_only: set[Language] = set()
         self._waiting: tuple[list[float], float] | None = None  # (stats list, since) of a turn
         self._recognisers: list[Recogniser] = []  # every one made, for the stats at the end
+        self._expects_digits = False  # the last turn asked for a number: keys are its digits
+        self._transferred = False  # the call is the helpdesk's now
+        self._voice_at: float | None = None  # when the caller was last heard mid-sentence
+        self._voice_changed = asyncio.Event()  # the caller was heard, or ended a sentence
+        self._notices: asyncio.Queue[Line] = asyncio.Queue()  # messages from outside turns
 
     def tasks_alive(self) -> int:
         """Tasks of this call still running (none once `run` has returned)."""
@@ -144,14 +176,20 @@ class CallSession:
             start = await _stream_start(events)
             if start is None:
                 return
+            self._call_sid = start.call_sid
             self._conversation_id = call_conversation_id(start.call_sid)
             self._player.stream_sid = start.stream_sid
             log.info("Call %s: stream started", start.call_sid)
             self._spawn(self._read(events), ends_call=True)
             self._spawn(self._listener.run())
             self._spawn(self._converse(start.custom_parameters.get("caller")), ends_call=True)
+            self._spawn(self._speak_notices())
+            if self._sender is not None:
+                self._sender.call_started(self._conversation_id, self)
             await self._over.wait()
         finally:
+            if self._sender is not None and self._conversation_id:
+                self._sender.call_ended(self._conversation_id, self)
             await self._clean_up()
         log.info("Call %s: ended, %d sentence(s) heard", start.call_sid, self.sentences_heard)
 
@@ -159,6 +197,17 @@ class CallSession:
     def sentences_heard(self) -> int:
         """How many of Loket's sentences the caller heard to the end (Twilio's marks)."""
         return self._player.sentences_heard
+
+    def say(self, text: str, language: Language) -> bool:
+        """Speak a message from outside the turns (an agent's reply) on this call.
+
+        It is spoken after what Loket is saying now, once the caller is not speaking:
+        nothing is cut short. False when the call is over or with the helpdesk now.
+        """
+        if self._over.is_set() or self._transferred:
+            return False
+        self._notices.put_nowait(Line(text, language))
+        return True
 
     # ---------------------------------------------------------------- tasks
 
@@ -204,6 +253,12 @@ class CallSession:
                 return
 
     def _recognised(self, event: RecognitionEvent, at: float) -> None:
+        # The caller is mid-sentence: messages from outside the turns wait. The sentence's
+        # end is marked by the dialogue once it has taken it (`_barge_in`), not here, so a
+        # message that waited is not cut by the barge-in of the very sentence it waited for.
+        if isinstance(event, SpeechStarted | Partial):
+            self._voice_at = at
+            self._voice_changed.set()
         self._inbox.put_nowait((event, at))
 
     async def _next(self) -> Heard | None:
@@ -222,12 +277,15 @@ class CallSession:
                 async with asyncio.timeout(timeout):
                     event, at = await self._take_from_inbox()
             except TimeoutError:
+                if self._player.busy:  # a message from outside the turns is being spoken
+                    quiet_since = None
+                    continue
                 return None
             if isinstance(event, _Played | Partial):
                 # Loket fell silent, or the caller is still talking: the silence starts again.
                 quiet_since = None if self._player.busy else self._now()
                 continue
-            await self._barge_in(at)
+            await self._barge_in(event, at)
             if isinstance(event, Dtmf | Utterance):
                 self._waiting = (
                     self.stats.after_key if isinstance(event, Dtmf) else self.stats.after_speech,
@@ -242,11 +300,14 @@ class CallSession:
             return self._heard_early.popleft()
         return await self._inbox.get()
 
-    async def _barge_in(self, onset: float) -> None:
+    async def _barge_in(self, event: Inbound, onset: float) -> None:
         """The caller spoke or pressed a key: Loket stops talking."""
         since = self._player.since
         if await self._player.interrupt() and since is not None and onset >= since:
             self.stats.barge_in.append(self._now() - onset)
+        if isinstance(event, Utterance):  # the sentence is over: Loket may speak again
+            self._voice_at = None
+            self._voice_changed.set()
 
     def _answered(self, sent_at: float) -> None:
         """Loket's first frame after the caller's turn went out."""
@@ -290,7 +351,7 @@ class CallSession:
         return None
 
     async def _turns(self) -> None:
-        """Answer the caller turn after turn, until goodbye, a hand-over or a long silence."""
+        """Answer the caller turn after turn, until goodbye, a transfer or a long silence."""
         silences = 0
         while True:
             heard = await self._next()
@@ -305,6 +366,9 @@ class CallSession:
 
     async def _take(self, heard: Heard) -> bool:
         """Answer one sentence or key; False when the call is to end."""
+        expecting, self._expects_digits = self._expects_digits, False
+        if expecting and isinstance(heard, Dtmf) and keypad.starts_a_number(heard.digit):
+            return await self._take_number(heard)
         if isinstance(heard, Dtmf):
             slower = heard.digit == REPEAT_KEY and self._last_key == REPEAT_KEY
             self._last_key = heard.digit
@@ -336,18 +400,72 @@ class CallSession:
         turn = await self._ask(
             InboundMessage(self._conversation_id, PHONE_CHANNEL, text, language=chosen)
         )
-        if turn.conversation.state != State.BOT:
-            await self._hand_over()
-            return False
-        language = cast(Language, turn.conversation.language)
-        self._last_answer = [Line(reply.text, language) for reply in turn.replies]
-        down = [prompts.brain_down(language)] if turn.held else []
-        self._player.play([*self._last_answer, *down])
+        language = turn.conversation.language
+        if turn.replies:  # none while an agent has the conversation: they answer by `say`
+            self._last_answer = [Line(reply.text, language) for reply in turn.replies]
+            down = [prompts.brain_down(language)] if turn.held else []
+            self._player.play([*self._last_answer, *down])
         if language != self._language:  # "in English, please"
             await self._use_language(language)
+        self._expects_digits = turn.expects_digits
+        if turn.transfer_to and turn.conversation.state == State.WAITING_FOR_AGENT:
+            return await self._transfer(turn.transfer_to, language)
         if turn.farewell:
             await self._player.played()
             return False
+        return True
+
+    async def _take_number(self, first: Dtmf) -> bool:
+        """The number the caller was asked for, typed key by key: one turn for all of it.
+
+        It ends at `#` or a pause; `*` starts again. Nothing typed (`*`, then `#` or a
+        pause) sends nothing: the number is still awaited. A sentence said instead is
+        a turn of its own.
+        """
+        number = keypad.KeyedNumber()
+        heard: Heard | None = first
+        while isinstance(heard, Dtmf) and not number.press(heard.digit):
+            if heard.digit == keypad.AGAIN_KEY:
+                self._player.play([prompts.number_again(self._language)])
+            heard = await self._next_key()
+        self._last_key = ""  # a `*` here started the number again: it asks no slow repeat
+        if isinstance(heard, Utterance):
+            return await self._take(heard)
+        if not number.digits:
+            self._expects_digits = True
+            return True
+        self._waiting = (self.stats.after_key, self._now())
+        return await self._turn(number.digits)
+
+    async def _next_key(self) -> Heard | None:
+        """The caller's next key (or sentence) while typing a number; None after a pause."""
+        try:
+            async with asyncio.timeout(keypad.PAUSE_SECONDS):
+                while True:
+                    event, at = await self._take_from_inbox()
+                    if isinstance(event, _Played | Partial):
+                        continue
+                    await self._barge_in(event, at)
+                    if isinstance(event, Dtmf | Utterance):
+                        return event
+        except TimeoutError:
+            return None
+
+    async def _transfer(self, number: str, language: Language) -> bool:
+        """Put the call through to `number` once the caller has heard why; False if done.
+
+        Twilio then dials the helpdesk and closes the stream: the dialogue ends quietly.
+        If the transfer fails, the caller hears so and is offered a callback instead.
+        """
+        await self._player.played()
+        if await self._transfer_call(self._settings, self._call_sid, number, None, language):
+            self._transferred = True
+            await asyncio.sleep(STREAM_CLOSE_SECONDS)  # Twilio's `stop` usually ends it first
+            return False
+        # Out of the queue, with the offer of a callback: nobody waits on a dead line.
+        turn = await self._service.transfer_failed(self._conversation_id)
+        self._last_answer = [Line(reply.text, language) for reply in turn.replies]
+        self._player.play([prompts.transfer_failed(language), *self._last_answer])
         return True
 
     async def _ask(self, message: InboundMessage) -> Turn:
@@ -376,7 +494,7 @@ class CallSession:
         if isinstance(event, _Played | Partial):
             return  # Loket fell silent, or the caller is still talking: nothing to do yet
         filler.cancel()
-        await self._barge_in(at)
+        await self._barge_in(event, at)
         if isinstance(event, Dtmf | Utterance):
             self._heard_early.append((event, at))
 
@@ -384,14 +502,22 @@ class CallSession:
         await asyncio.sleep(self._settings.filler_after_seconds)
         self._player.play([prompts.one_moment(self._language)])
 
-    async def _hand_over(self) -> None:
-        """A person of the team has taken the conversation over (its state is not "bot").
+    async def _speak_notices(self) -> None:
+        """Speak messages from outside the turns, in order, never over the caller."""
+        while True:
+            line = await self._notices.get()
+            await self._caller_paused()
+            self._player.play([line])
 
-        This is where a call will be passed to that person (a later issue: for example
-        by redirecting the call with Twilio's REST API to a <Dial>). For now Loket says
-        that a person is on it, and ends the call.
-        """
-        await self._say_last([prompts.handed_over(self._language)])
+    async def _caller_paused(self) -> None:
+        """Return once the caller is not in the middle of a sentence."""
+        while self._voice_at is not None:
+            self._voice_changed.clear()
+            try:
+                async with asyncio.timeout(self._voice_at + CALLER_PAUSE_SECONDS - self._now()):
+                    await self._voice_changed.wait()  # heard again: the pause starts over
+            except TimeoutError:
+                return  # a pause long enough: a sound that never became a sentence, too
 
     async def _say_last(self, lines: Sequence[Line]) -> None:
         """Say the last lines of the call and wait until the caller has heard them."""

@@ -8,18 +8,9 @@ French and "u" in Dutch, keys named as a caller reads them on the keypad.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from bot.settings import LANGUAGES, Language
-
-
-@dataclass(frozen=True)
-class Line:
-    """Something to say, and the language to say it in."""
-
-    text: str
-    language: Language
-
+from voice.line import Line
 
 _LANGUAGE_MENU: dict[Language, str] = {
     "fr": "Pour le français, dites français ou tapez 1.",
@@ -66,10 +57,16 @@ _BRAIN_DOWN: dict[Language, str] = {
     "nl": "Blijf aan de lijn en probeer het zo opnieuw. Druk op hekje voor het menu.",
     "en": "Stay on the line and try again in a moment. Press hash for the menu.",
 }
-_HANDED_OVER: dict[Language, str] = {
-    "fr": "Une personne de l'équipe s'occupe maintenant de votre demande. Au revoir.",
-    "nl": "Iemand van het team behandelt nu uw vraag. Tot ziens.",
-    "en": "A person from the team now takes care of your question. Goodbye.",
+_TRANSFER_FAILED: dict[Language, str] = {
+    "fr": "Désolé, je ne peux pas vous mettre en contact avec l'équipe maintenant. "
+    "Vous pouvez continuer avec moi.",
+    "nl": "Sorry, ik kan u nu niet doorverbinden met het team. U kunt verder met mij.",
+    "en": "Sorry, I cannot put you through to the team now. You can go on with me.",
+}
+_NUMBER_AGAIN: dict[Language, str] = {
+    "fr": "On recommence. Tapez le numéro, puis dièse.",
+    "nl": "We beginnen opnieuw. Toets het nummer in, en dan hekje.",
+    "en": "Let us start again. Type the number, then hash.",
 }
 
 # What a caller may say at the language menu, whichever recogniser heard it: each
@@ -133,9 +130,14 @@ def brain_down(language: Language) -> Line:
     return Line(_BRAIN_DOWN[language], language)
 
 
-def handed_over(language: Language) -> Line:
-    """Said when a person of the team has taken the conversation over."""
-    return Line(_HANDED_OVER[language], language)
+def transfer_failed(language: Language) -> Line:
+    """Said when the call could not be put through to the helpdesk: the call goes on."""
+    return Line(_TRANSFER_FAILED[language], language)
+
+
+def number_again(language: Language) -> Line:
+    """Said when the caller presses `*` while typing a number: the digits are forgotten."""
+    return Line(_NUMBER_AGAIN[language], language)
 
 
 def chosen_language(heard: str) -> Language | None:
@@ -161,6 +163,7 @@ def all_texts() -> dict[str, dict[Language, str]]:
         "silent_goodbye": _SILENT_GOODBYE,
         "keypad_only": _KEYPAD_ONLY,
         "brain_down": _BRAIN_DOWN,
-        "handed_over": _HANDED_OVER,
+        "transfer_failed": _TRANSFER_FAILED,
+        "number_again": _NUMBER_AGAIN,
     }
     return {name: dict(table) for name, table in tables.items()}

@@ -660,7 +660,7 @@ async def call_and_report(
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of `loket call`."""
     parser.add_argument("--url", help="where Loket listens (default: this machine's hub)")
-    parser.add_argument("--script", help="what the caller does (see `voice/simulator.py`)")
+    parser.add_argument("--script", help="what the caller does (see `tools/phone_simulator.py`)")
     parser.add_argument("--keys", help='keys to press one by one, e.g. "1,*,0"')
     parser.add_argument(
         "--wav", type=Path, action="append", default=[], help="a WAV file to say (repeatable)"

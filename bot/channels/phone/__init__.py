@@ -1,0 +1,30 @@
+"""The phone channel: Twilio calls, each one a conversation of the hub.
+
+- `webhooks`: Twilio's signed webhooks and each call's media WebSocket;
+- `call`: one call's dialogue (language menu, silence, keypad, hand-over);
+- `prompts`: what the line says itself; `speech`: its models and voices from the settings.
+
+Speech itself (Twilio's wire format, audio, recognition, synthesis) is in voice/.
+"""
+
+from __future__ import annotations
+
+from bot.channels.phone.webhooks import (
+    PhoneLine,
+    contact,
+    line_key,
+    open_line,
+    render_prompts,
+    setup,
+    stream_twiml,
+)
+
+__all__ = [
+    "PhoneLine",
+    "contact",
+    "line_key",
+    "open_line",
+    "render_prompts",
+    "setup",
+    "stream_twiml",
+]

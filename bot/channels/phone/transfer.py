@@ -1,0 +1,94 @@
+"""Putting a live call through to the helpdesk: Twilio's REST API, through the twilio library.
+
+The call is streamed to Loket by <Connect><Stream>. Updating the call with new TwiML
+(`<Response><Dial>number</Dial></Response>`) makes Twilio leave the stream and dial the
+number: the caller stays on the line and the stream closes. `twilio_api_base_url` points
+the client at another address than api.twilio.com: a local stand-in in tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+from twilio.twiml.voice_response import VoiceResponse
+
+from bot.settings import Language, Settings
+
+log = logging.getLogger(__name__)
+
+TRANSFER_TIMEOUT_SECONDS = 10.0
+"""How long Twilio may take to accept the update before the call goes on with Loket."""
+# The voices Twilio's <Say> uses for each language, when a sentence is said by Twilio.
+SAY_LANGUAGES: dict[Language, str] = {"fr": "fr-FR", "nl": "nl-NL", "en": "en-GB"}
+
+# Twilio's client logs every request's address and headers at INFO: only its warnings here.
+_client_log = logging.getLogger(f"{__name__}.twilio")
+_client_log.setLevel(logging.WARNING)
+
+
+def dial_twiml(number: str, say: str | None = None, language: Language = "fr") -> str:
+    """TwiML that says `say` (if any), then dials `number`, keeping the caller on the line."""
+    response = VoiceResponse()
+    if say:
+        response.say(say, language=SAY_LANGUAGES[language])
+    response.dial(number)
+    return str(response)
+
+
+async def transfer_call(
+    settings: Settings, call_sid: str, number: str, say: str | None, language: Language
+) -> bool:
+    """Put the live call `call_sid` through to `number`; False if Twilio did not take it.
+
+    `say` is a sentence Twilio says before it dials (None: nothing). Never raises: a
+    failed transfer is logged (without the number) and the call goes on with Loket.
+    """
+    token = settings.twilio_auth_token.get_secret_value()
+    if not (settings.twilio_account_sid and token):
+        log.warning("Call %s not transferred: LOKET_TWILIO_ACCOUNT_SID is not set", call_sid)
+        return False
+    twiml = dial_twiml(number, say, language)
+    try:
+        # The client blocks: in a thread, so that the other calls' audio keeps flowing.
+        await asyncio.wait_for(
+            asyncio.to_thread(_update_call, settings, call_sid, twiml),
+            TRANSFER_TIMEOUT_SECONDS,
+        )
+    except Exception as error:  # down, refused, slow or malformed: the call goes on
+        log.warning("Call %s not transferred to the helpdesk: %s", call_sid, _reason(error))
+        return False
+    log.info("Call %s transferred to the helpdesk", call_sid)
+    return True
+
+
+def _update_call(settings: Settings, call_sid: str, twiml: str) -> None:
+    """Give the live call its new TwiML (blocking)."""
+    client = _client(settings)
+    client.calls(call_sid).update(twiml=twiml)
+
+
+def _client(settings: Settings) -> Client:
+    """Twilio's REST client for the settings' account, at the settings' address."""
+    client = Client(
+        settings.twilio_account_sid,
+        settings.twilio_auth_token.get_secret_value(),
+        http_client=TwilioHttpClient(timeout=TRANSFER_TIMEOUT_SECONDS, logger=_client_log),
+        # The settings alone say where Twilio is: no TWILIO_EDGE or _REGION from the process.
+        environment={},
+    )
+    if settings.twilio_api_base_url:
+        client.api.base_url = settings.twilio_api_base_url.rstrip("/")
+    return client
+
+
+def _reason(error: Exception) -> str:
+    """Why a transfer failed, in words that hold no phone number."""
+    if isinstance(error, TwilioRestException):
+        return f"Twilio answered {error.status} (error {error.code})"
+    if isinstance(error, TimeoutError):
+        return f"no answer from Twilio within {TRANSFER_TIMEOUT_SECONDS:.0f} s"
+    return type(error).__name__

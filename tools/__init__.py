@@ -1,0 +1,1 @@
+"""Tools for people trying Loket (the phone simulator, demo data): not part of the running hub."""
