@@ -9,19 +9,20 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from bot import health
+from bot import console, health
+from bot.appkeys import service_key, settings_key
 from bot.brain import BrainClient
 from bot.channels import phone, webchat
 from bot.conversations.service import Clock, ConversationService
 from bot.conversations.store import ConversationStore, create_engine
-from bot.errors import Handler, json_errors
+from bot.errors import json_errors
 from bot.languages import warm_up
 from bot.migrations import upgrade
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
-REPLAY_INTERVAL = 2.0  # seconds between looks for messages kept while the brain was down
+CARE_INTERVAL = 2.0  # seconds between looks for kept messages, silent agents, lone waiters
 MAX_BODY_BYTES = 64 * 1024
 
 # The chat page loads nothing from elsewhere: caller text never leaves our servers.
@@ -35,32 +36,35 @@ _SECURITY_HEADERS = {
 }
 
 
-@web.middleware
-async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Add the headers that keep the page from loading or leaking anything elsewhere."""
-    response = await handler(request)
-    response.headers.update(_SECURITY_HEADERS)
+async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """Add the headers that keep a page from loading or leaking anything elsewhere.
+
+    On response_prepare, not in a middleware: streamed responses (live events, the
+    phone's WebSocket) send their headers before a middleware would see them.
+    """
+    for name, value in _SECURITY_HEADERS.items():
+        # setdefault: the agent console sets its own policy (its forms post to itself).
+        response.headers.setdefault(name, value)
     # Conversations are private: never cached. Page files carry no version: revalidate.
     cache = "no-store" if request.path.startswith("/api/") else "no-cache"
     response.headers.setdefault("Cache-Control", cache)
-    return response
 
 
 def create_app(
     settings: Settings, brain: BrainClient | None = None, clock: Clock | None = None
 ) -> web.Application:
     """Build the hub. Tests pass their own brain client or clock."""
-    app = web.Application(
-        middlewares=[security_headers, json_errors], client_max_size=MAX_BODY_BYTES
-    )
+    app = web.Application(middlewares=[json_errors], client_max_size=MAX_BODY_BYTES)
+    app.on_response_prepare.append(security_headers)
     brain = brain or BrainClient(settings)
-    app[webchat.settings_key] = settings
+    app[settings_key] = settings
     app[webchat.limiter_key] = RateLimiter(settings.rate_limit_per_minute)
     app[health.brain_key] = brain
     app.cleanup_ctx.append(lambda app: _lifecycle(app, settings, brain, clock))
     health.setup(app)
     webchat.setup(app)
     phone.setup(app)
+    console.setup(app)
     return app
 
 
@@ -75,8 +79,9 @@ async def _lifecycle(
     extra = {"clock": clock} if clock else {}
     service = ConversationService(store, brain, settings, **extra)
     await service.start()
-    app[webchat.service_key] = service
-    background = [asyncio.create_task(_replay_forever(service))]
+    app[service_key] = service
+    service.outbound.register(webchat.CHANNEL, webchat.LiveStreamSender())
+    background = [asyncio.create_task(_care_forever(service))]
     if line := phone.open_line(settings, service):
         app[phone.line_key] = line
         background.append(asyncio.create_task(phone.render_prompts(line.speaker)))
@@ -90,11 +95,14 @@ async def _lifecycle(
     await store.close()
 
 
-async def _replay_forever(service: ConversationService) -> None:
+async def _care_forever(service: ConversationService) -> None:
+    """Answer messages kept while the brain was down; return silent agents' conversations
+    to the queue; offer a callback to people waiting while nobody can answer."""
     while True:
-        await asyncio.sleep(REPLAY_INTERVAL)
+        await asyncio.sleep(CARE_INTERVAL)
         try:
             if replayed := await service.replay_pending():
                 log.info("Answered %d message(s) kept while the brain was unavailable", replayed)
+            await service.sweep()
         except Exception:
-            log.exception("Replaying kept messages failed; will try again")
+            log.exception("Background care of conversations failed; will try again")

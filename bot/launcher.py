@@ -23,6 +23,7 @@ from pydantic import SecretStr
 
 from bot.app import create_app
 from bot.brain import BrainClient, Readiness
+from bot.console.accounts import ensure_demo_agent
 from bot.redact import redact
 from bot.settings import ROOT, Settings
 from bot.training import brain_env, ensure_model, rasa_executable
@@ -131,8 +132,8 @@ async def wait_until_ready(brain: BrainClient, timeout: float) -> Readiness:
     return readiness
 
 
-async def run(settings: Settings, model: Path) -> None:
-    """Run the brain and the hub until SIGINT or SIGTERM."""
+async def run(settings: Settings, model: Path, demo_agent: tuple[str, str] | None = None) -> None:
+    """Run the brain and the hub until SIGINT or SIGTERM; `demo_agent` is announced."""
     children = [Child(spec) for spec in brain_processes(settings, model)]
     supervisors = [asyncio.create_task(child.keep_running()) for child in children]
     brain = BrainClient(settings)
@@ -147,7 +148,7 @@ async def run(settings: Settings, model: Path) -> None:
         [ready_task, asyncio.create_task(stop.wait())], return_when="FIRST_COMPLETED"
     )
     if ready_task.done():
-        _announce(settings, ready_task.result(), time.monotonic() - started)
+        _announce(settings, ready_task.result(), time.monotonic() - started, demo_agent)
         await stop.wait()
     ready_task.cancel()
     log.info("Stopping Loket...")
@@ -160,7 +161,17 @@ async def run(settings: Settings, model: Path) -> None:
     log.info("Loket stopped.")
 
 
-def _announce(settings: Settings, readiness: Readiness, seconds: float) -> None:
+def _announce(
+    settings: Settings,
+    readiness: Readiness,
+    seconds: float,
+    demo_agent: tuple[str, str] | None = None,
+) -> None:
+    if demo_agent is not None:
+        # print, not log: the password must reach the person at the terminal, not log files.
+        name, password = demo_agent
+        console = settings.web_chat_url.removesuffix("/chat") + "/agent/"
+        print(f"Agent console: {console}  name: {name}  password: {password}", flush=True)
     if readiness.ready:
         log.info("Brain ready in %.0f s.", seconds)
         log.info("Loket is running. Web chat: %s  (Ctrl-C to stop)", settings.web_chat_url)
@@ -185,4 +196,4 @@ def start(settings: Settings, force_train: bool = False) -> None:
     model = ensure_model(settings, force=force_train)
     if not settings.rasa_token.get_secret_value():
         settings = settings.model_copy(update={"rasa_token": SecretStr(secrets.token_urlsafe(24))})
-    asyncio.run(run(settings, model))
+    asyncio.run(run(settings, model, ensure_demo_agent(settings)))

@@ -191,9 +191,10 @@ class AgentDesk:
         await self._store.set_available(agent_id, available, self._service.now())
         self._service.events.publish(QUEUE_TOPIC, Event("agent", None, {"available": available}))
 
-    async def touch(self, agent_id: int, conversation_id: str | None = None) -> None:
-        """A sign of life of an agent (a page view, an open live stream)."""
-        await self._store.touch_agent(agent_id, self._service.now(), conversation_id)
+    async def touch(self, agent_id: int) -> None:
+        """A sign of life of an agent (a page view, an open console): while there is one,
+        the conversations they hold stay theirs."""
+        await self._store.touch_agent(agent_id, self._service.now())
 
     async def _held_by(self, conversation_id: str, agent: AgentRecord) -> ConversationRecord:
         conversation = await self._store.get(conversation_id)

@@ -438,20 +438,17 @@ class ConversationStore:
             )
             return [ConversationRecord.of(row) for row in rows]
 
-    async def touch_agent(
-        self, agent_id: int, now: datetime, conversation_id: str | None = None
-    ) -> None:
-        """A sign of life from an agent, in the console or in one conversation it holds."""
+    async def touch_agent(self, agent_id: int, now: datetime) -> None:
+        """A sign of life from an agent: it keeps every conversation the agent holds."""
         async with self.session.begin() as session:
             await session.execute(
                 update(Agent).where(Agent.id == agent_id).values(last_seen_at=now)
             )
-            if conversation_id is not None:
-                await session.execute(
-                    update(Conversation)
-                    .where(Conversation.id == conversation_id, Conversation.agent_id == agent_id)
-                    .values(agent_seen_at=now)
-                )
+            await session.execute(
+                update(Conversation)
+                .where(Conversation.agent_id == agent_id, Conversation.state == State.WITH_AGENT)
+                .values(agent_seen_at=now)
+            )
 
     async def set_available(self, agent_id: int, available: bool, now: datetime) -> None:
         """An agent says they can (or cannot) take conversations now."""

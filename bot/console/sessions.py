@@ -1,0 +1,162 @@
+"""Who is signed in: the encrypted session cookie, and the guard in front of every page.
+
+The cookie holds the agent's id, a random session id and the CSRF token, encrypted and
+authenticated with the console key (Fernet). It is HttpOnly, SameSite=Strict, limited
+to /agent (the web chat never carries it), Secure when the hub is served over https,
+and ends after SESSION_SECONDS whatever happens. Signing out forgets the session id
+on the server too, so a copy of the cookie is refused from then on.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from urllib.parse import quote
+
+from aiohttp import web
+from aiohttp_session import Session, get_session, new_session, session_middleware
+from aiohttp_session.cookie_storage import EncryptedCookieStorage
+from cryptography.fernet import Fernet
+
+from bot.appkeys import service_key
+from bot.console.secret import console_key
+from bot.conversations.records import AgentRecord
+from bot.settings import Settings
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+COOKIE = "loket_console"
+PREFIX = "/agent"
+SIGN_IN = f"{PREFIX}/sign-in"
+SESSION_SECONDS = 12 * 3600  # a long working day; then the agent signs in again
+_AGENT = web.RequestKey("console_agent", AgentRecord)  # the signed-in agent
+_SAFE_NEXT = re.compile(r"^/agent(/[A-Za-z0-9_./?=&%-]*)?$")
+
+
+class SignedOut:
+    """Session ids that signed out, until their cookie would have expired anyway.
+
+    In memory: several hub replicas each keep their own (a shared store comes with
+    the Redis fan-out, issue 14); the cookie's own lifetime still bounds every session.
+    """
+
+    def __init__(self) -> None:
+        self._until: dict[str, float] = {}
+
+    def add(self, session_id: str) -> None:
+        """Refuse `session_id` from now on."""
+        now = time.monotonic()
+        self._until = {sid: t for sid, t in self._until.items() if t > now}
+        self._until[session_id] = now + SESSION_SECONDS
+
+    def __contains__(self, session_id: object) -> bool:
+        return session_id in self._until
+
+
+signed_out_key = web.AppKey("console_signed_out", SignedOut)
+
+
+def middleware(settings: Settings) -> web.Middleware:
+    """The session middleware of the console's sub-application."""
+    storage = EncryptedCookieStorage(
+        Fernet(console_key(settings)),
+        cookie_name=COOKIE,
+        path=PREFIX,
+        max_age=SESSION_SECONDS,
+        httponly=True,
+        samesite="Strict",
+        secure=settings.public_base_url.startswith("https://"),
+    )
+    return session_middleware(storage)
+
+
+def public(handler: Handler) -> Handler:
+    """Mark a handler that answers without a signed-in agent (the sign-in page)."""
+    handler.console_public = True  # type: ignore[attr-defined]
+    return handler
+
+
+@web.middleware
+async def require_agent(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every page and API needs a signed-in agent: pages send to sign-in, APIs answer 401."""
+    route = request.match_info  # the route's own handler, not the next middleware
+    if getattr(route.handler, "console_public", False) or isinstance(
+        route.route.resource, web.StaticResource
+    ):
+        return await handler(request)
+    agent = await signed_in_agent(request)
+    if agent is None:
+        if wants_data(request):
+            raise web.HTTPUnauthorized(
+                text='{"error": {"code": "signed_out", "message": "Sign in first."}}',
+                content_type="application/json",
+            )
+        raise web.HTTPSeeOther(f"{SIGN_IN}?next={_next_of(request)}")
+    request[_AGENT] = agent
+    return await handler(request)
+
+
+def current_agent(request: web.Request) -> AgentRecord:
+    """The signed-in agent (only in handlers behind `require_agent`)."""
+    return request[_AGENT]
+
+
+def optional_agent(request: web.Request) -> AgentRecord | None:
+    """The signed-in agent, or None on a public page."""
+    return request.get(_AGENT)
+
+
+async def start(request: web.Request, agent: AgentRecord) -> Session:
+    """A fresh session for `agent`: nothing of the signed-out one is kept but its language."""
+    session = await new_session(request)
+    session["agent_id"] = agent.id
+    session["sid"] = secrets.token_urlsafe(16)
+    session["lang"] = agent.language
+    return session
+
+
+async def end(request: web.Request) -> Session:
+    """Sign out: the session id is refused from now on; a new anonymous session follows."""
+    session = await get_session(request)
+    if session_id := session.get("sid"):
+        request.config_dict[signed_out_key].add(session_id)
+    language = session.get("lang")
+    session = await new_session(request)
+    if language:
+        session["lang"] = language
+    return session
+
+
+def wants_data(request: web.Request) -> bool:
+    """True for the live stream, and for requests the console's script makes."""
+    accept = request.headers.get("Accept", "")
+    return (
+        request.path.startswith(f"{PREFIX}/events")
+        or request.headers.get("X-Requested-With") == "fetch"
+        or accept.startswith(("application/json", "text/event-stream"))
+    )
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after sign-in: only somewhere in the console, never another site."""
+    if target and _SAFE_NEXT.match(target) and "//" not in target and ".." not in target:
+        return target
+    return f"{PREFIX}/"
+
+
+async def signed_in_agent(request: web.Request) -> AgentRecord | None:
+    """The agent of this request's session, or None when nobody (still) is signed in."""
+    session = await get_session(request)
+    agent_id, session_id = session.get("agent_id"), session.get("sid")
+    if not isinstance(agent_id, int) or not session_id:
+        return None
+    if session_id in request.config_dict[signed_out_key]:
+        return None
+    # Read each time: a removed account, or one whose role changed, takes effect at once.
+    return await request.config_dict[service_key].store.agent(agent_id)
+
+
+def _next_of(request: web.Request) -> str:
+    return quote(safe_next(request.path_qs), safe="/")
