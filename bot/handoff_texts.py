@@ -55,6 +55,24 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "nl": "Iemand van ons kan u later bellen. U kunt ook een bericht laten.",
         "en": "A person can call you back. You can also leave a message.",
     },
+    "offer_queued": {
+        "fr": "Une personne peut aussi vous rappeler. Ou laissez un message.",
+        "nl": "Iemand van ons kan u ook later bellen. Of laat een bericht.",
+        "en": "A person can also call you back. Or you can leave a message.",
+    },
+    "offer_queued_spoken": {
+        "fr": "Pour être rappelé, tapez 1. Pour laisser un message, tapez 2. Pour ne plus "
+        "attendre, tapez 3. Sinon, restez en ligne.",
+        "nl": "Wilt u teruggebeld worden? Druk op 1. Een bericht laten? Druk op 2. Niet meer "
+        "wachten? Druk op 3. Of blijf aan de lijn.",
+        "en": "To be called back, press 1. To leave a message, press 2. To stop waiting, "
+        "press 3. Or stay on the line.",
+    },
+    "keep_place": {
+        "fr": "D'accord. Vous gardez votre place dans la file.",
+        "nl": "Goed. U houdt uw plaats in de wachtrij.",
+        "en": "All right. You keep your place in the queue.",
+    },
     "offer_spoken": {
         "fr": "Une personne peut vous rappeler. Pour être rappelé, tapez 1. Pour laisser un "
         "message, tapez 2. Sinon, tapez 3.",

@@ -32,7 +32,8 @@ async def sign_in(request: web.Request) -> web.Response:
             request, failed=True, name=name, next_page=str(form.get("next", "")), status=401
         )
     await sessions.start(request, agent)
-    await service.desk.touch(agent.id)
+    # Signing in is coming to work: available until the agent says "away" or signs out.
+    await service.desk.set_available(agent.id, True)
     raise web.HTTPSeeOther(sessions.safe_next(str(form.get("next", ""))))
 
 

@@ -24,9 +24,12 @@ from bot.handoff_texts import SPEAKING, half_day, say, speakable_number, when
 from bot.settings import Language
 
 FLOW = "callback"
+CLOSED, BUSY = "closed", "busy"
+"""Why the offer was made: the helpdesk is closed, or nobody is free."""
 HALF_DAYS_OFFERED = 3
 MAX_NUMBER_TRIES = 3
 CALLBACK, MESSAGE, NO = "/callback_yes", "/callback_message", "/callback_no"
+STOP_WAITING = "/stop_waiting"
 YES, OTHER = "/affirm", "/deny"
 _BELGIAN_NUMBER = re.compile(r"^(?:\+32|0032|0)([1-9]\d{7,8})$")
 _INTERNATIONAL = re.compile(r"^(?:\+|00)([1-9]\d{7,14})$")
@@ -47,6 +50,7 @@ class FlowStep:
 
     `flow_data` is None when the dialogue is over. `callback` is a request to store.
     `left` is True when the person said no: they go back to the bot (and leave the queue).
+    `passed` is True when the message was no answer to the offer: the brain answers it.
     """
 
     replies: list[NewReply]
@@ -55,6 +59,7 @@ class FlowStep:
     expects_digits: bool = False
     left: bool = False
     booked: bool = False
+    passed: bool = False
 
 
 class CallbackBooking:
@@ -64,20 +69,33 @@ class CallbackBooking:
         self._hours = office_hours
 
     def offer(
-        self, conversation: ConversationRecord, now: datetime, spoken: bool, closed: bool
+        self,
+        conversation: ConversationRecord,
+        now: datetime,
+        spoken: bool,
+        closed: bool,
+        queued: bool = False,
     ) -> FlowStep:
-        """The first step: why nobody answers now, and the choices."""
+        """The first step: why nobody answers now, and the choices.
+
+        `queued`: the person is in the queue and may keep waiting instead.
+        """
         lang = conversation.language
         opens = when(self._hours.next_opening(now), lang, now)
         why = say("closed_now", lang, when=opens) if closed else say("nobody_free", lang)
+        last = (
+            _button("button_stop_waiting", lang, STOP_WAITING)
+            if queued
+            else _button("button_no", lang, NO)
+        )
         buttons = [
             _button("button_callback", lang, CALLBACK),
             _button("button_message", lang, MESSAGE),
-            _button("button_no", lang, NO),
+            last,
         ]
-        return FlowStep(
-            [NewReply(f"{why} {say('offer', lang, spoken)}", buttons)], {"step": "offer"}
-        )
+        offer = say("offer_queued" if queued else "offer", lang, spoken)
+        data = {"step": "offer", "queued": queued, "offered": CLOSED if closed else BUSY}
+        return FlowStep([NewReply(f"{why} {offer}", buttons)], data)
 
     def advance(
         self, conversation: ConversationRecord, text: str, now: datetime, spoken: bool
@@ -86,7 +104,11 @@ class CallbackBooking:
         data = dict(conversation.flow_data)
         step = data.get("step")
         choice = _choice(text)
+        if step == "offer" and choice is None:
+            return FlowStep([], None, passed=True)
         if choice == NO and step != "message":
+            if data.get("queued"):  # no callback: the person keeps their place
+                return FlowStep([NewReply(say("keep_place", conversation.language))], None)
             return self._cancel(conversation.language, spoken)
         if step == "offer":
             return self._after_offer(conversation, choice, now, spoken)
@@ -110,8 +132,6 @@ class CallbackBooking:
             later = when(self._hours.next_opening(now), lang, now)
             return FlowStep([NewReply(say("ask_message", lang, spoken, when=later))],
                             {"step": "message"})  # fmt: skip
-        if choice != CALLBACK:
-            return self.offer(conversation, now, spoken, closed=not self._hours.is_open(now))
         if conversation.contact and (number := normalise_number(conversation.contact)):
             return self._confirm_number(lang, spoken, number)
         return self._ask_number(lang, spoken, {})

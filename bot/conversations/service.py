@@ -23,13 +23,13 @@ import asyncio
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 from weakref import WeakValueDictionary
 
 from bot.brain import BrainAnswer, BrainClient, BrainUnavailable
-from bot.conversations.callbacks import FLOW, CallbackBooking
+from bot.conversations.callbacks import CLOSED, FLOW, STOP_WAITING, CallbackBooking, FlowStep
 from bot.conversations.events import QUEUE_TOPIC, Event, EventBus, conversation_topic
 from bot.conversations.inbound import SPOKEN_CHANNELS, InboundMessage
 from bot.conversations.model import Author, State, Status
@@ -48,7 +48,6 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 _MENU_NUMBER = re.compile(r"^\s*([1-9])\s*$")
 REQUEST_HUMAN = "/request_human"
-STOP_WAITING = "/stop_waiting"
 URGENT_PRIORITY = 2
 URGENT_FILE = ROOT / "content" / "urgent.yml"
 
@@ -117,7 +116,10 @@ class ConversationService:
         urgent = None if inbound.text.startswith("/") else self._urgent.match(inbound.text)
         if urgent or conversation.flow or inbound.text in (REQUEST_HUMAN, STOP_WAITING):
             async with self._lock(conversation.id):
-                return await self._hub_turn(conversation, message, urgent)
+                turn = await self._hub_turn(conversation, message, urgent)
+            if turn is not None:
+                return turn
+            conversation = await self._current(conversation.id)  # the offer was passed by
         task = asyncio.create_task(self._answer_in_order(conversation, message))
         self._tasks.add(task)
         task.add_done_callback(self._finished)
@@ -166,19 +168,23 @@ class ConversationService:
         return done
 
     async def sweep(self) -> None:
-        """Periodic care: conversations of silent agents go back to the queue; people who
-        wait while nobody can answer are offered a callback instead."""
+        """Periodic care: conversations of silent agents go back to the queue; people still
+        waiting when the helpdesk closes are told when it opens and offered a callback."""
         now = self._clock()
         idle_since = now - timedelta(seconds=self._settings.agent_idle_seconds)
         for conversation in await self.store.idle_with_agents(idle_since):
             await self.move_and_say(
                 conversation.id, StateMove(Move.RELEASE, "system", "agent silent"), "released"
             )
-        if not (waiting := await self.store.waiting()):
+        if self.office_hours.is_open(now):
             return
-        answerable = self.office_hours.is_open(now) and await self.agents_free(now)
-        for conversation in waiting:
-            if not answerable and not conversation.flow and not _transferred(conversation):
+        for conversation in await self.store.waiting():
+            # Told once, at closing time, when the helpdesk opens again, with the offer.
+            if (
+                not conversation.flow
+                and not _transferred(conversation)
+                and (conversation.flow_data.get("offered") != CLOSED)
+            ):
                 async with self._lock(conversation.id):
                     await self._offer_callback(conversation)
 
@@ -186,10 +192,7 @@ class ConversationService:
         """A call could not be put through: out of the queue, and a callback offered instead."""
         async with self._lock(conversation_id):
             conversation = await self._current(conversation_id)
-            now = self._clock()
-            step = self._booking.offer(
-                conversation, now, _spoken(conversation), closed=not self.office_hours.is_open(now)
-            )
+            step = self._offer_step(conversation, queued=False)
             move = (
                 StateMove(Move.CANCEL, "system", "transfer failed")
                 if conversation.state == State.WAITING_FOR_AGENT
@@ -197,7 +200,7 @@ class ConversationService:
             )
             changes = {"flow": FLOW, "flow_data": step.flow_data}
             conversation, stored = await self.store.answer(
-                conversation_id, step.replies, now, changes=changes, move=move
+                conversation_id, step.replies, self._clock(), changes=changes, move=move
             )
             self._after_turn(conversation, stored, moved=move is not None)
             return Turn(conversation, stored)
@@ -288,23 +291,36 @@ class ConversationService:
 
     async def _hub_turn(
         self, conversation: ConversationRecord, message: MessageRecord, urgent: UrgentMatch | None
-    ) -> Turn:
+    ) -> Turn | None:
+        """A turn the hub answers itself; None when the message is for the brain after all."""
         if urgent is not None:
             return await self._start_handoff(
                 conversation, message, f"urgent:{urgent.topic}", urgent
             )
-        if message.text == STOP_WAITING and conversation.state == State.WAITING_FOR_AGENT:
+        text = await self._resolve_menu_number(conversation.id, message.text)
+        if text == STOP_WAITING and conversation.state == State.WAITING_FOR_AGENT:
             move = StateMove(Move.CANCEL, "person", "stopped waiting")
-            return await self._reply(
-                conversation, message, [say("wait_cancelled", conversation.language)], move=move
-            )
-        if conversation.flow:
-            return await self._flow_turn(conversation, message)
+            reply = say("wait_cancelled", conversation.language)
+            changes = {"flow": None, "flow_data": {}}
+            return await self._reply(conversation, message, [reply], move=move, changes=changes)
+        if conversation.flow and text != REQUEST_HUMAN:
+            return await self._flow_turn(conversation, message, text)
         return await self._start_handoff(conversation, message, "asked")
 
-    async def _flow_turn(self, conversation: ConversationRecord, message: MessageRecord) -> Turn:
-        text = await self._resolve_menu_number(conversation.id, message.text)
+    async def _flow_turn(
+        self, conversation: ConversationRecord, message: MessageRecord, text: str
+    ) -> Turn | None:
         step = self._booking.advance(conversation, text, self._clock(), _spoken(conversation))
+        # Once the dialogue is over, only the memory of the offer stays (not made twice).
+        offered = (
+            {"offered": conversation.flow_data["offered"]}
+            if "offered" in (conversation.flow_data)
+            else {}
+        )
+        changes = {"flow": FLOW if step.flow_data else None, "flow_data": step.flow_data or offered}
+        if step.passed:  # not an answer to the offer: it stands, the brain answers
+            await self.store.update_conversation(conversation.id, **changes)
+            return None
         move = None
         if conversation.state == State.WAITING_FOR_AGENT and (step.booked or step.left):
             move = (
@@ -312,7 +328,6 @@ class ConversationService:
                 if step.booked
                 else StateMove(Move.CANCEL, "person", "declined a callback")
             )
-        changes = {"flow": FLOW if step.flow_data else None, "flow_data": step.flow_data or {}}
         conversation, stored = await self.store.answer(
             conversation.id, step.replies, self._clock(), answered=message.id,
             changes=changes, move=move, callback=step.callback,
@@ -330,62 +345,66 @@ class ConversationService:
         urgent: UrgentMatch | None = None,
         changes: dict[str, Any] | None = None,
     ) -> Turn:
-        """The person wants (or needs) a person: queue, transfer, or the offer of a callback."""
+        """The person wants (or needs) a person.
+
+        Outside office hours: the offer of a callback. In hours: the queue, with the offer
+        too when no agent is free; on the phone, a transfer to the helpdesk's number.
+        """
         now, lang, spoken = self._clock(), conversation.language, _spoken(conversation)
-        first = [urgent.answer(lang, spoken)] if urgent else []
-        changes = dict(changes or {})
-        if urgent:
-            changes["priority"] = URGENT_PRIORITY
-        if conversation.state == State.WAITING_FOR_AGENT and not urgent:
+        replies = [NewReply(urgent.answer(lang, spoken))] if urgent else []
+        changes = (changes or {}) | ({"priority": URGENT_PRIORITY} if urgent else {})
+        waiting = conversation.state == State.WAITING_FOR_AGENT
+        if waiting and not urgent:
             position = await self.store.queue_position(conversation)
-            return await self._reply(
-                conversation, message, [say("still_waiting", lang, position=position)]
-            )
-        transfer_to = None
-        if self.office_hours.is_open(now) and spoken and self._settings.helpdesk_phone:
-            transfer_to = self._settings.helpdesk_phone
-            texts = [*first, say("transfer", lang)]
-            changes["flow_data"] = {"transferred": True}
-        elif self.office_hours.is_open(now) and await self.agents_free(now):
-            texts = first  # the queue text needs the position, known once queued
-        else:
-            step = self._booking.offer(
-                conversation, now, spoken, closed=not self.office_hours.is_open(now)
-            )
-            changes |= {"flow": FLOW, "flow_data": step.flow_data}
-            replies = [NewReply(text) for text in first] + step.replies
+            replies.append(NewReply(say("still_waiting", lang, position=position)))
             return await self._reply(conversation, message, replies, changes=changes)
+        if not self.office_hours.is_open(now):
+            step = self._offer_step(conversation, queued=False)
+            changes |= {"flow": FLOW, "flow_data": step.flow_data}
+            return await self._reply(conversation, message, replies + step.replies, changes=changes)
         move = StateMove(Move.URGENT if urgent else Move.ASK, "person", reason)
-        changes["handoff_reason"] = reason
-        if conversation.state == State.WAITING_FOR_AGENT:
-            changes.pop("handoff_reason")
-        turn = await self._reply(
-            conversation, message, texts, changes=changes, move=move, transfer_to=transfer_to
+        changes |= {} if waiting else {"handoff_reason": reason}
+        if spoken and self._settings.helpdesk_phone:
+            changes["flow_data"] = {"transferred": True}
+            replies.append(NewReply(say("transfer", lang)))
+            return await self._reply(
+                conversation, message, replies, changes=changes, move=move,
+                transfer_to=self._settings.helpdesk_phone,
+            )  # fmt: skip
+        replies += await self._queue_replies(conversation, changes, urgent is not None)
+        if not await self.agents_free(now):
+            step = self._offer_step(conversation, queued=True)
+            changes |= {"flow": FLOW, "flow_data": step.flow_data}
+            replies += step.replies
+        return await self._reply(conversation, message, replies, changes=changes, move=move)
+
+    async def _queue_replies(
+        self, conversation: ConversationRecord, changes: dict[str, Any], urgent: bool
+    ) -> list[NewReply]:
+        """Where the person will be in the queue, and a rough wait (told before queueing)."""
+        lang = conversation.language
+        queued = replace(
+            conversation,
+            waiting_since=conversation.waiting_since or self._clock(),
+            priority=changes.get("priority", conversation.priority),
         )
-        if transfer_to is None:
-            position = await self.store.queue_position(turn.conversation)
-            minutes = max(1, round(position * self._settings.queue_wait_minutes_per_person))
-            queued = (
-                say("urgent_queued", lang)
-                if urgent
-                else say("queued", lang, position=position, minutes=minutes)
-            )
-            button = {"title": say("button_stop_waiting", lang), "payload": STOP_WAITING}
-            _, extra = await self.store.answer(
-                conversation.id, [NewReply(queued, [button])], self._clock()
-            )
-            self.publish_messages(conversation.id, extra)
-            turn = Turn(turn.conversation, [*turn.replies, *extra])
-        return turn
+        position = await self.store.queue_position(queued)
+        minutes = max(1, round(position * self._settings.queue_wait_minutes_per_person))
+        if urgent:
+            return [NewReply(say("urgent_queued", lang))]
+        button = {"title": say("button_stop_waiting", lang), "payload": STOP_WAITING}
+        return [NewReply(say("queued", lang, position=position, minutes=minutes), [button])]
+
+    def _offer_step(self, conversation: ConversationRecord, queued: bool) -> FlowStep:
+        """The offer of a callback or a message, for the clock's reason (closed, or busy)."""
+        now = self._clock()
+        return self._booking.offer(
+            conversation, now, _spoken(conversation), not self.office_hours.is_open(now), queued
+        )
 
     async def _offer_callback(self, conversation: ConversationRecord) -> None:
-        """Someone waits while nobody can answer: offer a callback, through the outbound path."""
-        step = self._booking.offer(
-            conversation,
-            self._clock(),
-            _spoken(conversation),
-            closed=not self.office_hours.is_open(self._clock()),
-        )
+        """Someone waits as the helpdesk closes: the offer, through the outbound path."""
+        step = self._offer_step(conversation, queued=True)
         changes = {"flow": FLOW, "flow_data": step.flow_data}
         conversation, stored = await self.store.answer(
             conversation.id, step.replies, self._clock(), status=Status.QUEUED, changes=changes

@@ -259,11 +259,36 @@ async def test_on_a_public_holiday_the_next_opening_is_after_it(
     assert "It opens again on Monday 28 December at 9:00" in texts(offer)
 
 
-async def test_in_hours_with_nobody_available_a_callback_is_offered(desk_hub, brain: FakeBrain):
+async def test_in_hours_with_nobody_available_the_person_queues_and_may_book_a_callback(
+    desk_hub, brain: FakeBrain
+):
     await agent(desk_hub, available=False)
     offer = await say(desk_hub, "p1", "/request_human")
-    assert offer["state"] == "bot"
+    assert offer["state"] == "waiting_for_agent"
+    assert "number 1 in the queue" in texts(offer)
     assert "Nobody at the helpdesk is free right now" in texts(offer)
+    assert [b["payload"] for b in offer["replies"][-1]["buttons"]] == [
+        "/callback_yes",
+        "/callback_message",
+        "/stop_waiting",
+    ]
+    booked = await book_callback(desk_hub, "p1")
+    assert "will call you" in booked[0]["text"]
+    conversation = await service_of(desk_hub).conversation("p1")
+    assert conversation is not None and conversation.state == "bot", "a callback instead"
+
+
+async def test_in_the_queue_the_offer_can_be_passed_by_or_declined(desk_hub, brain: FakeBrain):
+    await agent(desk_hub, available=False)
+    await say(desk_hub, "p1", "/request_human")
+    answer = await say(desk_hub, "p1", "how do I get a household composition")
+    assert texts(answer).startswith("echo[en]"), "the bot answers while the person waits"
+    await say(desk_hub, "p2", "/request_human")
+    kept = await say(desk_hub, "p2", "no thanks")
+    assert "You keep your place in the queue" in texts(kept)
+    assert kept["state"] == "waiting_for_agent"
+    stopped = await say(desk_hub, "p1", "/stop_waiting")  # the button stays on the page
+    assert stopped["state"] == "bot"
 
 
 async def test_a_person_can_leave_a_message(desk_hub, brain: FakeBrain, clock: Clock):
