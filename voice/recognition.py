@@ -240,6 +240,10 @@ class Recogniser:
         """Forget what was heard of the current sentence; the next one starts clean."""
         self._pending = b""
         self._resampler = self._new_resampler()
+        # Vosk's Reset() keeps its feature pipeline, with the audio not yet decoded in
+        # it: the end of the dropped sentence would be heard as the start of the next
+        # one (even as words out of silence). FinalResult() discards that pipeline.
+        self._decode(lambda recogniser: recogniser.FinalResult())
         self._restart()
 
     def close(self) -> None:
