@@ -22,6 +22,7 @@ from bot.console import csrf, formats
 from bot.console.i18n import ENDONYMS, ConsoleLanguage, Translator, language_of
 from bot.console.sessions import optional_agent
 from bot.conversations.desk import AgentDesk
+from bot.handoff_texts import speakable_number
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 jinja_key = web.AppKey("console_jinja", jinja2.Environment)
@@ -76,6 +77,10 @@ class Formats:
     def half_day(self, due: date | None, half: str | None) -> str:
         """See formats.half_day."""
         return formats.half_day(self.language, due, half, self.today)
+
+    def phone(self, number: str) -> str:
+        """A Belgian number as agents dial it by hand: 0470 12 34 56."""
+        return speakable_number(number)
 
     def iso(self, value: datetime) -> str:
         """See formats.iso."""
