@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from bot import console, health
+from bot import console, event_streams, health
 from bot.appkeys import service_key, settings_key
 from bot.brain import BrainClient
 from bot.channels import phone, webchat
@@ -61,6 +61,7 @@ def create_app(
     app[webchat.limiter_key] = RateLimiter(settings.rate_limit_per_minute)
     app[health.brain_key] = brain
     app.cleanup_ctx.append(lambda app: _lifecycle(app, settings, brain, clock))
+    event_streams.setup(app)
     health.setup(app)
     webchat.setup(app)
     phone.setup(app)

@@ -52,7 +52,6 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/chat", get_chat_page)
     app.router.add_get("/", go_to_chat)
     app.router.add_static("/static", WEB_DIR / "static")
-    webchat_stream.setup(app)
 
 
 async def post_message(request: web.Request) -> web.Response:

@@ -59,8 +59,6 @@ def setup(app: web.Application) -> None:
         ]
     )
     console[sessions.signed_out_key] = sessions.SignedOut()
-    closing = console[live.closing_key] = live.Closing()
-    console.on_shutdown.append(closing.close_all)
     setup_templates(console)
     _routes(console.router)
     app.add_subapp(sessions.PREFIX, console)

@@ -18,6 +18,7 @@ errors fail the test). Helper: `await assert_no_axe_violations(page)`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import AsyncIterator
@@ -82,10 +83,9 @@ async def browser() -> AsyncIterator[Browser]:
         await launched.close()
 
 
-@pytest.fixture
-async def live_hub(settings: Settings, brain: FakeBrain) -> AsyncIterator[LiveHub]:
-    """The real hub on 127.0.0.1 and a free port, as a browser reaches it."""
-    app = create_app(settings)
+@contextlib.asynccontextmanager
+async def serving(app: web.Application) -> AsyncIterator[LiveHub]:
+    """Serve `app` on 127.0.0.1 and a free port, as a browser reaches it."""
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=5)
     await runner.setup()
     port = free_port()
@@ -94,6 +94,13 @@ async def live_hub(settings: Settings, brain: FakeBrain) -> AsyncIterator[LiveHu
         yield LiveHub(f"http://127.0.0.1:{port}", app)
     finally:
         await runner.cleanup()
+
+
+@pytest.fixture
+async def live_hub(settings: Settings, brain: FakeBrain) -> AsyncIterator[LiveHub]:
+    """The real hub with the stand-in brain, as a browser reaches it."""
+    async with serving(create_app(settings)) as hub:
+        yield hub
 
 
 @pytest.fixture

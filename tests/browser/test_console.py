@@ -18,15 +18,13 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from bot.app import create_app
 from bot.appkeys import service_key
 from bot.console import accounts
 from bot.settings import Settings
-from tests.browser.conftest import TIMEOUT_MS, LiveHub, assert_no_axe_violations
-from tests.conftest import free_port
+from tests.browser.conftest import TIMEOUT_MS, LiveHub, assert_no_axe_violations, serving
 from tests.console import CLOSED, OPEN, PASSWORD, Clock
 from tests.fakes import FakeBrain, echo
 
@@ -52,15 +50,8 @@ def clock() -> Clock:
 async def live_hub(settings: Settings, brain: FakeBrain, clock: Clock) -> AsyncIterator[LiveHub]:
     """As tests/browser/conftest.py's, with the hub's clock pinned."""
     brain.reply = handoff_brain
-    app = create_app(settings, clock=clock)
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=5)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        yield LiveHub(f"http://127.0.0.1:{port}", app)
-    finally:
-        await runner.cleanup()
+    async with serving(create_app(settings, clock=clock)) as hub:
+        yield hub
 
 
 @pytest.fixture
@@ -227,7 +218,7 @@ async def test_outside_hours_a_callback_request_reaches_the_callbacks_page(
     card = page.locator(".card")
     await expect(card).to_have_count(1)
     await expect(card).to_contain_text("Callback: tomorrow morning")
-    await expect(card).to_contain_text("+32470123456")
+    await expect(card).to_contain_text("0470 12 34 56")
     await card.get_by_label("Note").fill("Called, explained the police report.")
     await card.get_by_role("button", name="Save").click()
     await expect(page.get_by_text("Nothing here right now.")).to_be_visible()
