@@ -8,6 +8,9 @@ from bot.console import pages, payloads, sessions
 from bot.console.i18n import Translator
 from bot.console.topics import topic_title
 
+QUEUE_PAGE_ROWS = 100
+"""Rows the queue page shows: the most urgent; the caption tells how many there are."""
+
 
 async def to_queue(_: web.Request) -> web.Response:
     """/agent without the slash: the queue."""
@@ -19,7 +22,7 @@ async def queue_page(request: web.Request) -> web.Response:
     agent = sessions.current_agent(request)
     desk = pages.desk(request)
     await desk.touch(agent.id)
-    entries = await desk.queue()
+    entries, total = await desk.queue(limit=QUEUE_PAGE_ROWS)
     t = Translator(await pages.language(request))
     return await pages.render(
         request,
@@ -28,6 +31,7 @@ async def queue_page(request: web.Request) -> web.Response:
             "title": t("queue_title"),
             "page": "queue",
             "entries": entries,
+            "total": total,
             "is_payload": payloads.is_payload,
             "readable": payloads.readable,
             "topics": {

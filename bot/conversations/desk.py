@@ -9,6 +9,7 @@ through the outbound path into their own channel.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.conversations.events import QUEUE_TOPIC, Event
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 OUTCOMES = ("answered", "referred", "callback_planned", "no_reply", "other")
 """How an agent closes a conversation (the dashboard counts them)."""
 SUMMARY_ITEMS = 5
+TOUCH_SECONDS = 10.0
+"""Signs of life closer together than this are not written again (the idle limit is minutes)."""
 
 
 class TakenBy(Exception):
@@ -80,19 +83,23 @@ class AgentDesk:
     def __init__(self, service: ConversationService) -> None:
         self._service = service
         self._store = service.store
+        self._touched: dict[int, datetime] = {}  # agent id -> last sign of life written
 
-    async def queue(self) -> list[QueueEntry]:
-        """Conversations waiting for or with an agent: most urgent, then longest waiting."""
+    async def queue(self, limit: int | None = None) -> tuple[list[QueueEntry], int]:
+        """Conversations waiting for or with an agent (most urgent, then longest waiting,
+        the first `limit` of them), and how many there are in all."""
         now = self._service.now()
-        return [
+        rows, total = await self._store.handed_over(limit)
+        entries = [
             QueueEntry(
                 conversation,
                 (now - (conversation.waiting_since or now)).total_seconds(),
                 agent_name,
                 last_text,
             )
-            for conversation, agent_name, last_text in await self._store.handed_over()
+            for conversation, agent_name, last_text in rows
         ]
+        return entries, total
 
     async def open(self, conversation_id: str) -> ConversationView | None:
         """The conversation with its summary and whole transcript, notes included."""
@@ -193,8 +200,13 @@ class AgentDesk:
 
     async def touch(self, agent_id: int) -> None:
         """A sign of life of an agent (a page view, an open console): while there is one,
-        the conversations they hold stay theirs."""
-        await self._store.touch_agent(agent_id, self._service.now())
+        the conversations they hold stay theirs. Written at most every TOUCH_SECONDS."""
+        now = self._service.now()
+        last = self._touched.get(agent_id)
+        if last is not None and (now - last).total_seconds() < TOUCH_SECONDS:
+            return
+        self._touched[agent_id] = now
+        await self._store.touch_agent(agent_id, now)
 
     async def _held_by(self, conversation_id: str, agent: AgentRecord) -> ConversationRecord:
         conversation = await self._store.get(conversation_id)

@@ -351,11 +351,13 @@ class ConversationStore:
 
     # ---------------------------------------------------------------- the agents' side
 
-    async def handed_over(self) -> list[tuple[ConversationRecord, str | None, str | None]]:
-        """Conversations waiting for or with an agent: (record, agent name, last person text).
-
-        Most urgent first, then longest waiting.
+    async def handed_over(
+        self, limit: int | None = None
+    ) -> tuple[list[tuple[ConversationRecord, str | None, str | None]], int]:
+        """Conversations waiting for or with an agent: (record, agent name, last person
+        text), most urgent first, then longest waiting, at most `limit`; and how many in all.
         """
+        handed = Conversation.state.in_([State.WAITING_FOR_AGENT, State.WITH_AGENT])
         last_text = (
             select(Message.text)
             .where(Message.conversation_id == Conversation.id, Message.author == Author.PERSON)
@@ -366,12 +368,18 @@ class ConversationStore:
         query = (
             select(Conversation, Agent.name, last_text)
             .outerjoin(Agent, Agent.id == Conversation.agent_id)
-            .where(Conversation.state.in_([State.WAITING_FOR_AGENT, State.WITH_AGENT]))
+            .where(handed)
             .order_by(Conversation.priority.desc(), Conversation.waiting_since, Conversation.id)
+            .limit(limit)
         )
         async with self.session() as session:
             rows = (await session.execute(query)).all()
-            return [(ConversationRecord.of(c), name, text) for c, name, text in rows]
+            total = await session.scalar(
+                select(func.count()).select_from(Conversation).where(handed)
+            )
+            return [(ConversationRecord.of(c), name, text) for c, name, text in rows], int(
+                total or 0
+            )
 
     async def queue_position(self, conversation: ConversationRecord) -> int:
         """1 for the next conversation an agent will take, 2 for the one after..."""

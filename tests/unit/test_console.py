@@ -296,7 +296,7 @@ def test_heartbeats_come_well_before_an_agent_counts_as_gone():
 def test_every_text_of_the_console_exists_in_three_languages():
     for key in i18n.all_keys():
         for language in LANGUAGES:
-            fields = {name: 1 for name in ("count", "step", "max", "m", "h", "d")}
+            fields = {name: 1 for name in ("count", "shown", "step", "max", "m", "h", "d")}
             fields |= {name: "x" for name in ("name", "role", "id", "duration", "outcome",
                                               "channel", "time", "titles", "kind", "when",
                                               "title")}  # fmt: skip

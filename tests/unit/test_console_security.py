@@ -119,7 +119,7 @@ async def test_nothing_is_shown_or_changed_without_a_session(hub):
         "/agent/conversations/p1/take", data={"csrf_token": token}, allow_redirects=False
     )
     assert response.status == 303
-    assert (await service_of(hub).desk.queue())[0].agent_name is None
+    assert (await service_of(hub).desk.queue())[0][0].agent_name is None
 
 
 async def test_a_forged_cookie_is_no_session(hub):
@@ -152,7 +152,7 @@ async def test_every_post_without_the_token_is_refused(hub):
         )
         assert header.status == 403, (path, header.status)
         assert (await header.json())["error"]["code"] == "csrf_failed"
-    assert (await service_of(hub).desk.queue())[0].agent_name is None
+    assert (await service_of(hub).desk.queue())[0][0].agent_name is None
 
 
 async def test_a_refused_form_says_why_in_words(hub):

@@ -86,7 +86,7 @@ async def test_in_hours_a_person_who_asks_joins_the_queue_and_is_told_their_plac
     assert "about 4 minutes" in texts(answer)
     second = await say(desk_hub, "p2", "/request_human")
     assert "number 2 in the queue" in texts(second)
-    queue = await service_of(desk_hub).desk.queue()
+    queue, _ = await service_of(desk_hub).desk.queue()
     assert [entry.conversation.id for entry in queue] == ["p1", "p2"]
     assert queue[0].conversation.handoff_reason == "asked"
 
@@ -339,7 +339,7 @@ async def test_urgent_topics_are_answered_at_once_and_go_first(
     assert answer["state"] == "waiting_for_agent"
     assert "112" in texts(answer)
     assert brain.received == []  # never left to the brain
-    queue = await service_of(desk_hub).desk.queue()
+    queue, _ = await service_of(desk_hub).desk.queue()
     assert queue[0].conversation.id == "urgent"
     assert queue[0].conversation.handoff_reason.startswith("urgent:")
 

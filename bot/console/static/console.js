@@ -22,9 +22,11 @@
   var tokenMeta = document.querySelector('meta[name="csrf-token"]');
   var csrfToken = tokenMeta ? tokenMeta.getAttribute("content") : "";
   var liveStatus = document.getElementById("live-status");
-  // A conversation page follows one conversation closely; a queue page may have a
-  // thousand rows, and a second's delay spares the hub a refetch per message.
+  // A conversation page follows one conversation closely. Other pages follow the queue:
+  // a second's delay for the queue itself, five for a message somewhere in it (its last
+  // words), so twenty open consoles do not refetch the queue for every message.
   var REFRESH_DELAY_MS = page === "conversation" ? 100 : 1000;
+  var MESSAGE_REFRESH_DELAY_MS = page === "conversation" ? 100 : 5000;
   var PERIODIC_REFRESH_MS = 30000; // waiting times move on even when nothing happens
 
   if (page === "sign_in" || !page) {
@@ -34,16 +36,22 @@
   // ------------------------------------------------------------ refreshing parts
 
   var refreshTimer = null;
+  var refreshDue = 0;
   var refreshing = false;
   var refreshAgain = false;
 
-  function scheduleRefresh() {
-    if (refreshTimer === null) {
-      refreshTimer = window.setTimeout(function () {
-        refreshTimer = null;
-        refresh();
-      }, REFRESH_DELAY_MS);
+  function scheduleRefresh(delay) {
+    var wait = delay === undefined ? REFRESH_DELAY_MS : delay;
+    var due = Date.now() + wait;
+    if (refreshTimer !== null && refreshDue <= due) {
+      return; // a refresh is coming soon enough
     }
+    window.clearTimeout(refreshTimer);
+    refreshDue = due;
+    refreshTimer = window.setTimeout(function () {
+      refreshTimer = null;
+      refresh();
+    }, wait);
   }
 
   function refresh() {
@@ -162,7 +170,7 @@
       }
       // A conversation page follows its own conversation; the others follow the queue.
       if (!conversationId || change.conversation_id === conversationId) {
-        scheduleRefresh();
+        scheduleRefresh(change.kind === "message" ? MESSAGE_REFRESH_DELAY_MS : REFRESH_DELAY_MS);
       }
     });
     source.addEventListener("open", function () {
