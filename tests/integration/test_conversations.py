@@ -235,16 +235,6 @@ async def test_a_person_switches_language_in_the_middle_of_a_procedure(live_hub,
     expect_step(await person.say("volgende"), procedure, 2, "nl")
 
 
-async def test_a_request_for_a_person_is_answered_honestly_and_recorded(live_hub):
-    from bot.channels.webchat import service_key
-
-    person = Person(live_hub)
-    said = await person.say("je veux parler à un humain")
-    assert "commune" in said
-    conversation = await live_hub.server.app[service_key].conversation(person.id)
-    assert conversation.handoff_requested_at is not None
-
-
 async def test_readyz_is_green_with_the_real_brain(live_hub):
     response = await live_hub.get("/readyz")
     assert response.status == 200
