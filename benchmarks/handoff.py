@@ -74,7 +74,9 @@ from tests.sse import ServerEvent, read_event
 
 LIVE_TARGET_MS = 250.0  # p95, each direction
 QUEUE_TARGET_MS = 150.0  # the queue page, with 1,000 conversations waiting
-CONSOLE_REFRESH_DELAY = 0.15  # static/console.js: REFRESH_DELAY_MS
+# static/console.js on the queue page: REFRESH_DELAY_MS, MESSAGE_REFRESH_DELAY_MS
+CONSOLE_REFRESH_DELAY = 1.0
+CONSOLE_MESSAGE_REFRESH_DELAY = 5.0
 PINNED = datetime(2026, 12, 1, 10, 0, tzinfo=ZoneInfo("Europe/Brussels"))  # a Tuesday
 SAMPLE_TIMEOUT = 10.0  # a message not arrived by then is counted lost
 HUB_START_TIMEOUT = 60.0
@@ -251,8 +253,8 @@ class Clients:
     readers: list[asyncio.Task[None]] = field(default_factory=list)
     sessions: list[aiohttp.ClientSession] = field(default_factory=list)
     web: aiohttp.ClientSession | None = None  # the people's posts and streams
-    changed: dict[int, asyncio.Event] = field(default_factory=dict)
-    """Per console: set by its live stream on every change, as console.js listens."""
+    changed: dict[int, RefreshDue] = field(default_factory=dict)
+    """Per console: when console.js would refetch the page, from its live stream."""
 
     def session(self, **options: object) -> aiohttp.ClientSession:
         """A client session on the hub, closed at the end."""
@@ -266,6 +268,33 @@ class Clients:
             task.cancel()
         await asyncio.gather(*self.readers, return_exceptions=True)
         await asyncio.gather(*(s.close() for s in self.sessions))
+
+
+class RefreshDue:
+    """When a console's script refetches its page: the soonest of its pending delays."""
+
+    def __init__(self) -> None:
+        self.due: float | None = None
+        self.pending = asyncio.Event()
+
+    def change(self, kind: object) -> None:
+        """A change event, as console.js's scheduleRefresh takes it."""
+        delay = CONSOLE_MESSAGE_REFRESH_DELAY if kind == "message" else CONSOLE_REFRESH_DELAY
+        due = asyncio.get_running_loop().time() + delay
+        if self.due is None or due < self.due:
+            self.due = due
+            self.pending.set()
+
+    async def wait(self) -> None:
+        """Until the refetch is due; then nothing is pending any more."""
+        loop = asyncio.get_running_loop()
+        while True:
+            await self.pending.wait()
+            if self.due is not None and loop.time() >= self.due:
+                self.due = None
+                self.pending.clear()
+                return
+            await asyncio.sleep(max(0.0, (self.due or loop.time()) - loop.time()))
 
 
 async def checked(response: aiohttp.ClientResponse, *expected: int) -> str:
@@ -317,14 +346,14 @@ async def open_console(clients: Clients, agent: Agent) -> None:
         "/agent/events", headers={"Accept": "text/event-stream"}, timeout=STREAM_TIMEOUT
     )
     await checked_stream(response)
-    changed = clients.changed[agent.number] = asyncio.Event()
+    changed = clients.changed[agent.number] = RefreshDue()
 
     async def read() -> None:
         while True:
             event = await read_event(response, timeout=None)  # type: ignore[arg-type]
             data = event.data if isinstance(event.data, dict) else {}
             if event.kind == "change":
-                changed.set()
+                changed.change(data.get("kind"))
             if event.kind == "change" and data.get("kind") == "message":
                 clients.arrivals.arrived(
                     ("console", str(agent.number), str(data["conversation_id"]))
@@ -396,7 +425,8 @@ async def set_up(clients: Clients, store: ConversationStore, options: argparse.N
         agent = clients.agents[n % len(clients.agents)]
         await take(agent, conversation_id)
         clients.people.append(Person(conversation_id, language, agent))
-    held = sum(1 for c in await store.handed_over() if c[0].state == State.WITH_AGENT)
+    rows, _ = await store.handed_over()
+    held = sum(1 for c in rows if c[0].state == State.WITH_AGENT)
     if held != options.conversations:
         raise RuntimeError(f"{held} conversations with agents, not {options.conversations}")
 
@@ -511,17 +541,14 @@ async def measure_live(
 
 async def measure_scripted(clients: Clients, options: argparse.Namespace) -> list[Series]:
     """The live measures again, with every console on the queue page doing what
-    static/console.js does there: on any change event, fetch the page again 150 ms later
-    (one fetch at a time; changes during a fetch make one more)."""
+    static/console.js does there: fetch the page again 1 s after a change of the queue,
+    5 s after a message in some conversation (the soonest wins; one fetch at a time)."""
     fetches = Series("queue page refreshed by console.js, during the above", None)
 
     async def refresh(agent: Agent) -> None:
         changed = clients.changed[agent.number]
-        changed.clear()
         while True:
             await changed.wait()
-            await asyncio.sleep(CONSOLE_REFRESH_DELAY)
-            changed.clear()
             started = time.perf_counter()
             try:
                 headers = {"X-Requested-With": "fetch", "Accept": "text/html"}
@@ -612,7 +639,7 @@ async def measure_pages(
     began = time.monotonic()
     await fill_queue(store, clients.hub, options.waiting)
     print(f"    done in {time.monotonic() - began:.1f} s", flush=True)
-    entries = await store.handed_over()
+    entries, total = await store.handed_over()
     waiting = sum(1 for c in entries if c[0].state == State.WAITING_FOR_AGENT)
     agent = clients.agents[0]
     queue = Series("queue page GET /agent/", QUEUE_TARGET_MS)
@@ -622,7 +649,7 @@ async def measure_pages(
     queue.cpu_ms = 1000 * (clients.hub.cpu_seconds() - cpu) / (10 + options.page_requests)
     rows = html.count("<tr") - 1
     queue.note = (
-        f"{waiting} waiting + {len(entries) - waiting} with agents = {rows} rows, "
+        f"{waiting} waiting + {total - waiting} with agents; the page shows {rows} rows, "
         f"{len(html.encode()) / 1024:.0f} KiB"
     )
     person = clients.people[0]
@@ -840,8 +867,8 @@ def render(run: Run) -> str:
             [
                 f"- last, {o.script_samples} more messages each way (after 10 unmeasured) "
                 "while every console shows the queue page and does what `static/console.js` "
-                "does there: on any `change` event, fetch the page again 150 ms later, one "
-                "fetch at a time. The measures above hold the consoles' streams open without "
+                "does there: fetch the page again 1 s after a change of the queue, 5 s after a "
+                "message in some conversation, one fetch at a time. The measures above hold the consoles' streams open without "
                 "the script; this one is what agents with the queue open would cause."
             ]
             if o.script_samples
