@@ -868,8 +868,9 @@ def render(run: Run) -> str:
                 f"- last, {o.script_samples} more messages each way (after 10 unmeasured) "
                 "while every console shows the queue page and does what `static/console.js` "
                 "does there: fetch the page again 1 s after a change of the queue, 5 s after a "
-                "message in some conversation, one fetch at a time. The measures above hold the consoles' streams open without "
-                "the script; this one is what agents with the queue open would cause."
+                "message in some conversation, one fetch at a time. The measures above hold "
+                "the consoles' streams open without the script; this one is what agents with "
+                "the queue open would cause."
             ]
             if o.script_samples
             else []
