@@ -783,8 +783,7 @@ async def benchmark(options: argparse.Namespace) -> Run:
     if not OfficeHours(settings.office_hours, settings.closed_days).is_open(PINNED):
         raise RuntimeError(f"{PINNED} is not in the default office hours")
     brain = FakeBrain()
-    port = free_port()
-    await brain.start(port)
+    port = await brain.start()
     runs: list[DatabaseRun] = []
     skipped: list[tuple[str, str]] = []
     try:

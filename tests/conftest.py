@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import random
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -11,19 +12,39 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import create_app
 from bot.settings import Settings
-from tests.fakes import FakeBrain
+from tests.fakes import FakeBrain, reserve_port
+
+EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
 
 
 def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free TCP port for a server that another process starts later (Rasa).
+
+    Taken below the range the system gives outgoing connections, so none of those can
+    take it in the seconds before the server listens (port 0 would pick inside it).
+    """
+    low = int(EPHEMERAL_RANGE.read_text().split()[0]) if EPHEMERAL_RANGE.exists() else 32768
+    for port in random.sample(range(max(1024, low - 12000), low), 200):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port below the ephemeral range")
 
 
 @pytest.fixture
-def brain_port() -> int:
-    return free_port()
+def brain_socket() -> Iterator[socket.socket]:
+    """The stand-in brain's port, held for the whole test (nothing listens until `brain`)."""
+    bound = reserve_port()
+    yield bound
+    bound.close()
+
+
+@pytest.fixture
+def brain_port(brain_socket: socket.socket) -> int:
+    return brain_socket.getsockname()[1]
 
 
 @pytest.fixture
@@ -40,9 +61,9 @@ def settings(tmp_path: Path, brain_port: int) -> Settings:
 
 
 @pytest.fixture
-async def brain(brain_port: int) -> AsyncIterator[FakeBrain]:
+async def brain(brain_socket: socket.socket) -> AsyncIterator[FakeBrain]:
     fake = FakeBrain()
-    await fake.start(brain_port)
+    await fake.start(brain_socket)
     yield fake
     await fake.stop()
 

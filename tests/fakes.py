@@ -4,12 +4,12 @@ misbehaves on purpose (down, slow, restarting). Integration tests use the real o
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
-from aiohttp.test_utils import TestServer
 
 Reply = Callable[[str, dict[str, Any]], list[dict[str, Any]]]
 # What action_goodbye sends besides its words: the hub's signal that the person said goodbye.
@@ -36,7 +36,7 @@ class FakeBrain:
     reply: Reply = echo
     delay: float = 0.0
     received: list[dict[str, Any]] = field(default_factory=list)
-    server: TestServer | None = None
+    runner: web.AppRunner | None = None
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -58,15 +58,30 @@ class FakeBrain:
             await asyncio.sleep(self.delay)
         return web.json_response(self.reply(body["message"], body.get("metadata") or {}))
 
-    async def start(self, port: int) -> None:
-        self.server = TestServer(self.app(), host="127.0.0.1", port=port)
-        await self.server.start_server()
+    async def start(self, bound: socket.socket | None = None) -> int:
+        """Listen on `bound` (a socket bound to a local port), or on a new free port;
+        return the port. A socket bound ahead keeps the port from being taken meanwhile."""
+        if bound is None:
+            bound = reserve_port()
+        self.runner = web.AppRunner(self.app(), access_log=None)
+        await self.runner.setup()
+        await web.SockSite(self.runner, bound).start()
+        return bound.getsockname()[1]
 
     async def stop(self) -> None:
-        if self.server is not None:
-            await self.server.close()
-            self.server = None
+        if self.runner is not None:
+            await self.runner.cleanup()
+            self.runner = None
 
     @property
     def texts(self) -> list[str]:
         return [body["message"] for body in self.received]
+
+
+def reserve_port() -> socket.socket:
+    """A socket bound to a free local port, not listening: connections to it are refused
+    (a brain that is down) and no other program can take the port until it is closed."""
+    bound = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    bound.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    bound.bind(("127.0.0.1", 0))
+    return bound

@@ -32,7 +32,6 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from bot.app import create_app
 from bot.settings import Settings
-from tests.conftest import free_port
 from tests.fakes import FakeBrain
 
 CHROMIUM_ARGS = [
@@ -88,8 +87,8 @@ async def serving(app: web.Application) -> AsyncIterator[LiveHub]:
     """Serve `app` on 127.0.0.1 and a free port, as a browser reaches it."""
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=5)
     await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()  # port 0: the system picks a free one
+    _, port = runner.addresses[0]
     try:
         yield LiveHub(f"http://127.0.0.1:{port}", app)
     finally:

@@ -38,14 +38,14 @@ async def test_brain_down_gives_a_holding_reply_in_the_persons_language(hub):
     assert [m["author"] for m in messages] == ["person", "bot"]
 
 
-async def test_a_kept_message_is_answered_once_the_brain_is_back(hub, brain_port):
+async def test_a_kept_message_is_answered_once_the_brain_is_back(hub, brain_socket):
     await hub.post(URL.format("down2"), json={"text": "I lost my identity card yesterday"})
     service = hub.server.app[service_key]
     [kept] = await service.store.pending("down2")
     assert kept.status == Status.PENDING
 
     brain = FakeBrain()
-    await brain.start(brain_port)
+    await brain.start(brain_socket)
     try:
         await service.replay_pending()
         assert brain.texts == ["I lost my identity card yesterday"]
@@ -57,11 +57,11 @@ async def test_a_kept_message_is_answered_once_the_brain_is_back(hub, brain_port
         await brain.stop()
 
 
-async def test_messages_kept_while_down_are_answered_in_order_before_a_new_one(hub, brain_port):
+async def test_messages_kept_while_down_are_answered_in_order_before_a_new_one(hub, brain_socket):
     for text in ("first question about moving", "second question about moving"):
         await hub.post(URL.format("down3"), json={"text": text, "language": "en"})
     brain = FakeBrain()
-    await brain.start(brain_port)
+    await brain.start(brain_socket)
     try:
         answer = await (
             await hub.post(URL.format("down3"), json={"text": "third one", "language": "en"})
@@ -90,7 +90,7 @@ async def test_a_slow_brain_gets_a_holding_reply_and_its_answer_arrives_later(hu
     assert brain.texts == ["j'ai déménagé à Ixelles"]  # asked once, never twice
 
 
-async def test_readyz_tells_whether_the_brain_can_serve(hub, brain_port):
+async def test_readyz_tells_whether_the_brain_can_serve(hub, brain_socket):
     response = await hub.get("/readyz")
     assert response.status == 503
     assert (await response.json()) == {
@@ -99,7 +99,7 @@ async def test_readyz_tells_whether_the_brain_can_serve(hub, brain_port):
         "action_server": False,
     }
     brain = FakeBrain()
-    await brain.start(brain_port)
+    await brain.start(brain_socket)
     try:
         assert (await hub.get("/readyz")).status == 200
     finally:
