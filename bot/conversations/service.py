@@ -30,8 +30,9 @@ from weakref import WeakValueDictionary
 
 from bot.brain import BrainAnswer, BrainClient, BrainUnavailable
 from bot.conversations.callbacks import CLOSED, FLOW, STOP_WAITING, CallbackBooking, FlowStep
+from bot.conversations.desk import AgentDesk
 from bot.conversations.events import QUEUE_TOPIC, Event, EventBus, conversation_topic
-from bot.conversations.inbound import SPOKEN_CHANNELS, InboundMessage
+from bot.conversations.inbound import PHONE_CHANNEL, SPOKEN_CHANNELS, InboundMessage
 from bot.conversations.model import Author, State, Status
 from bot.conversations.office_hours import OfficeHours
 from bot.conversations.outbound import Outbound
@@ -95,8 +96,6 @@ class ConversationService:
         self._tasks: set[asyncio.Task[Turn]] = set()
         # Conversations with a message kept for replay: only they pay for the look-up.
         self._pending: set[str] = set()
-        from bot.conversations.desk import AgentDesk  # the desk builds on this service
-
         self.desk = AgentDesk(self)
 
     def now(self) -> datetime:
@@ -142,8 +141,6 @@ class ConversationService:
         Returns the language the caller chose on an earlier call, if they did: the call
         starts in it. `contact` is the caller's number, None when it is withheld.
         """
-        from bot.conversations.inbound import PHONE_CHANNEL
-
         return await self.store.open_conversation(
             conversation_id, PHONE_CHANNEL, contact, self._clock()
         )
