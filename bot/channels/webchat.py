@@ -15,7 +15,6 @@ from bot.channels import webchat_stream
 from bot.channels.webchat_openapi import openapi_document
 from bot.conversations.events import conversation_topic
 from bot.conversations.inbound import InboundMessage
-from bot.conversations.model import Conversation, Message
 from bot.conversations.store import ChannelMismatch
 from bot.errors import ApiError
 from bot.ratelimit import RateLimiter
@@ -87,9 +86,7 @@ async def get_conversation(request: web.Request) -> web.Response:
     service = request.app[service_key]
     conversation = await _webchat_conversation(service, conversation_id)
     messages = await service.messages(conversation_id, after=after)
-    return web.json_response(
-        {**_summary(conversation), "messages": [_transcript_entry(m) for m in messages]}
-    )
+    return web.json_response({**_summary(conversation), "messages": [m.public() for m in messages]})
 
 
 async def get_events(request: web.Request) -> web.StreamResponse:
@@ -148,7 +145,9 @@ def _after(request: web.Request, resume: bool = False) -> int:
     return int(after)
 
 
-async def _webchat_conversation(service: ConversationService, conversation_id: str) -> Conversation:
+async def _webchat_conversation(
+    service: ConversationService, conversation_id: str
+) -> ConversationRecord:
     """The conversation, or 404: unknown, or of another channel (calls are not shown here)."""
     conversation = await service.conversation(conversation_id)
     if conversation is None or conversation.channel != CHANNEL:
@@ -184,7 +183,7 @@ _FIELD_PROBLEMS = {
 }
 
 
-def _summary(conversation: Conversation) -> dict[str, Any]:
+def _summary(conversation: ConversationRecord) -> dict[str, Any]:
     return {
         "conversation_id": conversation.id,
         "language": conversation.language,
@@ -192,16 +191,8 @@ def _summary(conversation: Conversation) -> dict[str, Any]:
     }
 
 
-def _reply(message: Message) -> dict[str, Any]:
+def _reply(message: MessageRecord) -> dict[str, Any]:
     return {"id": message.id, "text": message.text, "buttons": message.buttons}
-
-
-def _transcript_entry(message: Message) -> dict[str, Any]:
-    return {
-        **_reply(message),
-        "author": message.author,
-        "created_at": message.created_at.isoformat(),
-    }
 
 
 class LiveStreamSender:
