@@ -46,7 +46,12 @@ def brain_processes(settings: Settings, model: Path) -> list[ChildSpec]:
     """The action server and the Rasa server, both bound to localhost."""
     rasa = rasa_executable(settings)
     python = rasa.parent / "python"
-    env = brain_env() | {"LOKET_ACTION_ENDPOINT": f"{settings.action_server_url}/webhook"}
+    env = brain_env() | {
+        "LOKET_ACTION_ENDPOINT": f"{settings.action_server_url}/webhook",
+        # Trackers outlive a Rasa restart (endpoints.yml); in the environment, not on the
+        # command line, so a database password is not in the process list.
+        "LOKET_RASA_TRACKER_STORE": settings.rasa_tracker_store,
+    }
     return [
         ChildSpec(
             "actions",

@@ -32,6 +32,11 @@ class Settings(BaseSettings):
         SecretStr(""), description="Token of Rasa's HTTP API; `loket run` makes one per start."
     )
     action_server_url: str = Field("http://127.0.0.1:5055", description="The action server.")
+    tracker_store_url: str = Field(
+        "",
+        description="SQLAlchemy URL of Rasa's tracker store (where each conversation is in "
+        "the dialogue); empty: SQLite in data_dir, or DATABASE_URL's PostgreSQL database.",
+    )
     brain_timeout: float = Field(
         8.0, description="Seconds to wait for Rasa before a holding reply."
     )
@@ -147,6 +152,19 @@ class Settings(BaseSettings):
     def database(self) -> str:
         """The database URL in effect (SQLite in data_dir by default)."""
         return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'loket.sqlite3'}"
+
+    @property
+    def rasa_tracker_store(self) -> str:
+        """Where Rasa keeps its trackers, as a URL for Rasa's synchronous SQLAlchemy.
+
+        Default: its own SQLite file next to the hub's, or, when the hub is on PostgreSQL,
+        the same database (Rasa's one table, `events`, is not one of the hub's).
+        """
+        if self.tracker_store_url:
+            return self.tracker_store_url
+        if self.database.startswith("postgresql+asyncpg://"):
+            return "postgresql://" + self.database.removeprefix("postgresql+asyncpg://")
+        return f"sqlite:///{self.data_dir.resolve() / 'rasa-trackers.sqlite3'}"
 
     @property
     def web_chat_url(self) -> str:
