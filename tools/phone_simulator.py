@@ -31,20 +31,24 @@ import shlex
 import xml.etree.ElementTree as ElementTree
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol
+from typing import Protocol, cast
 from urllib.parse import urlsplit
 
 import aiohttp
 from sqlalchemy.exc import SQLAlchemyError
 from twilio.request_validator import RequestValidator
 
+from bot.channels.phone import prompts
+from bot.channels.phone.call import GREET, KEY_PAYLOADS, MENU, STREAM_CLOSE_SECONDS
+from bot.channels.phone.speech import speech_models
 from bot.conversations.inbound import call_conversation_id
 from bot.conversations.store import ConversationStore, create_engine
-from bot.settings import Settings
+from bot.handoff_texts import say
+from bot.settings import LANGUAGES, Language, Settings
 from voice.audio import (
     FRAME_BYTES,
     FRAME_MS,
@@ -58,6 +62,7 @@ from voice.audio import (
     ulaw_to_pcm16,
     write_wav,
 )
+from voice.line import Line
 from voice.media_stream import (
     OutClear,
     OutMark,
@@ -66,6 +71,7 @@ from voice.media_stream import (
     TwilioSide,
     parse_loket_message,
 )
+from voice.synthesis import split_sentences
 
 FRAME_SECONDS = FRAME_MS / 1000
 KEY_GAP_SECONDS = 0.3
@@ -97,13 +103,23 @@ class LoketAudio:
     cleared: bool = False  # cut short by `clear` (the caller barged in)
 
 
+@dataclass
+class LoketSentence:
+    """One sentence of Loket's: the audio up to the mark Loket sent after it."""
+
+    at: float  # when the caller began to hear it, seconds after the call was answered
+    duration: float = 0.0  # seconds the caller heard
+    cleared: bool = False  # cut short by `clear`
+
+
 @dataclass(frozen=True)
 class TranscriptLine:
     """A message of the call's conversation, as Loket stored it."""
 
     at: float  # seconds after the call was answered
-    author: str  # "person" (what Loket understood) or "bot" (what it said)
+    author: str  # "person" (what Loket understood), else Loket ("bot", "system")
     text: str
+    language: str | None = None
 
 
 @dataclass
@@ -176,6 +192,7 @@ class PhoneCall:
         self.conversation_id = call_conversation_id(self.call_sid)
         self.caller_events: list[CallerEvent] = []
         self.loket_audio: list[LoketAudio] = []
+        self.loket_sentences: list[LoketSentence] = []
         self.marks: list[tuple[float, str]] = []  # marks sent back to Loket, and when
         self.clears: list[float] = []  # when Loket's `clear` messages arrived
         self.protocol_errors: list[str] = []  # messages from Loket that broke the protocol
@@ -192,6 +209,7 @@ class PhoneCall:
         self._heard = bytearray()  # every frame of the call as the caller heard it
         self._chunks = 0  # media frames sent so far
         self._speaking: LoketAudio | None = None
+        self._sentence: LoketSentence | None = None
         self._last_action = 0.0
         self._last_audio = 0.0
         self._answered = 0.0
@@ -327,7 +345,10 @@ class PhoneCall:
             await store.close()
         return [
             TranscriptLine(
-                (_utc(m.created_at) - self.answered_at).total_seconds(), m.author, m.text
+                (_utc(m.created_at) - self.answered_at).total_seconds(),
+                m.author,
+                m.text,
+                m.language,
             )
             for m in messages
         ]
@@ -431,6 +452,8 @@ class PhoneCall:
     async def _play(self) -> None:
         """Play Loket's next 20 ms and send back the marks it reached."""
         frame, reached = self._playback.tick()
+        if reached:
+            self._sentence = None  # Loket marks the end of each sentence
         for name in reached:
             await self._return_mark(name)
         self._heard += frame or SILENT_FRAME
@@ -438,6 +461,10 @@ class PhoneCall:
             self._speaking = None
             return
         self._last_audio = self.now()
+        if self._sentence is None:
+            self._sentence = LoketSentence(self.now())
+            self.loket_sentences.append(self._sentence)
+        self._sentence.duration += FRAME_SECONDS
         if self._speaking is not None:
             self._speaking.duration += FRAME_SECONDS
 
@@ -470,6 +497,9 @@ class PhoneCall:
             if self._speaking is not None:
                 self._speaking.cleared = True
                 self._speaking = None
+            if self._sentence is not None:
+                self._sentence.cleared = True
+                self._sentence = None
             for name in self._playback.clear():
                 await self._return_mark(name)
 
@@ -581,6 +611,8 @@ def _step(word: str) -> Step:
         return Listen(_seconds(word, argument) if argument else LISTEN_QUIET_SECONDS)
     if action == "key" and argument and set(argument) <= KEYS:
         return Press(argument)
+    if action == "key":
+        raise ValueError(f"{word}: {argument!r} is not a phone key; the keys are 0-9, * and #")
     if action == "wav":
         path = Path(argument)
         if not path.is_file():
@@ -611,6 +643,231 @@ async def play(call: PhoneCall, steps: list[Step]) -> None:
         await step.perform(call)
 
 
+# --- what the timeline says: whose words each sentence of Loket's was ---
+
+LANGUAGE_NAMES = {"fr": "French", "nl": "Dutch", "en": "English"}
+PAYLOAD_NAMES = {"/show_menu": "the menu", "/request_human": "a person", "/step_repeat": "repeat"}
+SLACK_SECONDS = 0.05  # the hub's clock and the simulator's, seen from one machine
+GROUP_GAP_SECONDS = 1.0  # the line's sentences this close together are one prompt
+QUIET_SECONDS = 1.0  # a prompt after this much silence on both sides answers the silence
+FILLER_SECONDS = 0.8  # a prompt this long into a turn, before its answer: "one moment"
+TRANSFER_TEXTS = frozenset(
+    say("transfer", language, spoken=spoken) for language in LANGUAGES for spoken in (True, False)
+)
+
+
+@dataclass
+class _Message:
+    """A message Loket stored and spoke, and the sentences of it the caller heard."""
+
+    line: TranscriptLine
+    left: int  # sentences not heard yet
+    heard: list[LoketSentence] = field(default_factory=list)
+
+
+class Scene:
+    """Who said what on a call: the brain's stored messages, or the phone line's own words.
+
+    Loket sends a mark after every sentence, so the simulator knows each sentence's
+    audio. The brain's messages are in the transcript, stored just before they are
+    spoken; split into sentences as Loket's speaker splits them, they account for the
+    sentences that follow in order (a `clear` drops the rest of what was stored before
+    it). Every other sentence is the phone line's own (bot/channels/phone/prompts.py),
+    which it does not store: it is named by when it comes (`prompt_name`).
+
+    `keypad_only`: the languages without a speech model where Loket runs. The line says
+    so before it asks the brain for the greeting, so the brain's greeting may be stored
+    before that notice has begun to play; knowing it, its sentences are set apart first.
+    """
+
+    def __init__(
+        self,
+        call: PhoneCall,
+        transcript: list[TranscriptLine],
+        keypad_only: frozenset[str] = frozenset(),
+    ) -> None:
+        self.call = call
+        self.turns = [t for t in transcript if t.author == "person"]
+        self.messages = [
+            _Message(t, len(split_sentences(t.text))) for t in transcript if t.author != "person"
+        ]
+        greet = next((t for t in self.turns if t.text == GREET), None)
+        self.greet_at = greet.at if greet else None
+        self.language = _language_of(greet, self.messages)
+        self.named: dict[int, str] = {}  # prompts known for sure, by id of their first sentence
+        self._notice = self._keypad_notice(keypad_only)
+        self.prompts = self._align()
+
+    def _keypad_notice(self, keypad_only: frozenset[str]) -> int:
+        """Sentences of the keypad-only notice said before the greeting (0: none)."""
+        if self.greet_at is None or self.language not in keypad_only:
+            return 0
+        return len(split_sentences(prompts.keypad_only(cast(Language, self.language)).text))
+
+    def _is_notice(self, sentence: LoketSentence) -> bool:
+        """Whether this sentence is (the next of) the keypad-only notice before the greeting."""
+        if not self._notice or self.greet_at is None or sentence.at < self.greet_at - 0.5:
+            return False
+        chose = [e.at for e in self.call.caller_events if e.at <= self.greet_at + SLACK_SECONDS]
+        return not chose or sentence.at >= chose[-1]
+
+    def _align(self) -> list[list[LoketSentence]]:
+        """Give each sentence to its message; the rest, grouped, are the line's prompts."""
+        pending, clears = deque(self.messages), deque(self.call.clears)
+        groups: list[list[LoketSentence]] = []
+        previous: LoketSentence | None = None
+        for sentence in self.call.loket_sentences:
+            while clears and clears[0] <= sentence.at:
+                cleared = clears.popleft()
+                while pending and pending[0].line.at <= cleared:
+                    pending.popleft()
+            if self._is_notice(sentence):
+                self._notice -= 1
+                if not (groups and previous is groups[-1][-1] and id(groups[-1][0]) in self.named):
+                    groups.append([])
+                    self.named[id(sentence)] = self._prompt(prompts.keypad_only, "keypad only")
+                groups[-1].append(sentence)
+            elif pending and pending[0].line.at <= sentence.at + SLACK_SECONDS:
+                pending[0].heard.append(sentence)
+                pending[0].left -= 1
+                if pending[0].left <= 0:
+                    pending.popleft()
+            elif groups and previous is groups[-1][-1] and _close(previous, sentence):
+                groups[-1].append(sentence)
+            else:
+                groups.append([sentence])
+            previous = sentence
+        return groups
+
+    def lines(self) -> list[tuple[float, str]]:
+        """The timeline's lines for Loket's side."""
+        lines = [(t.at, f"loket   {self._got(t)}") for t in self.turns]
+        lines += [self._said(message) for message in self.messages]
+        lines += [
+            (group[0].at, f"line    {self.prompt_name(group)}  [{_heard(group)}]")
+            for group in self.prompts
+        ]
+        if self.transferred:
+            lines.append((self._transfer_at(), "loket   puts the call through to the helpdesk"))
+        return lines
+
+    @property
+    def transferred(self) -> bool:
+        """Whether Loket's last words announced a transfer to the helpdesk."""
+        return bool(self.messages) and self.messages[-1].line.text in TRANSFER_TEXTS
+
+    def _transfer_at(self) -> float:
+        last = self.messages[-1]
+        if not last.heard:
+            return last.line.at
+        return last.heard[-1].at + last.heard[-1].duration
+
+    def _got(self, turn: TranscriptLine) -> str:
+        """What Loket understood, payloads named as what they are."""
+        if turn.text == GREET:
+            name = LANGUAGE_NAMES.get(self.language or "", "?")
+            if any(e.at < turn.at for e in self.call.caller_events):
+                return f"language chosen: {name}"
+            return f"language remembered: {name} (menu skipped)"
+        if turn.text in PAYLOAD_NAMES:
+            return f"got: {self._payload(turn)}"
+        if turn.text.startswith("/"):
+            return f"got: ({turn.text}, sent by the phone line)"
+        return f"got: {turn.text}"
+
+    def _payload(self, turn: TranscriptLine) -> str:
+        name = PAYLOAD_NAMES[turn.text]
+        key = next((k for k, payload in KEY_PAYLOADS.items() if payload == turn.text), "")
+        if any(
+            e.what == f"key {key}" and turn.at - 2.0 <= e.at <= turn.at + SLACK_SECONDS
+            for e in self.call.caller_events
+        ):
+            return f"key {key}: {name}"
+        if turn.text == MENU:
+            return "(the menu: the phone line asks for it after a silence)"
+        return f"({name}, sent by the phone line)"
+
+    def _said(self, message: _Message) -> tuple[float, str]:
+        text = message.line.text
+        if not message.heard:
+            return message.line.at, f"loket   not heard (cut short before it began): {text}"
+        return message.heard[0].at, f"loket   says: {text}  [{_heard(message.heard)}]"
+
+    def prompt_name(self, group: list[LoketSentence]) -> str:
+        """Which of the phone line's prompts this is, from when it comes."""
+        if id(group[0]) in self.named:
+            return self.named[id(group[0])]
+        start = group[0].at
+        before = self._end_before(group[0])
+        acted = [e for e in self.call.caller_events if before < e.at <= start]
+        quiet = not acted and start - before >= QUIET_SECONDS
+        if self.greet_at is None or start < self.greet_at - 0.5:
+            if self._ends_call(group):
+                return "goodbye, in French, Dutch and English (no language was chosen)"
+            if acted:
+                return "did not catch that: the language menu again"
+            return "the language menu, in French, Dutch and English"
+        if quiet:
+            if self._ends_call(group):
+                return self._prompt(prompts.silent_goodbye, "goodbye (the caller said nothing)")
+            return self._prompt(prompts.still_there, "are you still there?")
+        return self._during_turn(start, acted)
+
+    def _during_turn(self, start: float, acted: list[CallerEvent]) -> str:
+        turn = self._turn_waiting(start)
+        if turn is not None and start - turn >= FILLER_SECONDS:
+            return self._prompt(prompts.one_moment, "one moment")
+        if acted and acted[-1].what == "key *":
+            return self._prompt(prompts.number_again, "the number again")
+        return "the phone line's own words"
+
+    def _prompt(self, prompt: Callable[[Language], Line], name: str) -> str:
+        if self.language not in LANGUAGES:
+            return f"({name})"
+        return f'"{prompt(cast(Language, self.language)).text}" ({name})'
+
+    def _turn_waiting(self, at: float) -> float | None:
+        """When the caller's turn that Loket has not answered yet by `at` came, if any."""
+        turns = [t.at for t in self.turns if t.at <= at + 0.5]
+        if not turns:
+            return None
+        answered = any(turns[-1] <= m.line.at <= at + SLACK_SECONDS for m in self.messages)
+        return None if answered else turns[-1]
+
+    def _end_before(self, sentence: LoketSentence) -> float:
+        """When Loket's sentence before this one ended (0: none)."""
+        index = self.call.loket_sentences.index(sentence)
+        if not index:
+            return 0.0
+        previous = self.call.loket_sentences[index - 1]
+        return previous.at + previous.duration
+
+    def _ends_call(self, group: list[LoketSentence]) -> bool:
+        """Whether Loket hung up after these, its last words, with the caller silent."""
+        last = group[-1]
+        return (
+            last is self.call.loket_sentences[-1]
+            and self.call.ended_by == "loket"
+            and not any(e.at > group[0].at for e in self.call.caller_events)
+        )
+
+
+def _language_of(greet: TranscriptLine | None, messages: list[_Message]) -> str | None:
+    """The call's language: chosen or remembered at the greeting, else Loket's words'."""
+    if greet is not None and greet.language:
+        return greet.language
+    return next((m.line.language for m in messages if m.line.language), None)
+
+
+def _close(previous: LoketSentence, sentence: LoketSentence) -> bool:
+    return sentence.at - (previous.at + previous.duration) < GROUP_GAP_SECONDS
+
+
+def _heard(sentences: list[LoketSentence]) -> str:
+    seconds = sum(s.duration for s in sentences)
+    return f"{seconds:.1f} s{', cut short' if any(s.cleared for s in sentences) else ''}"
+
+
 # --- `loket call` ---
 
 
@@ -622,66 +879,170 @@ def script_of(keys: str | None, wavs: list[Path]) -> str:
     return " ".join(steps)
 
 
-def timeline(call: PhoneCall, transcript: list[TranscriptLine]) -> list[str]:
-    """What happened on the call, in order, one line each with its time."""
+def timeline(
+    call: PhoneCall, transcript: list[TranscriptLine], keypad_only: frozenset[str] = frozenset()
+) -> list[str]:
+    """What happened on the call, in order, one line each with its time.
+
+    With the transcript, each sentence Loket said is either a sentence of a message it
+    stored (the brain's answers) or the phone line's own words (see `Scene`); without it,
+    only the stretches of audio the caller heard.
+    """
     lines: list[tuple[float, str]] = [(e.at, f"caller  {e.what}") for e in call.caller_events]
-    lines += [
-        (a.at, f"loket   audio {a.duration:.2f} s{' (cut short: clear)' if a.cleared else ''}")
-        for a in call.loket_audio
-    ]
-    lines += [
-        (t.at, f"loket   {'got' if t.author == 'person' else 'says'}: {t.text}") for t in transcript
-    ]
+    if transcript:
+        lines += Scene(call, transcript, keypad_only).lines()
+    else:
+        lines += [
+            (a.at, f"loket   audio {a.duration:.2f} s{' (cut short: clear)' if a.cleared else ''}")
+            for a in call.loket_audio
+        ]
     return [f"{at:7.2f} s  {text}" for at, text in sorted(lines, key=lambda line: line[0])]
 
 
 async def call_and_report(
-    call: PhoneCall, steps: list[Step], record: Path | None, database_url: str | None = None
+    call: PhoneCall,
+    steps: list[Step],
+    record: Path | None,
+    database_url: str | None = None,
+    keypad_only: frozenset[str] = frozenset(),
 ) -> list[str]:
     """Make the call, save what was heard, and return the timeline to print.
 
-    With Loket's `database_url`, the timeline shows Loket's words too."""
+    With Loket's `database_url`, the timeline shows Loket's words too; `keypad_only`
+    (the languages without a speech model there) helps tell them from the line's own.
+    """
     async with call:
         await play(call, steps)
-    if record is not None:
-        write_wav(record, call.recording, PHONE_RATE)
+        await _stay_for_transfer(call, database_url)
     notes = [f"protocol error from Loket: {error}" for error in call.protocol_errors]
     try:
         transcript = await call.transcript(database_url) if database_url else []
     except SQLAlchemyError as error:  # no database here: still show the call
         transcript = []
-        notes.append(f"no transcript: {error}")
-    lines = timeline(call, transcript)
-    ender = "Loket" if call.ended_by == "loket" else "the caller"
-    lines.append(f"{call.ended_at or 0.0:7.2f} s  call ended by {ender}")
+        notes.append(f"no transcript (only the audio is shown): {error}")
+    lines = timeline(call, transcript, keypad_only)
+    lines.append(f"{call.ended_at or 0.0:7.2f} s  {_ending(call, transcript)}")
+    if record is not None:
+        lines.append(_save(record, call.recording))
     return lines + notes
 
 
+async def _stay_for_transfer(call: PhoneCall, database_url: str | None) -> None:
+    """After a transfer Loket closes the stream itself: stay on the line to see it."""
+    if call.ended or not database_url:
+        return
+    with contextlib.suppress(SQLAlchemyError):
+        if Scene(call, await call.transcript(database_url)).transferred:
+            await call.wait(STREAM_CLOSE_SECONDS + 1.0)
+
+
+def _ending(call: PhoneCall, transcript: list[TranscriptLine]) -> str:
+    transferred = bool(transcript) and Scene(call, transcript).transferred
+    if transferred and call.ended_by == "loket":
+        return "call put through to the helpdesk: Loket closed the stream (Twilio dials it)"
+    if transferred:
+        return "call ended by the caller, after Loket put it through to the helpdesk"
+    return f"call ended by {'Loket' if call.ended_by == 'loket' else 'the caller'}"
+
+
+def _save(record: Path, recording: bytes) -> str:
+    """Save what the caller heard; the line to print either way."""
+    problem = check_record(record)  # the folder may have gone during the call
+    if problem:
+        return f"could not save what the caller heard: {problem}"
+    try:
+        write_wav(record, recording, PHONE_RATE)
+    except OSError as error:
+        return f"could not save what the caller heard to {record}: {error.strerror or error}"
+    return f"saved what the caller heard to {record}"
+
+
+SCRIPT_HELP = """\
+The caller's side of the call is a script: steps separated by spaces, done in order.
+
+  listen[:QUIET]  wait until Loket has answered the caller's last key or speech, then
+                  been quiet QUIET seconds (default 1.5; gives up after 30 s)
+  wait:SECONDS    stay on the line SECONDS, whatever Loket says
+  key:KEYS        press phone keys 0-9, * or #, 0.3 s apart (key:1, key:#, key:12)
+  wav:FILE        say a WAV file (16-bit, any rate, mono or stereo) in real time
+  hangup          hang up (the call also ends after the last step)
+
+--keys and --wav are shortcuts: --keys 3,1,0 is "listen key:3 listen key:1 listen key:0
+listen", and each --wav FILE adds "wav:FILE listen" after the keys.
+
+Examples:
+  loket call --keys 3                     choose English, hear the greeting and menu
+  loket call --script "listen key:3 listen key:1 listen:3 key:0 listen hangup"
+  loket call --script "listen key:2 listen wav:vraag.wav listen" --record heard.wav
+
+The timeline shows both sides: "caller" what the caller did, "loket" what Loket
+understood and the brain's answers, "line" the phone line's own prompts (the language
+menu, "are you still there?"), each with the seconds the caller heard.
+"""
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of `loket call`."""
+    """The options of `loket call`, and its help on the script language."""
+    parser.description = "Phone a running Loket as Twilio would, and print the call's timeline."
+    parser.epilog = SCRIPT_HELP
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("--url", help="where Loket listens (default: this machine's hub)")
-    parser.add_argument("--script", help="what the caller does (see `tools/phone_simulator.py`)")
-    parser.add_argument("--keys", help='keys to press one by one, e.g. "1,*,0"')
+    parser.add_argument("--script", help="what the caller does, step by step (see below)")
+    parser.add_argument(
+        "--keys", help='keys to press one by one, with a listen after each: "1,*,0"'
+    )
     parser.add_argument(
         "--wav", type=Path, action="append", default=[], help="a WAV file to say (repeatable)"
     )
-    parser.add_argument("--record", type=Path, help="save what the caller heard to this WAV")
+    parser.add_argument(
+        "--record", type=Path, help="save what the caller heard to this WAV (its folder must exist)"
+    )
     parser.add_argument("--caller", default="+32470000000", help="the caller's number")
 
 
+def check_keys(keys: str | None) -> str | None:
+    """What is wrong with a --keys value, or None."""
+    for key in (keys or "").split(","):
+        key = key.strip()
+        if key and not set(key) <= KEYS:
+            return (
+                f"--keys: {key!r} is not a phone key. The keys are 0-9, * and #, "
+                'separated by commas: --keys "1,*,0".'
+            )
+    return None
+
+
+def check_record(record: Path | None) -> str | None:
+    """What is wrong with a --record path, or None: checked before the call is made."""
+    if record is None:
+        return None
+    if record.is_dir():
+        return f"--record: {record} is a folder; give a file name, e.g. {record / 'call.wav'}"
+    if not record.parent.is_dir():
+        return f"--record: the folder {record.parent} does not exist; create it first."
+    return None
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    """`loket call`: make the call, print the timeline; 1 if the call could not be made."""
+    """`loket call`: make the call, print the timeline.
+
+    Returns 2 for a wrong option, 1 if the call could not be made, 0 otherwise.
+    """
     if not (settings.public_base_url and settings.twilio_auth_token.get_secret_value()):
         print(
             "The phone line is off: set LOKET_PUBLIC_BASE_URL and LOKET_TWILIO_AUTH_TOKEN "
             "(the simulator signs with them, as Twilio does)."
         )
         return 1
+    problem = check_keys(args.keys) or check_record(args.record)
+    if problem:
+        print(problem)
+        return 2
     try:
         steps = parse_script(args.script or script_of(args.keys, args.wav))
     except ValueError as error:
-        print(f"Bad script: {error}")
-        return 1
+        print(f"Bad script: {error}. See `loket call --help`.")
+        return 2
     call = PhoneCall(
         args.url or local_hub_url(settings),
         settings.public_base_url,
@@ -689,7 +1050,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         caller=args.caller,
     )
     try:
-        lines = asyncio.run(call_and_report(call, steps, args.record, settings.database))
+        keypad_only = frozenset(speech_models(settings).missing())
+        lines = asyncio.run(
+            call_and_report(call, steps, args.record, settings.database, keypad_only)
+        )
     except (SimulatorError, aiohttp.ClientError) as error:
         print(f"The call failed: {error}")
         return 1

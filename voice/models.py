@@ -168,11 +168,11 @@ def download(
     for remote in files:
         target = voice_dir / remote.target
         if target.exists():
-            log.info("%s is already there: skipped.", target)
+            log.debug("%s is already there: skipped.", target)
             report.skipped.append(target)
             continue
         _install(remote, _located(remote.url, base_url), target, progress)
-        log.info("Installed %s.", target)
+        log.debug("Installed %s.", target)
         report.installed.append(target)
     return report
 
@@ -238,8 +238,20 @@ def _fetch(url: str, destination: Path, remote: RemoteFile, progress: bool) -> d
                     digest.update(chunk)
                 bar.update(len(chunk))
     except (OSError, http.client.HTTPException) as error:  # URLError is an OSError
-        raise DownloadError(f"Could not fetch {url}: {error}. Nothing was installed.") from error
+        raise DownloadError(
+            f"Could not fetch {url}: {_reason(error)}. Nothing was installed."
+        ) from error
     return {name: digest.hexdigest() for name, digest in digests.items()}
+
+
+def _reason(error: BaseException) -> str:
+    """Why a fetch failed, in words ("Connection refused", "HTTP 404: Not Found")."""
+    if isinstance(error, urllib.error.HTTPError):
+        return f"the server answered {error.code} ({error.reason})"
+    if isinstance(error, urllib.error.URLError):
+        reason = error.reason
+        return getattr(reason, "strerror", None) or str(reason)
+    return getattr(error, "strerror", None) or str(error) or type(error).__name__
 
 
 def _check(remote: RemoteFile, url: str, digests: Mapping[str, str]) -> None:
@@ -271,7 +283,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     fetch.add_argument("languages", nargs="+", metavar="LANGUAGE", help="fr, nl and/or en")
     fetch.add_argument(
-        "--mirror", metavar="URL", help="fetch from this origin instead, with the same paths"
+        "--mirror",
+        metavar="URL",
+        help="fetch from this origin instead (a mirror with the official hosts' paths, "
+        "e.g. http://mirror.local/ serving /vosk/models/... and /rhasspy/piper-voices/...)",
     )
     fetch.add_argument(
         "--allow-unverified",
@@ -280,22 +295,95 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+@dataclass(frozen=True)
+class LanguageOutcome:
+    """What `loket voice download` did for one language."""
+
+    language: str
+    report: DownloadReport | None = None  # None: it failed
+    error: str = ""
+
+
+def download_each(
+    languages: Iterable[str],
+    voice_dir: Path,
+    base_url: str | None = None,
+    progress: bool = True,
+    *,
+    allow_unverified: bool = False,
+    catalogue: Catalogue = CATALOGUE,
+) -> list[LanguageOutcome]:
+    """`download` language by language: a failure is noted and the next language tried.
+
+    Raises DownloadError, before anything is fetched, for an unknown language or a file
+    without a known digest (unless `allow_unverified`).
+    """
+    wanted = list(dict.fromkeys(languages))
+    _refuse_unverified(_files_of(wanted, catalogue), allow_unverified)
+    outcomes = []
+    for language in wanted:
+        try:
+            report = download(
+                [language],
+                voice_dir,
+                base_url,
+                progress,
+                allow_unverified=allow_unverified,
+                catalogue=catalogue,
+            )
+        except DownloadError as error:
+            outcomes.append(LanguageOutcome(language, error=str(error)))
+        else:
+            outcomes.append(LanguageOutcome(language, report))
+    return outcomes
+
+
+def describe(outcome: LanguageOutcome) -> str:
+    """One line on what happened for a language."""
+    if outcome.report is None:
+        return f"{outcome.language}: FAILED. {outcome.error}"
+    installed = ", ".join(path.name for path in outcome.report.installed)
+    skipped = ", ".join(path.name for path in outcome.report.skipped)
+    done = [f"installed {installed}"] if installed else []
+    done += [f"already there: {skipped}"] if skipped else []
+    return f"{outcome.language}: {'; '.join(done)}."
+
+
+def advice(failed: list[str], voice_dir: Path, base_url: str | None) -> list[str]:
+    """What to do when some languages could not be fetched."""
+    example = failed[0]
+    where = f"the mirror {base_url}" if base_url else "alphacephei.com and huggingface.co"
+    return [
+        f"What to do for {', '.join(failed)}:",
+        f"  - check that this machine reaches {where}, then run the command again;",
+        "  - or fetch from a mirror that has the same paths: "
+        f"loket voice download --mirror URL {' '.join(failed)};",
+        f"  - or put the models in place by hand: a Vosk model unzipped as "
+        f"{voice_dir / f'vosk-{example}'} (or anywhere, with LOKET_VOSK_MODEL_"
+        f"{example.upper()} set to its folder), and a Piper voice as "
+        f"{voice_dir / f'piper-{example}.onnx'} with its .onnx.json "
+        f"(or LOKET_PIPER_VOICE_{example.upper()}).",
+        "Meanwhile calls still work: callers of a language without a Vosk model use the keypad.",
+    ]
+
+
 def run(args: argparse.Namespace, voice_dir: Path) -> int:
-    """Carry out `loket voice download` into `voice_dir`; the exit status (1: a file refused)."""
+    """Carry out `loket voice download` into `voice_dir`; 1 if any language failed."""
     try:
-        report = download(
+        outcomes = download_each(
             args.languages,
             voice_dir,
             base_url=args.mirror,
             allow_unverified=args.allow_unverified,
         )
     except DownloadError as error:
-        log.error("%s", error)
+        print(error)
         return 1
-    log.info(
-        "%d file(s) installed, %d already there, in %s.",
-        len(report.installed),
-        len(report.skipped),
-        voice_dir,
-    )
+    for outcome in outcomes:
+        print(describe(outcome))
+    failed = [outcome.language for outcome in outcomes if outcome.report is None]
+    if failed:
+        print("\n".join(advice(failed, voice_dir, args.mirror)))
+        return 1
+    print(f"Speech models are in {voice_dir}.")
     return 0

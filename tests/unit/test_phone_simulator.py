@@ -4,6 +4,7 @@ back once the audio before them has played, `clear` drops what has not)."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -15,19 +16,35 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from twilio.request_validator import RequestValidator
 
-from bot.channels.phone import stream_twiml
+from bot.channels.phone import prompts, stream_twiml
+from bot.channels.phone.speech import speech_models
+from bot.handoff_texts import say
+from bot.settings import Settings
+from tests.fakes import FakeBrain
+from tests.phone_line import BASE as BASE_OF_HUB
+from tests.phone_line import TOKEN as TOKEN_OF_HUB
+from tests.phone_line import with_phone_line
 from tools.phone_simulator import (
+    CallerEvent,
     HangUp,
     Listen,
+    LoketSentence,
     PhoneCall,
     Press,
     Say,
     SimulatorError,
+    TranscriptLine,
     Wait,
+    _ending,
+    _save,
+    add_arguments,
     call_and_report,
+    check_record,
     parse_script,
+    run,
     script_of,
     stream_of,
+    timeline,
 )
 from voice.audio import FRAME_BYTES, PHONE_RATE, ULAW_SILENCE, pcm16_to_ulaw, read_wav
 from voice.media_stream import (
@@ -179,7 +196,10 @@ async def test_a_mark_comes_back_once_the_audio_before_it_has_played(stand_in, t
     assert loud_frames(heard) == 25  # the tone, and silence for the rest of the call
     assert len(heard) // 2 == len(call.recording) // 2 >= frames_before_mark * FRAME_BYTES
     assert any("loket   audio 0.50 s" in line for line in lines)
-    assert lines[-1].endswith("call ended by Loket")
+    assert lines[-2].endswith("call ended by Loket")
+    assert lines[-1] == f"saved what the caller heard to {recording}"
+    [sentence] = call.loket_sentences  # the audio up to Loket's mark
+    assert sentence.duration == pytest.approx(0.5) and not sentence.cleared
 
 
 @pytest.mark.parametrize("stand_in", [interrupted], indirect=True)
@@ -197,6 +217,9 @@ async def test_clear_drops_unplayed_audio_and_returns_its_marks_at_once(stand_in
     assert second.duration == pytest.approx(0.2) and not second.cleared
     assert loud_frames(call.recording) == round(first.duration / 0.02) + 10
     assert len(call.clears) == 1
+    long, short = call.loket_sentences
+    assert long.cleared and long.duration == pytest.approx(first.duration)
+    assert short.duration == pytest.approx(0.2) and not short.cleared
 
 
 @pytest.mark.parametrize("stand_in", [silent], indirect=True)
@@ -245,7 +268,7 @@ def test_the_script_language():
     ]
     for wrong, problem in [
         ("wait:soon", "not a number"),
-        ("key:5a", "not a step"),
+        ("key:5a", r"'5a' is not a phone key; the keys are 0-9, \* and #"),
         ("wav:/no/such.wav", "no such file"),
         ("dance", "not a step"),
     ]:
@@ -273,3 +296,186 @@ def test_wav_steps_and_shortcuts(tmp_path: Path):
 def test_the_stream_of_loket_twiml():
     twiml = stream_twiml("wss://loket.example/twilio/media", "CA" + "1" * 32, None)
     assert stream_of(twiml) == ("wss://loket.example/twilio/media", {"call_sid": "CA" + "1" * 32})
+
+
+# --- the timeline: whose words each of Loket's sentences were ---
+
+GREETING = "Hello, I am Loket. Tell me what you need."  # two sentences, as the speaker splits
+
+
+def scripted_call(
+    sentences: list[tuple[float, float]],
+    caller: list[tuple[float, str]],
+    ended_by: str = "caller",
+    clears: tuple[float, ...] = (),
+) -> PhoneCall:
+    """A call as the simulator saw it: Loket's sentences (start, seconds) and the caller."""
+    call = call_to("http://127.0.0.1:9")
+    call.loket_sentences = [LoketSentence(at, seconds) for at, seconds in sentences]
+    call.caller_events = [CallerEvent(at, what) for at, what in caller]
+    call.clears = list(clears)
+    call.ended_by, call.ended_at = ended_by, 40.0
+    return call
+
+
+def test_a_new_caller_hears_the_menu_chooses_and_is_put_through():
+    transfer = say("transfer", "en", spoken=True)
+    menu, greeting = [(0.1, 2.5), (2.6, 2.5), (5.1, 2.5)], [(9.2, 1.5), (10.7, 2.0)]
+    still_there, put_through = [(20.0, 4.0)], [(27.1, 2.0), (29.1, 2.0)]
+    call = scripted_call(
+        [*menu, *greeting, *still_there, *put_through],
+        [(8.0, "key 3"), (27.0, "key 0")],
+        ended_by="loket",
+    )
+    transcript = [
+        TranscriptLine(8.05, "person", "/greet", "en"),
+        TranscriptLine(9.1, "bot", GREETING, "en"),
+        TranscriptLine(27.02, "person", "/request_human", "en"),
+        TranscriptLine(27.05, "bot", transfer, "en"),
+    ]
+
+    lines = [line.split("s  ", 1)[1] for line in timeline(call, transcript)]
+
+    assert lines == [
+        "line    the language menu, in French, Dutch and English  [7.5 s]",
+        "caller  key 3",
+        "loket   language chosen: English",
+        f"loket   says: {GREETING}  [3.5 s]",
+        'line    "Are you still there? Press star to hear it again, or hash for the menu." '
+        "(are you still there?)  [4.0 s]",
+        "caller  key 0",
+        "loket   got: key 0: a person",
+        f"loket   says: {transfer}  [4.0 s]",
+        "loket   puts the call through to the helpdesk",
+    ]
+    assert not any("/greet" in line or "/request_human" in line for line in lines)
+    assert _ending(call, transcript).startswith("call put through to the helpdesk")
+
+
+def test_a_remembered_language_skips_the_menu_and_says_so():
+    keypad_only = prompts.keypad_only("fr").text
+    notice, greeting = [(0.06, 2.0), (2.06, 2.0)], [(4.06, 1.5), (5.56, 1.5)]
+    call = scripted_call([*notice, *greeting, (20.0, 3.0)], [])
+    transcript = [
+        TranscriptLine(0.05, "person", "/greet", "fr"),
+        TranscriptLine(0.3, "bot", GREETING, "fr"),
+        TranscriptLine(19.95, "person", "/show_menu", "fr"),
+        TranscriptLine(19.98, "bot", "Menu: press 1 for housing.", "fr"),
+    ]
+
+    lines = [line.split("s  ", 1)[1] for line in timeline(call, transcript, frozenset({"fr"}))]
+
+    assert lines == [
+        "loket   language remembered: French (menu skipped)",
+        f'line    "{keypad_only}" (keypad only)  [4.0 s]',
+        f"loket   says: {GREETING}  [3.0 s]",
+        "loket   got: (the menu: the phone line asks for it after a silence)",
+        "loket   says: Menu: press 1 for housing.  [3.0 s]",
+    ]
+
+
+def test_what_a_clear_cut_off_is_not_taken_for_what_came_next():
+    call = scripted_call([(1.0, 0.5), (4.2, 1.0)], [(1.4, "key 1")], clears=(1.5,))
+    transcript = [
+        TranscriptLine(0.5, "person", "/greet", "en"),
+        TranscriptLine(0.9, "bot", GREETING, "en"),  # its second sentence never played
+        TranscriptLine(1.45, "person", "1", "en"),
+        TranscriptLine(4.1, "bot", "Housing.", "en"),
+    ]
+    call.loket_sentences[0].cleared = True
+
+    lines = [line.split("s  ", 1)[1] for line in timeline(call, transcript)]
+
+    assert f"loket   says: {GREETING}  [0.5 s, cut short]" in lines
+    assert "loket   got: 1" in lines
+    assert "loket   says: Housing.  [1.0 s]" in lines
+    assert not any(line.startswith("line") for line in lines)
+
+
+# --- `loket call`: its options ---
+
+
+def call_options(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    return parser.parse_args(list(argv))
+
+
+@pytest.fixture
+def phone_settings(tmp_path: Path) -> Settings:
+    return Settings(public_base_url=BASE, twilio_auth_token=TOKEN, _env_file=None)
+
+
+def test_bad_keys_are_refused_before_the_call_naming_the_keys(phone_settings, capsys):
+    status = run(call_options("--url", "http://127.0.0.1:9", "--keys", "1,a"), phone_settings)
+
+    assert status == 2
+    out = capsys.readouterr().out
+    assert "'a' is not a phone key. The keys are 0-9, * and #" in out
+    assert "The call failed" not in out  # no call was made
+
+
+def test_a_record_path_in_a_missing_folder_is_refused_before_the_call(
+    phone_settings, tmp_path: Path, capsys
+):
+    missing = tmp_path / "no-such-folder" / "call.wav"
+    status = run(
+        call_options("--url", "http://127.0.0.1:9", "--record", str(missing)), phone_settings
+    )
+
+    assert status == 2
+    assert f"the folder {missing.parent} does not exist" in capsys.readouterr().out
+    assert check_record(tmp_path) is not None  # a folder, not a file
+    assert check_record(tmp_path / "call.wav") is None
+
+
+def test_a_recording_that_cannot_be_saved_keeps_the_timeline(tmp_path: Path):
+    line = _save(tmp_path / "gone" / "call.wav", b"\0\0" * 160)
+    assert line.startswith("could not save what the caller heard: --record: the folder")
+
+
+def test_the_help_explains_the_script_language(capsys):
+    from bot.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["call", "--help"])
+
+    out = capsys.readouterr().out
+    for words in ["listen[:QUIET]", "key:KEYS", "wav:FILE", "hangup", "Examples:", "--keys 3,1,0"]:
+        assert words in out
+    assert "phone_simulator.py" not in out
+
+
+# --- the timeline of real calls: the hub, its phone line and a stand-in brain ---
+
+
+@pytest.fixture
+def settings(settings: Settings, tmp_path: Path) -> Settings:
+    """The hub's settings (conftest) with the phone line on, keypad only, quick reprompts."""
+    return with_phone_line(settings, tmp_path / "voice", silence_reprompt_seconds=1.5)
+
+
+async def test_the_timeline_of_real_calls_names_the_phone_lines_own_words(
+    hub, brain: FakeBrain, settings: Settings
+):
+    address = str(hub.make_url("")).rstrip("/")
+    first = PhoneCall(address, BASE_OF_HUB, TOKEN_OF_HUB, caller="+32470999999")
+    keypad_only = frozenset(speech_models(settings).missing())
+    assert keypad_only == {"fr", "nl", "en"}
+    script = parse_script("listen key:3 listen:1.2 wait:3 hangup")
+    lines = await call_and_report(first, script, None, settings.database, keypad_only)
+    said = [line.split("s  ", 1)[1] for line in lines]
+    assert said[0].startswith("line    the language menu, in French, Dutch and English")
+    assert "loket   language chosen: English" in said
+    assert any(line.startswith("loket   says: ") for line in said)
+    notice = prompts.keypad_only("en").text
+    assert any(line.startswith(f'line    "{notice}" (keypad only)') for line in said)
+    assert any(line.startswith('line    "Are you still there?') for line in said)
+    assert not any(line.startswith("loket   got: /") for line in said)
+
+    again = PhoneCall(address, BASE_OF_HUB, TOKEN_OF_HUB, caller="+32470999999")
+    script = parse_script("listen hangup")
+    lines = await call_and_report(again, script, None, settings.database, keypad_only)
+    said = [line.split("s  ", 1)[1] for line in lines]
+    assert said[0] == "loket   language remembered: English (menu skipped)"
+    assert not any("language menu" in line for line in said)

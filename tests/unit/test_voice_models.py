@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import io
 import logging
+import socket
 import zipfile
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
@@ -24,7 +25,15 @@ from aiohttp.test_utils import TestServer
 
 from bot.channels.phone.speech import speech_models
 from bot.settings import LANGUAGES, Settings, get_settings
-from voice.models import CATALOGUE, Catalogue, DownloadError, RemoteFile, download
+from voice.models import (
+    CATALOGUE,
+    Catalogue,
+    DownloadError,
+    RemoteFile,
+    describe,
+    download,
+    download_each,
+)
 
 ONNX = b"\x08\x07stand-in for a Piper voice" * 100
 CONFIG = b'{"audio": {"sample_rate": 22050}}'
@@ -243,3 +252,55 @@ async def test_the_command_refuses_files_that_are_not_the_official_ones(cli_sett
     assert status == 1
     assert mirror.requests == ["/vosk/models/vosk-model-small-en-us-0.15.zip"]
     assert list(cli_settings.voice_dir.iterdir()) == []
+
+
+def closed_port_url() -> str:
+    """An address on this machine where nothing listens: a fetch is refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+async def test_every_language_is_tried_and_each_one_reported(settings, mirror):
+    for path in [path for path in mirror.files if "/nl/" in path or "small-nl" in path]:
+        del mirror.files[path]
+
+    outcomes = await asyncio.to_thread(
+        download_each,
+        ["fr", "nl", "en"],
+        settings.voice_dir,
+        mirror.url,
+        False,
+        catalogue=accepting_stand_ins(),
+    )
+
+    assert [(o.language, o.report is not None) for o in outcomes] == [
+        ("fr", True),
+        ("nl", False),
+        ("en", True),
+    ]
+    assert "404" in outcomes[1].error and "vosk-model-small-nl-0.22.zip" in outcomes[1].error
+    assert describe(outcomes[0]).startswith("fr: installed vosk-fr, piper-fr.onnx")
+    assert describe(outcomes[1]).startswith("nl: FAILED. Could not fetch")
+    assert leftovers(settings.voice_dir) == []
+
+
+async def test_without_a_network_the_command_says_what_to_do_for_each_language(
+    cli_settings, capsys
+):
+    from bot.cli import main
+
+    status = await asyncio.to_thread(
+        main, ["voice", "download", "--mirror", closed_port_url(), "fr", "nl", "en"]
+    )
+
+    out = capsys.readouterr().out
+    assert status == 1
+    for language in ["fr", "nl", "en"]:
+        assert f"{language}: FAILED. Could not fetch" in out
+    assert "Connection refused" in out and "urlopen error" not in out
+    assert "What to do for fr, nl, en:" in out
+    assert "--mirror URL" in out and "LOKET_VOSK_MODEL_FR" in out
+    assert "keypad" in out
+    assert [path.name for path in cli_settings.voice_dir.iterdir()] == []
