@@ -198,7 +198,7 @@ def _verify(password_hash: str, password: str) -> bool:
 
 
 def _locked(row: Agent, now: datetime) -> bool:
-    return row.locked_until is not None and _aware(row.locked_until) > now
+    return row.locked_until is not None and row.locked_until > now
 
 
 def _count_failure(row: Agent, now: datetime) -> None:
@@ -206,8 +206,3 @@ def _count_failure(row: Agent, now: datetime) -> None:
     if row.failed_sign_ins >= MAX_FAILURES:
         # The count starts again after the lock, so the next five tries are five again.
         row.failed_sign_ins, row.locked_until = 0, now + LOCK_TIME
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite gives back naive datetimes; they were stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

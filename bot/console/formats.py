@@ -5,7 +5,7 @@ Agents work in Brussels: every time is shown in its time zone, whatever the serv
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from bot.console.i18n import text
 from bot.conversations.office_hours import BRUSSELS
@@ -25,9 +25,8 @@ _MONTHS = {
 
 
 def local(moment: datetime) -> datetime:
-    """`moment` in Brussels time (naive values from SQLite are UTC)."""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(BRUSSELS)
+    """`moment` in Brussels time (the store gives every moment time-zone aware)."""
+    return moment.astimezone(BRUSSELS)
 
 
 def duration(language: str, seconds: float) -> str:
