@@ -6,8 +6,8 @@ export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: run test setup train eval lint format bench clean
 
-run: setup  ## train if needed, start the brain and the hub; Ctrl-C stops all
-	$(HUB)/loket run
+run: setup  ## train if needed, start the brain and the hub; Ctrl-C stops all (VERBOSE=1: everything)
+	$(HUB)/loket run $(if $(VERBOSE),--verbose)
 
 test: setup  ## the whole suite: unit tests, then the real Rasa and action server
 	$(HUB)/python -m pytest

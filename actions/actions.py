@@ -20,7 +20,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from . import render, resolve
+from . import render, resolve, spoken
 from .catalogue import LANGUAGES, Catalogue, Procedure, default_content_dir, load_catalogue
 from .render import Reply
 
@@ -32,7 +32,7 @@ logger.info(
 )
 
 DEFAULT_LANGUAGE = "fr"
-ENTITIES: tuple[str, ...] = ("language", "category", "postcode", "commune")
+ENTITIES: tuple[str, ...] = ("language", "category", "postcode", "commune", "page")
 """Entities the actions read (first value of the latest message)."""
 
 SlotUpdates = dict[str, Any]
@@ -93,6 +93,14 @@ class Turn:
     said: dict[str, str] = field(default_factory=dict)
     ranking: tuple[dict[str, Any], ...] = ()
     text: str = ""
+    keys_only: bool = False
+    """On the phone, in a language Loket cannot hear yet: texts say "press 1", never "say"."""
+
+    @property
+    def page(self) -> int:
+        """The page of a menu asked for on the phone ("For more topics, press 5"); 1 if none."""
+        page = self.entities.get("page", "")
+        return int(page) if page.isdigit() else 1
 
     @classmethod
     def of(cls, tracker: Tracker) -> Turn:
@@ -124,6 +132,7 @@ class Turn:
             said=said,
             ranking=tuple(ranking),
             text=text,
+            keys_only=metadata.get("keypad_only") is True,
         )
 
 
@@ -199,7 +208,8 @@ class LoketAction(Action, metaclass=ABCMeta):
     ) -> Events:
         """Run the action (rasa-sdk entry point)."""
         turn = Turn.of(tracker)
-        return _slot_events(turn, self.act(turn, Output(dispatcher)))
+        speaking = spoken.for_turn(dispatcher, CATALOGUE, turn.lang, turn.spoken)
+        return _slot_events(turn, self.act(turn, Output(speaking)))
 
     @abstractmethod
     def act(self, turn: Turn, out: Output) -> SlotUpdates:
@@ -209,10 +219,15 @@ class LoketAction(Action, metaclass=ABCMeta):
 def _show_step(out: Output, turn: Turn, proc: Procedure, index: int) -> SlotUpdates:
     """Send one step; remember it, and whether "Did this help?" was just asked."""
     index = render.clamp_step(proc, index)
-    out.send(render.step(CATALOGUE, proc, index, turn.lang, turn.spoken))
+    out.send(render.step(CATALOGUE, proc, index, turn.lang, turn.spoken, turn.keys_only))
     last = render.is_last_step(proc, index)
     out.signal(topic=proc.id, step=str(index))  # agents see where the person is
     return {"procedure": proc.id, "step": float(index), "awaiting": "feedback" if last else None}
+
+
+def _menu(turn: Turn) -> Reply:
+    """The menu, on the page the person asked for."""
+    return render.menu(CATALOGUE, turn.lang, turn.spoken, turn.page, turn.keys_only)
 
 
 def _request_human(out: Output, turn: Turn) -> SlotUpdates:
@@ -229,9 +244,10 @@ class ActionWelcome(LoketAction):
     def act(self, turn: Turn, out: Output) -> SlotUpdates:
         """Send the welcome; a greeting only when the person greeted."""
         if turn.intent == "show_menu":  # the "Menu" button: no introduction again
-            out.send(render.menu(CATALOGUE, turn.lang, turn.spoken))
+            out.send(_menu(turn))
         else:
-            out.send(render.welcome(CATALOGUE, turn.lang, turn.spoken, turn.intent == "greet"))
+            greeting = turn.intent == "greet"
+            out.send(render.welcome(CATALOGUE, turn.lang, turn.spoken, greeting, turn.keys_only))
         return {}
 
 
@@ -244,9 +260,9 @@ class ActionShowCategory(LoketAction):
         """Show the category; an unknown or missing one shows the menu."""
         category = CATALOGUE.category(turn.entities.get("category"))
         if category is None:
-            out.send(render.menu(CATALOGUE, turn.lang, turn.spoken))
+            out.send(_menu(turn))
         else:
-            out.send(render.category_menu(CATALOGUE, category, turn.lang, turn.spoken))
+            out.send(render.category_menu(CATALOGUE, category, turn.lang, turn.spoken, turn.page))
         return {}
 
 
@@ -261,7 +277,7 @@ class ActionClarify(LoketAction):
         if question is None:  # an intent routed here without a question: never guess
             out.send(render.cannot_help(CATALOGUE, turn.lang, turn.spoken))
             return {"awaiting": "human"}
-        out.send(render.clarification(CATALOGUE, question, turn.lang, turn.spoken))
+        out.send(render.clarification(CATALOGUE, question, turn.lang, turn.spoken, turn.page))
         return {}
 
 
@@ -369,7 +385,7 @@ class ActionYesNo(LoketAction):
             return _request_human(out, turn)
         if yes and turn.procedure is not None and turn.awaiting is None:
             return _show_step(out, turn, turn.procedure, turn.step + 1)
-        out.send(render.menu(CATALOGUE, turn.lang, turn.spoken))
+        out.send(_menu(turn))
         return {}
 
 
@@ -408,7 +424,7 @@ class ActionCannotHelp(LoketAction):
         count = turn.misunderstood + 1
         again = count >= 2
         out.signal(understood="no")  # agents and operators see what Loket missed
-        out.send(render.not_understood(CATALOGUE, turn.lang, turn.spoken, again=again))
+        out.send(render.not_understood(CATALOGUE, turn.lang, turn.spoken, again, turn.keys_only))
         # The first time, a pending yes/no question still stands.
         awaiting = "human" if again else turn.awaiting
         return {"misunderstood": float(count), "awaiting": awaiting}

@@ -530,6 +530,17 @@ def _texts(
             yield f"{label}.{lang}", lang, "hub", True, text
 
 
+def spoken_texts(
+    catalogue: Catalogue,
+    hub_texts: Mapping[str, Mapping[str, str]] | None = None,
+    content_label: str = "content",
+) -> Iterator[tuple[str, str, str]]:
+    """Yield (where, lang, text) for every text read aloud on the phone (see `measure`)."""
+    for where, lang, _kind, spoken, text in _texts(catalogue, hub_texts or {}, content_label):
+        if spoken:
+            yield where, lang, text
+
+
 def measure(
     catalogue: Catalogue,
     hub_texts: Mapping[str, Mapping[str, str]] | None = None,

@@ -11,12 +11,18 @@ Buttons are kept in spoken mode too, but the phone layer reads only the text, so
 menu (topics, categories, clarifying questions) also reads its options out with
 their keys when spoken: "For identity and address, press 1." Steps keep their
 buttons unread: on the phone, "next" or "repeat" is said.
+
+On the phone a menu reads at most `PAGE_SIZE` topics at a time, in the catalogue's
+order (most asked first), then "For more topics, press 5.": a page is a reply whose
+buttons are its topics, "more" and the fixed options, so a key still means the n-th
+button of the last message. `keys_only` (a language without a speech model on the
+phone) swaps the sentences that invite speech for their keypad forms (`<name>_keys`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +42,9 @@ NO = "/deny"
 
 COMMUNE_CONTACT = "commune-contact"
 """The procedure offered once the person's commune is known: how to reach it."""
+
+PAGE_SIZE = 4
+"""Topics read at a time on the phone: more is hard to keep in mind when only heard."""
 
 LANGUAGE_NAMES: dict[str, str] = {"fr": "Français", "nl": "Nederlands", "en": "English"}
 """Each language named in itself, so a person finds theirs whatever language is in use."""
@@ -72,10 +81,15 @@ class _Voice:
     cat: Catalogue
     lang: str
     spoken: bool
+    keys_only: bool = False
 
     def say(self, name: str, **values: object) -> str:
         """Return message `name` with its placeholders filled."""
         return self.cat.messages.text(name, self.lang, self.spoken, **values)
+
+    def invite(self, name: str) -> str:
+        """Message `name`, which invites speech; `<name>_keys` when only keys are heard."""
+        return self.say(f"{name}_keys" if self.spoken and self.keys_only else name)
 
     def button(self, name: str, payload: str) -> Button:
         """Return a button titled with message `button_<name>` (always the written form)."""
@@ -97,9 +111,23 @@ class _Voice:
         """An option titled with message `button_<name>`, read with message `press_<name>`."""
         return _Option(self.button(name, payload), f"press_{name}")
 
-    def offer(self, text: str, options: Sequence[_Option]) -> Reply:
-        """A reply offering `options` as buttons; spoken, the text also reads them out
-        with their keys, in button order (the hub maps key n to the n-th button)."""
+    def offer(
+        self,
+        text: str,
+        topics: Sequence[_Option],
+        fixed: Sequence[_Option] = (),
+        more: Callable[[int], str] | None = None,
+        page: int = 1,
+    ) -> Reply:
+        """A reply offering `topics`, then the `fixed` options ("Menu"), as buttons.
+
+        Spoken, the text also reads them out with their keys, in button order (the hub
+        maps key n to the n-th button). With `more` (the payload of a page) a spoken
+        menu reads only page `page` of the topics, then "more" when others follow.
+        """
+        if self.spoken and more is not None:
+            topics = self._page(topics, more, page)
+        options = [*topics, *fixed]
         if self.spoken:
             keys = [
                 self.say(option.message, option=option.button.title, n=number)
@@ -107,6 +135,17 @@ class _Voice:
             ]
             text = self.join([text, "\n".join(keys)])
         return Reply(text, [option.button for option in options])
+
+    def _page(
+        self, topics: Sequence[_Option], more: Callable[[int], str], page: int
+    ) -> list[_Option]:
+        """The topics of page `page` (the last one past the end), with "more" if others follow."""
+        pages = max(1, -(-len(topics) // PAGE_SIZE))
+        page = max(1, min(page, pages))
+        shown = list(topics[(page - 1) * PAGE_SIZE : page * PAGE_SIZE])
+        if page < pages:
+            shown.append(self.fixed("more", more(page + 1)))
+        return shown
 
 
 @dataclass(frozen=True)
@@ -135,9 +174,21 @@ def is_last_step(proc: Procedure, index: float | int | None) -> bool:
 # ---------------------------------------------------------------- menu
 
 
-def category_payload(category_id: str) -> str:
-    """Payload that opens a category of the menu: /show_category{"category":"identity"}."""
-    return "/show_category" + json.dumps({"category": category_id}, separators=(",", ":"))
+def payload(intent: str, **entities: str | int) -> str:
+    """A button payload: the intent, with its entities as Rasa reads them (JSON)."""
+    return f"/{intent}" + (json.dumps(entities, separators=(",", ":")) if entities else "")
+
+
+def category_payload(category_id: str, page: int = 1) -> str:
+    """Payload that opens a category of the menu: /show_category{"category":"identity"};
+    a later page of it on the phone: /show_category{"category":"income","page":2}."""
+    pages = {"page": page} if page > 1 else {}
+    return payload("show_category", category=category_id, **pages)
+
+
+def menu_payload(page: int = 1) -> str:
+    """Payload of the menu (/show_menu), or of one of its later pages on the phone."""
+    return payload("show_menu", page=page) if page > 1 else MENU
 
 
 def _procedure_option(voice: _Voice, proc: Procedure, label: str | None = None) -> _Option:
@@ -145,54 +196,77 @@ def _procedure_option(voice: _Voice, proc: Procedure, label: str | None = None) 
     return voice.topic(label or proc.title.in_(voice.lang), f"/{proc.intent}")
 
 
-def _menu_options(voice: _Voice) -> list[_Option]:
-    """The menu: one option per category, then "Talk to a person".
+def _menu_topics(voice: _Voice) -> list[_Option]:
+    """The menu's topics: one per category, in the order of content/menu.yml.
 
     A single category is shown as its procedures (no one chooses among one), and a
     catalogue without a menu shows every procedure.
     """
     cat = voice.cat
     if len(cat.menu) > 1:
-        topics = [
+        return [
             voice.topic(category.title.in_(voice.lang), category_payload(category.id))
             for category in cat.menu
         ]
-    else:
-        ids = cat.menu[0].procedures if cat.menu else tuple(cat.procedures)
-        topics = [_procedure_option(voice, cat.procedures[pid]) for pid in ids]
-    return [*topics, voice.fixed("human", HUMAN)]
+    ids = cat.menu[0].procedures if cat.menu else tuple(cat.procedures)
+    return [_procedure_option(voice, cat.procedures[pid]) for pid in ids]
+
+
+def _offer_menu(voice: _Voice, text: str, page: int = 1) -> Reply:
+    """`text`, then the menu's topics (a page of them on the phone) and "Talk to a person"."""
+    return voice.offer(text, _menu_topics(voice), [voice.fixed("human", HUMAN)], menu_payload, page)
 
 
 def menu_buttons(cat: Catalogue, lang: str) -> list[Button]:
-    """The menu's buttons: one per category (see `_menu_options`), then "Talk to a person"."""
-    return [option.button for option in _menu_options(_Voice(cat, lang, spoken=False))]
+    """The menu's buttons: one per category (see `_menu_topics`), then "Talk to a person"."""
+    return _offer_menu(_Voice(cat, lang, spoken=False), "").buttons
 
 
-def welcome(cat: Catalogue, lang: str, spoken: bool, greeting: bool) -> Reply:
-    """What Loket can do, the menu prompt and the menu; `greeting` adds "Hello, I am Loket"."""
-    voice = _Voice(cat, lang, spoken)
+def welcome(
+    cat: Catalogue, lang: str, spoken: bool, greeting: bool, keys_only: bool = False
+) -> Reply:
+    """What Loket can do, the menu prompt and the menu; `greeting` adds "Hello, I am Loket".
+
+    A greeting on the phone is short: "Hello, this is Loket." and an open question, with
+    key 1 for the topics (the menu is the reply's first button): the caller can act
+    within seconds, by saying what they need or with the keys.
+    """
+    voice = _Voice(cat, lang, spoken, keys_only)
+    if spoken and greeting:
+        text = " ".join([voice.say("phone_greeting"), voice.invite("open_question")])
+        return Reply(text, [voice.button("menu", MENU)])
     hello = " ".join(filter(None, [voice.say("greeting") if greeting else "", voice.say("intro")]))
-    return voice.offer(voice.join([hello, voice.say("menu_prompt")]), _menu_options(voice))
+    return _offer_menu(voice, voice.join([hello, voice.invite("menu_prompt")]))
 
 
-def menu(cat: Catalogue, lang: str, spoken: bool) -> Reply:
-    """The menu prompt and the menu, without the introduction."""
-    voice = _Voice(cat, lang, spoken)
-    return voice.offer(voice.say("menu_prompt"), _menu_options(voice))
+def menu(cat: Catalogue, lang: str, spoken: bool, page: int = 1, keys_only: bool = False) -> Reply:
+    """The menu prompt and the menu (page `page` of it on the phone), without the introduction."""
+    voice = _Voice(cat, lang, spoken, keys_only)
+    return _offer_menu(voice, voice.invite("menu_prompt"), page)
 
 
-def category_menu(cat: Catalogue, category: Category, lang: str, spoken: bool) -> Reply:
-    """One category: its title, then its procedures and "Menu"."""
+def category_menu(
+    cat: Catalogue, category: Category, lang: str, spoken: bool, page: int = 1
+) -> Reply:
+    """One category: its title, then its procedures (a page of them on the phone) and "Menu"."""
     voice = _Voice(cat, lang, spoken)
     text = voice.say("category_prompt", category=category.title.in_(lang))
     topics = [_procedure_option(voice, cat.procedures[pid]) for pid in category.procedures]
-    return voice.offer(text, [*topics, voice.fixed("menu", MENU)])
+    return voice.offer(
+        text,
+        topics,
+        [voice.fixed("menu", MENU)],
+        lambda later: category_payload(category.id, later),
+        page,
+    )
 
 
 # ---------------------------------------------------------------- clarifying questions
 
 
-def clarification(cat: Catalogue, question: Clarification, lang: str, spoken: bool) -> Reply:
+def clarification(
+    cat: Catalogue, question: Clarification, lang: str, spoken: bool, page: int = 1
+) -> Reply:
     """A clarifying question (content/clarifications.yml), its options and "Menu"."""
     voice = _Voice(cat, lang, spoken)
     options = [
@@ -202,14 +276,20 @@ def clarification(cat: Catalogue, question: Clarification, lang: str, spoken: bo
         for option in question.options
     ]
     text = question.question.render(lang, spoken)
-    return voice.offer(text, [*options, voice.fixed("menu", MENU)])
+    return voice.offer(
+        text,
+        options,
+        [voice.fixed("menu", MENU)],
+        lambda later: payload(question.id, page=later),
+        page,
+    )
 
 
 def did_you_mean(cat: Catalogue, procedures: Sequence[Procedure], lang: str, spoken: bool) -> Reply:
-    """Several procedures fit the request about as well: offer them, and "Menu"."""
+    """Several procedures fit the request about as well (at most three): offer them, and "Menu"."""
     voice = _Voice(cat, lang, spoken)
     options = [_procedure_option(voice, proc) for proc in procedures]
-    return voice.offer(voice.say("did_you_mean"), [*options, voice.fixed("menu", MENU)])
+    return voice.offer(voice.say("did_you_mean"), options, [voice.fixed("menu", MENU)])
 
 
 # ---------------------------------------------------------------- the person's commune
@@ -256,14 +336,19 @@ def procedure_intro(cat: Catalogue, proc: Procedure, lang: str, spoken: bool) ->
 
 
 def step(
-    cat: Catalogue, proc: Procedure, index: float | int | None, lang: str, spoken: bool
+    cat: Catalogue,
+    proc: Procedure,
+    index: float | int | None,
+    lang: str,
+    spoken: bool,
+    keys_only: bool = False,
 ) -> Reply:
     """One step with its label ("Step 2 of 5:") and the navigation buttons.
 
     The last step also carries the end of the procedure (optional sections, then
     "Did this help?") and Yes / No instead of Next.
     """
-    voice = _Voice(cat, lang, spoken)
+    voice = _Voice(cat, lang, spoken, keys_only)
     index = clamp_step(proc, index)
     total = len(proc.steps)
     label = voice.say("step_label", n=index + 1, total=total)
@@ -277,7 +362,8 @@ def step(
     ]
     if index < total - 1:
         return Reply(
-            voice.join([text, voice.keys("next_step")]), [voice.button("next", NEXT), *navigation]
+            voice.join([text, voice.invite("keys_next_step") if spoken else ""]),
+            [voice.button("next", NEXT), *navigation],
         )
     end = _end_part(voice, proc, last_step=True)
     return Reply(voice.join([text, *end]), [*_yes_no(voice), *navigation])
@@ -320,7 +406,7 @@ def first_step_notice(cat: Catalogue, lang: str, spoken: bool) -> Reply:
 def no_procedure_active(cat: Catalogue, lang: str, spoken: bool) -> Reply:
     """Step navigation without a chosen procedure: ask to choose one, with the menu."""
     voice = _Voice(cat, lang, spoken)
-    return voice.offer(voice.say("no_procedure_active"), _menu_options(voice))
+    return _offer_menu(voice, voice.say("no_procedure_active"))
 
 
 # ---------------------------------------------------------------- feedback and failures
@@ -330,22 +416,24 @@ def feedback_answer(cat: Catalogue, lang: str, spoken: bool, helped: bool) -> Re
     """Answer to "Did this help?": the menu if it did, else the offer of a person or the menu."""
     voice = _Voice(cat, lang, spoken)
     if helped:
-        return voice.offer(voice.say("glad_it_helped"), _menu_options(voice))
+        return _offer_menu(voice, voice.say("glad_it_helped"))
     return Reply(voice.say("sorry_not_helped"), _person_or_menu(voice))
 
 
-def not_understood(cat: Catalogue, lang: str, spoken: bool, again: bool) -> Reply:
+def not_understood(
+    cat: Catalogue, lang: str, spoken: bool, again: bool, keys_only: bool = False
+) -> Reply:
     """Not understood: first ask to rephrase (with the menu), then offer a person."""
-    voice = _Voice(cat, lang, spoken)
+    voice = _Voice(cat, lang, spoken, keys_only)
     if again:
         return Reply(voice.say("not_understood_again"), _person_or_menu(voice))
-    return voice.offer(voice.say("not_understood"), _menu_options(voice))
+    return _offer_menu(voice, voice.invite("not_understood"))
 
 
 def cannot_help(cat: Catalogue, lang: str, spoken: bool) -> Reply:
     """Out of scope: say so honestly, show the menu and offer a person (last menu button)."""
     voice = _Voice(cat, lang, spoken)
-    return voice.offer(voice.say("cannot_help"), _menu_options(voice))
+    return _offer_menu(voice, voice.say("cannot_help"))
 
 
 def _person_or_menu(voice: _Voice) -> list[Button]:
@@ -358,7 +446,7 @@ def _person_or_menu(voice: _Voice) -> list[Button]:
 
 def language_payload(lang: str) -> str:
     """Payload that switches to `lang`: /switch_language{"language":"nl"}."""
-    return "/switch_language" + json.dumps({"language": lang}, separators=(",", ":"))
+    return payload("switch_language", language=lang)
 
 
 def ask_language(cat: Catalogue, lang: str, spoken: bool) -> Reply:

@@ -691,7 +691,8 @@ def render(run: Run) -> str:
     lines = [
         "## Dialogue configuration: Loket's config.yml vs Rasa's default",
         "",
-        "What Loket's lean configuration saves (DESIGN.md, decision 8): the same domain, "
+        "What Loket's lean configuration (config.yml, whose comments say why) saves: "
+        "the same domain, "
         "training data, action server and scripted conversations (the web chat "
         "benchmark's FR, NL, EN scripts) with Rasa's default configuration "
         "(`benchmarks/rasa_default_config.yml`, copied from Rasa 3.6.21) and with Loket's "

@@ -163,6 +163,7 @@ async def running_hub(
         "LOKET_RASA_URL": brain_url,
         "LOKET_ACTION_SERVER_URL": brain_url,
         "LOKET_RATE_LIMIT_PER_MINUTE": "1000000",
+        "LOKET_RATE_LIMIT_PER_CONVERSATION_PER_MINUTE": "1000000",
     }
     arguments = [str(offset.total_seconds()), *([str(profile)] if profile else [])]
     log_path = data_dir / "hub.log"

@@ -253,6 +253,7 @@ def hub_env(settings: Settings, port: int, data_dir: Path) -> dict[str, str]:
         "LOKET_DATA_DIR": str(data_dir),
         "LOKET_DATABASE_URL": "",
         "LOKET_RATE_LIMIT_PER_MINUTE": "1000000",
+        "LOKET_RATE_LIMIT_PER_CONVERSATION_PER_MINUTE": "1000000",
         "LOKET_BRAIN_TIMEOUT": "30",
     }
 

@@ -18,7 +18,8 @@ from bot.conversations.store import ConversationStore, create_engine
 from bot.errors import json_errors
 from bot.languages import warm_up
 from bot.migrations import upgrade
-from bot.ratelimit import RateLimiter
+from bot.proxies import ClientAddresses, client_addresses_key, parse_networks
+from bot.ratelimit import MessageLimits, RateLimiter
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -32,8 +33,11 @@ _SECURITY_HEADERS = {
         "connect-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",  # for browsers that predate CSP's frame-ancestors
     "Referrer-Policy": "no-referrer",
 }
+# Sent only over https: browsers then refuse plain http to us for a year.
+_HSTS = "max-age=31536000; includeSubDomains"
 
 
 async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
@@ -45,6 +49,8 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
     for name, value in _SECURITY_HEADERS.items():
         # setdefault: the agent console sets its own policy (its forms post to itself).
         response.headers.setdefault(name, value)
+    if request.config_dict[client_addresses_key].is_https(request):
+        response.headers.setdefault("Strict-Transport-Security", _HSTS)
     # Conversations are private: never cached. Page files carry no version: revalidate.
     cache = "no-store" if request.path.startswith("/api/") else "no-cache"
     response.headers.setdefault("Cache-Control", cache)
@@ -58,7 +64,11 @@ def create_app(
     app.on_response_prepare.append(security_headers)
     brain = brain or BrainClient(settings)
     app[settings_key] = settings
-    app[webchat.limiter_key] = RateLimiter(settings.rate_limit_per_minute)
+    app[webchat.limits_key] = MessageLimits(
+        RateLimiter(settings.rate_limit_per_minute),
+        RateLimiter(settings.rate_limit_per_conversation_per_minute),
+    )
+    app[client_addresses_key] = ClientAddresses(parse_networks(settings.trusted_proxies))
     app[health.brain_key] = brain
     app.cleanup_ctx.append(lambda app: _lifecycle(app, settings, brain, clock))
     event_streams.setup(app)

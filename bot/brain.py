@@ -6,12 +6,15 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
+# The key of the hub's message id in the metadata of each message sent to Rasa.
+MESSAGE_ID = "loket_message_id"
 
 
 class BrainUnavailable(Exception):
@@ -50,9 +53,6 @@ class Readiness:
 class BrainClient:
     """Sends a person's message to Rasa's REST channel and reads its answer."""
 
-    # Rasa keeps working on a message after the hub has sent a holding reply, so the
-    # request itself may take much longer than the person is made to wait.
-    REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=120, connect=2)
     PROBE_TIMEOUT = aiohttp.ClientTimeout(total=2)
 
     def __init__(self, settings: Settings) -> None:
@@ -60,6 +60,11 @@ class BrainClient:
         self._actions = settings.action_server_url.rstrip("/")
         self._token = settings.rasa_token.get_secret_value()
         self._session: aiohttp.ClientSession | None = None
+        # Bounded, so a stuck Rasa never holds a conversation for long; never shorter than
+        # the wait before the holding reply, so an answer in time is never cut off.
+        self._request_timeout = aiohttp.ClientTimeout(
+            total=max(settings.brain_request_timeout, settings.brain_timeout), connect=2
+        )
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -71,12 +76,22 @@ class BrainClient:
         if self._session is not None:
             await self._session.close()
 
-    async def send(self, conversation_id: str, text: str, metadata: dict[str, Any]) -> BrainAnswer:
-        """Send one message and return the brain's answer, or raise BrainUnavailable."""
-        body = {"sender": conversation_id, "message": text, "metadata": metadata}
+    async def send(
+        self, conversation_id: str, message_id: str, text: str, metadata: dict[str, Any]
+    ) -> BrainAnswer:
+        """Send one message and return the brain's answer, or raise BrainUnavailable.
+
+        Rasa's REST channel takes no message id of its own, but it keeps the metadata in the
+        message's `user` event: `message_id` there lets `processed` find the message later.
+        """
+        body = {
+            "sender": conversation_id,
+            "message": text,
+            "metadata": {**metadata, MESSAGE_ID: message_id},
+        }
         url = f"{self._rasa}/webhooks/rest/webhook"
         try:
-            async with self._http().post(url, json=body, timeout=self.REQUEST_TIMEOUT) as response:
+            async with self._http().post(url, json=body, timeout=self._request_timeout) as response:
                 if response.status != 200:
                     raise BrainUnavailable(f"Rasa answered HTTP {response.status}")
                 items = await response.json()
@@ -85,6 +100,26 @@ class BrainClient:
         if not isinstance(items, list):
             raise BrainUnavailable("Rasa answered something other than a list")
         return parse_answer(items)
+
+    async def processed(self, conversation_id: str, message_id: str) -> BrainAnswer | None:
+        """What the brain answered to a message it has already processed, from its tracker;
+        None when the message is not there (it was never processed: send it).
+
+        Raises BrainUnavailable when the tracker cannot be read: then nobody can tell.
+        """
+        url = f"{self._rasa}/conversations/{quote(conversation_id, safe='')}/tracker"
+        params = {"include_events": "ALL"} | ({"token": self._token} if self._token else {})
+        try:
+            async with self._http().get(
+                url, params=params, timeout=self._request_timeout
+            ) as response:
+                if response.status != 200:
+                    raise BrainUnavailable(f"Rasa's tracker answered HTTP {response.status}")
+                tracker = await response.json()
+        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+            raise BrainUnavailable(f"Rasa's tracker unreachable: {error!r}") from error
+        events = tracker.get("events") if isinstance(tracker, dict) else None
+        return answer_in_events(events or [], message_id)
 
     async def readiness(self) -> Readiness:
         """Ask Rasa whether a model is loaded and the action server whether it is up."""
@@ -106,6 +141,23 @@ class BrainClient:
                 return body if isinstance(body, dict) else None
         except (aiohttp.ClientError, TimeoutError, ValueError):
             return None
+
+
+def answer_in_events(events: list[Any], message_id: str) -> BrainAnswer | None:
+    """The bot's utterances after the `user` event of `message_id` (up to the next one),
+    as the REST channel would have returned them; None when no such event is there."""
+    items: list[dict[str, Any]] | None = None
+    for event in events:
+        if not isinstance(event, dict):
+            continue
+        if event.get("event") == "user":
+            if items is not None:
+                break
+            if (event.get("metadata") or {}).get(MESSAGE_ID) == message_id:
+                items = []
+        elif event.get("event") == "bot" and items is not None:
+            items.append({**(event.get("data") or {}), "text": event.get("text")})
+    return None if items is None else parse_answer(items)
 
 
 def parse_answer(items: list[Any]) -> BrainAnswer:

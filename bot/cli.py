@@ -26,6 +26,12 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="train if needed, start the brain and the hub")
     run.add_argument("--retrain", action="store_true", help="train even if the model is current")
+    run.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show everything the brain's processes print (their progress, library warnings); "
+        "by default only what runs where, what is missing, and errors",
+    )
     commands.add_parser("serve", help="start only the hub (the brain runs elsewhere)")
     train = commands.add_parser("train", help="train the Rasa model if its inputs changed")
     train.add_argument("--force", action="store_true", help="train even if the model is current")
@@ -44,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             from bot.launcher import start
 
-            start(settings, force_train=args.retrain)
+            start(settings, force_train=args.retrain, verbose=args.verbose)
         elif args.command == "serve":
             log.info(
                 "Hub on http://%s:%d, brain at %s", settings.host, settings.port, settings.rasa_url

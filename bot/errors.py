@@ -44,12 +44,15 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         if error.status_code < 400:
             raise
         code, message = _AIOHTTP_CODES.get(error.status_code, ("http_error", error.reason))
-        raise ApiError(error.status_code, code, message) from error
+        # A 405 says which methods the address takes (RFC 9110): keep aiohttp's Allow.
+        allow = {"Allow": error.headers["Allow"]} if "Allow" in error.headers else {}
+        raise ApiError(error.status_code, code, message, **allow) from error
     except Exception:
         log.exception("Unexpected error on %s %s", request.method, request.path)
         raise ApiError(
             503,
             "temporarily_unavailable",
-            "The service is having a problem. Your message was not stored; please send it again.",
+            "The service is having a problem. Please send your message again in a moment, "
+            "with the same Idempotency-Key: it is never taken twice.",
             **{"Retry-After": "10"},
         ) from None

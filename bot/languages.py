@@ -10,10 +10,32 @@ from functools import lru_cache
 from lingua import Language as LinguaLanguage
 from lingua import LanguageDetector, LanguageDetectorBuilder
 
-from bot.lexicon import LanguageLexicon
+from bot.lexicon import LanguageLexicon, words
+from bot.other_languages import other_languages
 from bot.settings import LANGUAGES, Language
 
 _LINGUA = {LinguaLanguage.FRENCH: "fr", LinguaLanguage.DUTCH: "nl", LinguaLanguage.ENGLISH: "en"}
+# The languages most spoken in Brussels besides ours: a person who writes in one of them
+# gets its message from content/other_languages.yml (bot/other_languages.py).
+_LINGUA_OTHER = {
+    LinguaLanguage.ARABIC: "ar",
+    LinguaLanguage.TURKISH: "tr",
+    LinguaLanguage.SPANISH: "es",
+    LinguaLanguage.PORTUGUESE: "pt",
+    LinguaLanguage.ROMANIAN: "ro",
+    LinguaLanguage.POLISH: "pl",
+    LinguaLanguage.BULGARIAN: "bg",
+    LinguaLanguage.ITALIAN: "it",
+    LinguaLanguage.GERMAN: "de",
+    LinguaLanguage.RUSSIAN: "ru",
+    LinguaLanguage.UKRAINIAN: "uk",
+}
+_CYRILLIC_LANGUAGES = frozenset({"bg", "ru", "uk"})
+# A sentence is in another language only when lingua is this sure: below it, some of
+# our own examples (mixed, misspelt) would be sent away (docs/nlu-report.md measures it).
+_OTHER_MIN_CONFIDENCE = 0.7
+_ARABIC_LETTER = re.compile(r"[\u0600-\u06ff\u0750-\u077f]")
+_CYRILLIC_LETTER = re.compile(r"[\u0400-\u04ff]")
 # From this many letters a general-purpose detector (lingua) votes too; below, it guesses.
 SENTENCE_LETTERS = 10
 # Below this probability the language stays as it was: "ok", "1030", "merci dank u".
@@ -42,8 +64,17 @@ def is_language(value: object) -> bool:
 
 @lru_cache(maxsize=1)
 def _detector() -> LanguageDetector:
-    # Restricting lingua to our three languages makes it faster and more accurate.
-    return LanguageDetectorBuilder.from_languages(*_LINGUA).with_preloaded_language_models().build()
+    # One detector for our languages and the others: each detector holds its own models
+    # (about 25 MB a language), and restricting lingua to the languages people in
+    # Brussels write makes it faster and more accurate than lingua's 75.
+    languages = [*_LINGUA, *_LINGUA_OTHER]
+    return (
+        LanguageDetectorBuilder.from_languages(*languages).with_preloaded_language_models().build()
+    )
+
+
+def _confidences(text: str) -> dict[LinguaLanguage, float]:
+    return {v.language: v.value for v in _detector().compute_language_confidence_values(text)}
 
 
 @lru_cache(maxsize=1)
@@ -67,12 +98,47 @@ def detection(text: str) -> tuple[Language | None, LanguageSource]:
     probabilities = lexicon.probabilities(text)
     sentence = letters(" ".join(lexicon.telling_words(text))) >= SENTENCE_LETTERS
     if sentence:
-        for value in _detector().compute_language_confidence_values(text):
-            probabilities[_LINGUA[value.language]] *= max(value.value, 1e-6)  # type: ignore[index]
+        # Among our three only: their relative confidences are what tells fr, nl and en apart.
+        confidences = _confidences(text)
+        for lingua_language, language in _LINGUA.items():
+            probabilities[language] *= max(confidences.get(lingua_language, 0.0), 1e-6)  # type: ignore[index]
     total = math.fsum(probabilities.values())
     best = max(probabilities, key=probabilities.__getitem__)
     language = best if probabilities[best] / total >= _MIN_CONFIDENCE else None
     return language, LanguageSource.DETECTED if sentence else LanguageSource.GUESSED
+
+
+def other_language(text: str) -> str | None:
+    """The code of a language Loket does not speak, when `text` is surely written in it.
+
+    A message made only of one language's `words` (content/other_languages.yml: "hola",
+    "danke") is in that language: "ok" or "ciao" are in no list, they tell nothing.
+    Otherwise Arabic and Cyrillic letters tell by themselves (lingua picks among
+    Bulgarian, Russian and Ukrainian), and a sentence in Latin letters needs lingua's
+    confidence.
+    """
+    if known := _known_words_language(words(text)):
+        return known
+    if len(_ARABIC_LETTER.findall(text)) * 2 > letters(text):
+        return "ar"
+    if len(_CYRILLIC_LETTER.findall(text)) * 2 > letters(text):
+        confidences = _confidences(text)
+        cyrillic = [lang for lang in _LINGUA_OTHER if _LINGUA_OTHER[lang] in _CYRILLIC_LANGUAGES]
+        return _LINGUA_OTHER[max(cyrillic, key=lambda lang: confidences.get(lang, 0.0))]
+    if letters(text) >= SENTENCE_LETTERS:
+        best = _detector().compute_language_confidence_values(text)[0]
+        if best.language in _LINGUA_OTHER and best.value >= _OTHER_MIN_CONFIDENCE:
+            return _LINGUA_OTHER[best.language]
+    return None
+
+
+def _known_words_language(message_words: list[str]) -> str | None:
+    if not message_words:
+        return None
+    for code, language in other_languages().items():
+        if all(word in language.words for word in message_words):
+            return code
+    return None
 
 
 def detect(text: str) -> Language | None:

@@ -3,6 +3,10 @@
 Starts the action server and the Rasa server (localhost only) as child processes,
 then the hub in this process. The hub answers at once, with a holding reply while
 the brain is still loading. A child that dies is restarted; Ctrl-C stops everything.
+
+A start is quiet: the terminal shows what runs where and what is missing, and the
+children's errors (a crash is never silent), not their progress messages nor the
+warnings of the libraries they use. `loket run --verbose` shows everything.
 """
 
 from __future__ import annotations
@@ -27,10 +31,28 @@ from bot.console.accounts import ensure_demo_agent
 from bot.redact import redact
 from bot.settings import ROOT, Settings
 from bot.training import brain_env, ensure_model, rasa_executable
+from nlu.rasa_server import TOKEN_VARIABLE
 
 log = logging.getLogger("loket")
 RESTART_DELAY = 3.0
 STOP_GRACE = 10.0
+STILL_WAITING_EVERY = 30.0  # seconds between "Still waiting for..." while the brain loads
+# The brain's processes, quiet: Rasa's and rasa-sdk's own messages from WARNING up (their
+# --quiet flag), the libraries they use (Sanic, SQLAlchemy, APScheduler...) from ERROR up
+# (Rasa's LOG_LEVEL_LIBRARIES), TensorFlow's C++ messages from FATAL up. Errors and
+# tracebacks still come through.
+QUIET_ENV = {"LOG_LEVEL_LIBRARIES": "ERROR", "TF_CPP_MIN_LOG_LEVEL": "3"}
+QUIET_FLAGS = ["--quiet"]
+# The hub's own libraries that narrate at INFO: Alembic tells each migration step.
+QUIET_LOGGERS = ("alembic",)
+# And no Python warnings: they speak to the authors of Rasa's dependencies (deprecations),
+# not to whoever runs Loket. PYTHONWARNINGS=ignore is not enough: Sanic and Rasa add
+# their own filters as they are imported ("once" for DeprecationWarning, UserWarning),
+# which outrank it. So a quiet child runs its module with warnings shown nowhere.
+WITHOUT_WARNINGS = (
+    "import runpy, warnings; warnings.showwarning = lambda *args, **kwargs: None; "
+    "runpy.run_module({module!r}, run_name='__main__', alter_sys=True)"
+)
 
 
 @dataclass(frozen=True)
@@ -42,34 +64,43 @@ class ChildSpec:
     env: dict[str, str]
 
 
-def brain_processes(settings: Settings, model: Path) -> list[ChildSpec]:
-    """The action server and the Rasa server, both bound to localhost."""
-    rasa = rasa_executable(settings)
-    python = rasa.parent / "python"
+def brain_processes(settings: Settings, model: Path, verbose: bool = False) -> list[ChildSpec]:
+    """The action server and the Rasa server, both bound to localhost; quiet unless `verbose`."""
+    python = rasa_executable(settings).parent / "python"
+    settings.data_dir.mkdir(parents=True, exist_ok=True)  # Rasa's default tracker store is there
     env = brain_env() | {
         "LOKET_ACTION_ENDPOINT": f"{settings.action_server_url}/webhook",
         # Trackers outlive a Rasa restart (endpoints.yml); in the environment, not on the
         # command line, so a database password is not in the process list.
         "LOKET_RASA_TRACKER_STORE": settings.rasa_tracker_store,
     }
+    quiet = [] if verbose else QUIET_FLAGS
+    if not verbose:
+        env |= QUIET_ENV
     return [
         ChildSpec(
             "actions",
-            [str(python), "-m", "rasa_sdk", "--actions", "actions",
-             "--port", str(urlsplit(settings.action_server_url).port or 5055)],
+            [*python_module(python, "rasa_sdk", verbose), "--actions", "actions",
+             "--port", str(urlsplit(settings.action_server_url).port or 5055), *quiet],
             env,
         ),
         ChildSpec(
             "rasa",
-            [str(rasa), "run", "--model", str(model), "--enable-api",
-             # One argument: a random token may start with "-", which argparse takes
-             # for an option.
-             f"--auth-token={settings.rasa_token.get_secret_value()}",
+            # `rasa run`, its token passed in the environment: not in the process list.
+            [*python_module(python, "nlu.rasa_server", verbose), "--model", str(model),
+             "--enable-api",
              "--interface", "127.0.0.1", "--port", str(urlsplit(settings.rasa_url).port or 5005),
-             "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
-            env,
+             "--endpoints", "endpoints.yml", "--credentials", "credentials.yml", *quiet],
+            env | {TOKEN_VARIABLE: settings.rasa_token.get_secret_value()},
         ),
     ]  # fmt: skip
+
+
+def python_module(python: Path, module: str, verbose: bool) -> list[str]:
+    """The start of a command line that runs `python -m module`, without warnings if quiet."""
+    if verbose:
+        return [str(python), "-m", module]
+    return [str(python), "-c", WITHOUT_WARNINGS.format(module=module)]
 
 
 class Child:
@@ -125,7 +156,7 @@ async def wait_until_ready(brain: BrainClient, timeout: float) -> Readiness:
     while not readiness.ready and time.monotonic() - started < timeout:
         await asyncio.sleep(1.0)
         readiness = await brain.readiness()
-        if time.monotonic() - last_note >= 15:
+        if time.monotonic() - last_note >= STILL_WAITING_EVERY:
             waiting = [
                 name
                 for name, ok in (("Rasa model", readiness.model_loaded),
@@ -137,9 +168,14 @@ async def wait_until_ready(brain: BrainClient, timeout: float) -> Readiness:
     return readiness
 
 
-async def run(settings: Settings, model: Path, demo_agent: tuple[str, str] | None = None) -> None:
+async def run(
+    settings: Settings,
+    model: Path,
+    demo_agent: tuple[str, str] | None = None,
+    verbose: bool = False,
+) -> None:
     """Run the brain and the hub until SIGINT or SIGTERM; `demo_agent` is announced."""
-    children = [Child(spec) for spec in brain_processes(settings, model)]
+    children = [Child(spec) for spec in brain_processes(settings, model, verbose)]
     supervisors = [asyncio.create_task(child.keep_running()) for child in children]
     brain = BrainClient(settings)
     runner = web.AppRunner(create_app(settings, brain=brain), access_log=None)
@@ -178,7 +214,10 @@ def _announce(
         console = settings.web_chat_url.removesuffix("/chat") + "/agent/"
         print(f"Agent console: {console}  name: {name}  password: {password}", flush=True)
     if readiness.ready:
-        log.info("Brain ready in %.0f s.", seconds)
+        log.info(
+            "Brain ready in %.0f s: Rasa at %s, action server at %s (this machine only).",
+            seconds, settings.rasa_url, settings.action_server_url,
+        )  # fmt: skip
         log.info("Loket is running. Web chat: %s  (Ctrl-C to stop)", settings.web_chat_url)
     else:
         log.error(
@@ -196,9 +235,12 @@ def _stop_event() -> asyncio.Event:
     return stop
 
 
-def start(settings: Settings, force_train: bool = False) -> None:
-    """Train if needed, then run everything (blocking)."""
+def start(settings: Settings, force_train: bool = False, verbose: bool = False) -> None:
+    """Train if needed, then run everything (blocking); `verbose` shows the brain's chatter."""
     model = ensure_model(settings, force=force_train)
+    if not verbose:
+        for name in QUIET_LOGGERS:
+            logging.getLogger(name).setLevel(logging.WARNING)
     if not settings.rasa_token.get_secret_value():
         settings = settings.model_copy(update={"rasa_token": SecretStr(secrets.token_urlsafe(24))})
-    asyncio.run(run(settings, model, ensure_demo_agent(settings)))
+    asyncio.run(run(settings, model, ensure_demo_agent(settings), verbose))

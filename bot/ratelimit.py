@@ -1,10 +1,11 @@
-"""A per-client limit on messages, so one client cannot flood the service."""
+"""Limits on messages, so that one client or one conversation cannot flood the service."""
 
 from __future__ import annotations
 
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 
 
 class RateLimiter:
@@ -32,3 +33,22 @@ class RateLimiter:
     def retry_after(self) -> int:
         """Seconds until one more message is allowed for a client that ran out."""
         return max(1, round(1 / self._rate))
+
+
+@dataclass
+class MessageLimits:
+    """The limits a person's message must pass: its client address's and its conversation's.
+
+    Per address alone, a proxy's many users could starve each other; per conversation
+    alone, one client could flood with many conversations.
+    """
+
+    per_client: RateLimiter
+    per_conversation: RateLimiter
+
+    def retry_after(self, client: str, conversation_id: str) -> int | None:
+        """None when the message may go on; otherwise the seconds to wait."""
+        for limiter, key in ((self.per_client, client), (self.per_conversation, conversation_id)):
+            if not limiter.allow(key):
+                return limiter.retry_after()
+        return None

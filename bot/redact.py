@@ -37,12 +37,26 @@ def redact(text: str) -> str:
 
 
 class RedactingFilter(logging.Filter):
-    """A logging filter that redacts the formatted message of every record."""
+    """A logging filter that redacts every record: message, traceback and stack.
+
+    A traceback carries personal data too: an exception's text may quote what a person
+    wrote, or the parameters of a failed database statement.
+    """
+
+    _traceback = logging.Formatter()
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Render the message once, redact it, and drop the arguments."""
+        """Render the message and the traceback once, redact them, drop what made them."""
         record.msg = redact(record.getMessage())
         record.args = None
+        if record.exc_info:
+            # Handlers' formatters print exc_text as it is when it is set.
+            record.exc_text = self._traceback.formatException(record.exc_info)
+            record.exc_info = None
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True
 
 

@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.proxies import parse_networks
+
 Language = Literal["fr", "nl", "en"]
 LANGUAGES: tuple[Language, ...] = ("fr", "nl", "en")
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,9 +42,23 @@ class Settings(BaseSettings):
     brain_timeout: float = Field(
         8.0, description="Seconds to wait for Rasa before a holding reply."
     )
+    brain_request_timeout: float = Field(
+        10.0,
+        description="Seconds one request to Rasa may take in all (never less than "
+        "brain_timeout); then the message is kept and replayed once Rasa's tracker shows "
+        "it was not processed.",
+    )
     default_language: Language = Field("fr", description="Language when nothing else tells.")
     max_text_chars: int = Field(2000, description="Longest message a person can send.")
     rate_limit_per_minute: int = Field(40, description="Messages per minute per client address.")
+    rate_limit_per_conversation_per_minute: int = Field(
+        20, description="Messages per minute in one conversation."
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed "
+        "(comma-separated addresses or CIDR blocks); empty: none, the peer is the client.",
+    )
     helpdesk_phone: str = Field(
         "",
         description="Phone number of the human helpdesk: said when the bot cannot answer, "
@@ -147,6 +163,13 @@ class Settings(BaseSettings):
             if url.startswith(plain):
                 return driver + url.removeprefix(plain)
         return url
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, spec: str) -> str:
+        """Refuse at start-up a proxy list that names something other than addresses."""
+        parse_networks(spec)
+        return spec
 
     @property
     def database(self) -> str:

@@ -38,7 +38,12 @@ from bot.settings import LANGUAGES, ROOT, Settings, get_settings
 from bot.training import BrainSetupError, ensure_model, rasa_executable
 from nlu.evaluation import EvaluationError, relative_path
 from nlu.evaluation.comparisons import CONFIG, ablation_configs, compare
-from nlu.evaluation.detection import detection
+from nlu.evaluation.detection import (
+    OURS,
+    detection,
+    load_other_languages_set,
+    other_language_identification,
+)
 from nlu.evaluation.held_out import load_test_set, test_set_digest
 from nlu.evaluation.rasa_runs import model_labels, parse_messages, rasa_test_command, run_rasa_test
 from nlu.evaluation.report import REPORT, Run, previous_components, render, targets_section
@@ -106,6 +111,13 @@ def evaluate(options: argparse.Namespace, out: Path) -> Run:
     bot, seconds["parse"] = parse_messages(settings, model, known, labels, out)
     results = [LanguageResult(lang, bot[lang], by_language[lang]) for lang in known if bot[lang]]
     detections = [detection(lang, test_set.examples[lang]) for lang in LANGUAGES]
+    other_languages = [
+        *(
+            other_language_identification(code, texts)
+            for code, texts in load_other_languages_set().items()
+        ),
+        other_language_identification(OURS, [e.text for e in test_set.all]),
+    ]
     configs = [*(options.compare or []), *(ablation_configs(CONFIG, out) if options.ablate else [])]
     comparisons = compare(settings, configs, known, labels, out) if configs else None
     seconds["total"] = time.monotonic() - began
@@ -125,6 +137,7 @@ def evaluate(options: argparse.Namespace, out: Path) -> Run:
         results=results,
         rasa_report=rasa_report,
         detections=detections,
+        other_languages=other_languages,
         comparisons=comparisons,
     )
 

@@ -56,6 +56,7 @@ def settings(tmp_path: Path, brain_port: int) -> Settings:
         action_server_url=f"http://127.0.0.1:{brain_port}",
         brain_timeout=1.0,
         rate_limit_per_minute=1000,
+        rate_limit_per_conversation_per_minute=1000,
         _env_file=None,
     )
 

@@ -31,19 +31,36 @@ def echo(text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
 
 @dataclass
 class FakeBrain:
-    """Records what it received; `delay` makes it slow, `reply` decides what it says."""
+    """Records what it received; `delay` makes it slow, `reply` decides what it says.
+
+    Like Rasa, it keeps each conversation's events (the person's message with its
+    metadata, then what it said) and serves them at /conversations/{id}/tracker.
+    `fail_after_processing` answers HTTP 500 after processing: the hub cannot tell
+    whether the message was taken, as when Rasa's answer is lost on the way; `down`
+    answers HTTP 503 to everything, without processing.
+    """
 
     reply: Reply = echo
     delay: float = 0.0
+    fail_after_processing: bool = False
+    down: bool = False
     received: list[dict[str, Any]] = field(default_factory=list)
+    events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     runner: web.AppRunner | None = None
 
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/webhooks/rest/webhook", self._webhook)
+        app.router.add_get("/conversations/{sender}/tracker", self._tracker)
         app.router.add_get("/status", self._status)
         app.router.add_get("/health", self._health)
         return app
+
+    async def _tracker(self, request: web.Request) -> web.Response:
+        if self.down:
+            raise web.HTTPServiceUnavailable()
+        sender = request.match_info["sender"]
+        return web.json_response({"sender_id": sender, "events": self.events.get(sender, [])})
 
     async def _status(self, _: web.Request) -> web.Response:
         return web.json_response({"model_file": "fake.tar.gz"})
@@ -52,11 +69,23 @@ class FakeBrain:
         return web.json_response({"status": "ok"})
 
     async def _webhook(self, request: web.Request) -> web.Response:
+        if self.down:
+            raise web.HTTPServiceUnavailable()
         body = await request.json()
         self.received.append(body)
         if self.delay:
             await asyncio.sleep(self.delay)
-        return web.json_response(self.reply(body["message"], body.get("metadata") or {}))
+        metadata = body.get("metadata") or {}
+        items = self.reply(body["message"], metadata)
+        self.events.setdefault(body["sender"], []).extend(
+            [
+                {"event": "user", "text": body["message"], "metadata": metadata},
+                *({"event": "bot", "text": i.get("text"), "data": i} for i in items),
+            ]
+        )
+        if self.fail_after_processing:
+            raise web.HTTPInternalServerError()
+        return web.json_response(items)
 
     async def start(self, bound: socket.socket | None = None) -> int:
         """Listen on `bound` (a socket bound to a local port), or on a new free port;

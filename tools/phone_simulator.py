@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import math
 import secrets
 import shlex
@@ -43,7 +44,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from twilio.request_validator import RequestValidator
 
 from bot.channels.phone import prompts
-from bot.channels.phone.call import GREET, KEY_PAYLOADS, MENU, STREAM_CLOSE_SECONDS
+from bot.channels.phone.call import (
+    GREET,
+    KEY_PAYLOADS,
+    LANGUAGE_KEY,
+    MENU,
+    STREAM_CLOSE_SECONDS,
+)
 from bot.channels.phone.speech import speech_models
 from bot.conversations.inbound import call_conversation_id
 from bot.conversations.store import ConversationStore, create_engine
@@ -120,6 +127,7 @@ class TranscriptLine:
     author: str  # "person" (what Loket understood), else Loket ("bot", "system")
     text: str
     language: str | None = None
+    payloads: tuple[str, ...] = ()  # of the message's buttons: what keys 1, 2... sent
 
 
 @dataclass
@@ -349,6 +357,7 @@ class PhoneCall:
                 m.author,
                 m.text,
                 m.language,
+                tuple(button.get("payload", "") for button in m.buttons),
             )
             for m in messages
         ]
@@ -675,9 +684,8 @@ class Scene:
     it). Every other sentence is the phone line's own (bot/channels/phone/prompts.py),
     which it does not store: it is named by when it comes (`prompt_name`).
 
-    `keypad_only`: the languages without a speech model where Loket runs. The line says
-    so before it asks the brain for the greeting, so the brain's greeting may be stored
-    before that notice has begun to play; knowing it, its sentences are set apart first.
+    `keypad_only`: the languages without a speech model where Loket runs: there, the
+    line's words right after the caller spoke are "use the keys".
     """
 
     def __init__(
@@ -694,22 +702,9 @@ class Scene:
         greet = next((t for t in self.turns if t.text == GREET), None)
         self.greet_at = greet.at if greet else None
         self.language = _language_of(greet, self.messages)
-        self.named: dict[int, str] = {}  # prompts known for sure, by id of their first sentence
-        self._notice = self._keypad_notice(keypad_only)
+        self.remembered = greet is not None and not any(e.at < greet.at for e in call.caller_events)
+        self.keypad_only = self.language in keypad_only
         self.prompts = self._align()
-
-    def _keypad_notice(self, keypad_only: frozenset[str]) -> int:
-        """Sentences of the keypad-only notice said before the greeting (0: none)."""
-        if self.greet_at is None or self.language not in keypad_only:
-            return 0
-        return len(split_sentences(prompts.keypad_only(cast(Language, self.language)).text))
-
-    def _is_notice(self, sentence: LoketSentence) -> bool:
-        """Whether this sentence is (the next of) the keypad-only notice before the greeting."""
-        if not self._notice or self.greet_at is None or sentence.at < self.greet_at - 0.5:
-            return False
-        chose = [e.at for e in self.call.caller_events if e.at <= self.greet_at + SLACK_SECONDS]
-        return not chose or sentence.at >= chose[-1]
 
     def _align(self) -> list[list[LoketSentence]]:
         """Give each sentence to its message; the rest, grouped, are the line's prompts."""
@@ -721,13 +716,7 @@ class Scene:
                 cleared = clears.popleft()
                 while pending and pending[0].line.at <= cleared:
                     pending.popleft()
-            if self._is_notice(sentence):
-                self._notice -= 1
-                if not (groups and previous is groups[-1][-1] and id(groups[-1][0]) in self.named):
-                    groups.append([])
-                    self.named[id(sentence)] = self._prompt(prompts.keypad_only, "keypad only")
-                groups[-1].append(sentence)
-            elif pending and pending[0].line.at <= sentence.at + SLACK_SECONDS:
+            if pending and pending[0].line.at <= sentence.at + SLACK_SECONDS:
                 pending[0].heard.append(sentence)
                 pending[0].left -= 1
                 if pending[0].left <= 0:
@@ -765,15 +754,32 @@ class Scene:
     def _got(self, turn: TranscriptLine) -> str:
         """What Loket understood, payloads named as what they are."""
         if turn.text == GREET:
-            name = LANGUAGE_NAMES.get(self.language or "", "?")
+            name = LANGUAGE_NAMES.get(turn.language or self.language or "", "?")
             if any(e.at < turn.at for e in self.call.caller_events):
                 return f"language chosen: {name}"
             return f"language remembered: {name} (menu skipped)"
+        page = self._page_asked(turn)
+        if page:
+            return f"got: key {turn.text.strip()}: the topics, page {page}"
         if turn.text in PAYLOAD_NAMES:
             return f"got: {self._payload(turn)}"
         if turn.text.startswith("/"):
             return f"got: ({turn.text}, sent by the phone line)"
         return f"got: {turn.text}"
+
+    def _page_asked(self, turn: TranscriptLine) -> int:
+        """The page of a menu a key asked for ("For more topics, press 5"); 0 if none."""
+        before = [m.line for m in self.messages if m.line.at <= turn.at]
+        if not turn.text.strip().isdigit() or not before:
+            return 0
+        index = int(turn.text) - 1
+        payloads = before[-1].payloads
+        payload = payloads[index] if 0 <= index < len(payloads) else ""
+        entities = payload.partition("{")[2]
+        with contextlib.suppress(ValueError):
+            page = json.loads("{" + entities).get("page") if entities else None
+            return page if isinstance(page, int) else 0
+        return 0
 
     def _payload(self, turn: TranscriptLine) -> str:
         name = PAYLOAD_NAMES[turn.text]
@@ -795,12 +801,12 @@ class Scene:
 
     def prompt_name(self, group: list[LoketSentence]) -> str:
         """Which of the phone line's prompts this is, from when it comes."""
-        if id(group[0]) in self.named:
-            return self.named[id(group[0])]
         start = group[0].at
         before = self._end_before(group[0])
         acted = [e for e in self.call.caller_events if before < e.at <= start]
         quiet = not acted and start - before >= QUIET_SECONDS
+        if acted and acted[-1].what == f"key {LANGUAGE_KEY}":
+            return "the language menu, in French, Dutch and English (key 9: another language)"
         if self.greet_at is None or start < self.greet_at - 0.5:
             if self._ends_call(group):
                 return "goodbye, in French, Dutch and English (no language was chosen)"
@@ -814,6 +820,12 @@ class Scene:
         return self._during_turn(start, acted)
 
     def _during_turn(self, start: float, acted: list[CallerEvent]) -> str:
+        if self.keypad_only and acted and acted[-1].what.startswith("speech "):
+            return self._prompt(prompts.keypad_only, "spoke in a language Loket cannot hear yet")
+        if self.remembered and self._after_greeting(start):
+            return self._prompt(
+                prompts.language_remembered, "language remembered: how to change it"
+            )
         turn = self._turn_waiting(start)
         if turn is not None and start - turn >= FILLER_SECONDS:
             return self._prompt(prompts.one_moment, "one moment")
@@ -825,6 +837,14 @@ class Scene:
         if self.language not in LANGUAGES:
             return f"({name})"
         return f'"{prompt(cast(Language, self.language)).text}" ({name})'
+
+    def _after_greeting(self, at: float) -> bool:
+        """Whether Loket's words at `at` come right after the greeting, the first answer."""
+        first = next((m for m in self.messages if m.heard), None)
+        if first is None or self.greet_at is None or first.line.at < self.greet_at - SLACK_SECONDS:
+            return False
+        end = first.heard[-1].at + first.heard[-1].duration
+        return end - SLACK_SECONDS <= at < end + GROUP_GAP_SECONDS
 
     def _turn_waiting(self, at: float) -> float | None:
         """When the caller's turn that Loket has not answered yet by `at` came, if any."""
@@ -971,13 +991,16 @@ The caller's side of the call is a script: steps separated by spaces, done in or
 listen", and each --wav FILE adds "wav:FILE listen" after the keys.
 
 Examples:
-  loket call --keys 3                     choose English, hear the greeting and menu
+  loket call --keys 3,1                   choose English, hear the greeting, then the topics
+  loket call --caller +32470123456 --keys 3   run it twice: the second call is greeted
+                                          in English at once (key 9 changes language)
   loket call --script "listen key:3 listen key:1 listen:3 key:0 listen hangup"
   loket call --script "listen key:2 listen wav:vraag.wav listen" --record heard.wav
 
 The timeline shows both sides: "caller" what the caller did, "loket" what Loket
 understood and the brain's answers, "line" the phone line's own prompts (the language
-menu, "are you still there?"), each with the seconds the caller heard.
+menu, "are you still there?"), each with the seconds the caller heard. Each run calls
+from a new number unless --caller is given.
 """
 
 
@@ -997,7 +1020,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--record", type=Path, help="save what the caller heard to this WAV (its folder must exist)"
     )
-    parser.add_argument("--caller", default="+32470000000", help="the caller's number")
+    parser.add_argument(
+        "--caller",
+        help="the caller's number (default: a new one each run, so Loket remembers no language)",
+    )
+
+
+def new_caller() -> str:
+    """A Belgian mobile number no earlier run used, most likely: a caller Loket does not know."""
+    return f"+32470{secrets.randbelow(10**6):06d}"
 
 
 def check_keys(keys: str | None) -> str | None:
@@ -1047,7 +1078,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         args.url or local_hub_url(settings),
         settings.public_base_url,
         settings.twilio_auth_token.get_secret_value(),
-        caller=args.caller,
+        caller=args.caller or new_caller(),
     )
     try:
         keypad_only = frozenset(speech_models(settings).missing())

@@ -13,6 +13,7 @@ import argparse
 import hashlib
 import http.client
 import logging
+import shutil
 import tempfile
 import urllib.error
 import urllib.request
@@ -28,6 +29,10 @@ log = logging.getLogger(__name__)
 
 CHUNK_BYTES = 256 * 1024
 TIMEOUT_SECONDS = 60
+# A zip is unpacked beside itself before it is moved into place: room for the archive,
+# and for its contents (Vosk's models barely compress: counted twice, to be safe).
+ZIP_ROOM_FACTOR = 3
+MEGABYTE = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -163,6 +168,7 @@ def download(
     """
     files = _files_of(languages, catalogue)
     _refuse_unverified(files, allow_unverified)
+    _ensure_room(_missing(files, voice_dir), voice_dir)
     voice_dir.mkdir(parents=True, exist_ok=True)
     report = DownloadReport()
     for remote in files:
@@ -200,13 +206,47 @@ def _refuse_unverified(files: list[RemoteFile], allowed: bool) -> None:
         log.warning("%s will be installed without a checksum to check it against.", remote.url)
 
 
+def _missing(files: list[RemoteFile], voice_dir: Path) -> list[RemoteFile]:
+    """The files not installed yet: the ones a download fetches."""
+    return [remote for remote in files if not (voice_dir / remote.target).exists()]
+
+
+def _ensure_room(files: list[RemoteFile], voice_dir: Path) -> None:
+    """Refuse, before anything is fetched, a download the disk of `voice_dir` cannot hold."""
+    needed = sum(
+        remote.size * (ZIP_ROOM_FACTOR if remote.url.endswith(".zip") else 1) for remote in files
+    )
+    free = shutil.disk_usage(_existing_ancestor(voice_dir)).free
+    if needed > free:
+        raise DownloadError(
+            f"Not enough free space for the speech models in {voice_dir}: they need about "
+            f"{_megabytes(needed)} MB and {_megabytes(free)} MB are free. Free some space, or "
+            "set LOKET_VOICE_DIR to a folder on a disk with more room, then run the command "
+            "again. Nothing was fetched."
+        )
+
+
+def _existing_ancestor(path: Path) -> Path:
+    """`path`, or its nearest parent that exists: where it will be created."""
+    return next(folder for folder in (path, *path.parents) if folder.exists())
+
+
+def _megabytes(size: int) -> int:
+    """Bytes as whole megabytes, rounded up: a need is never understated."""
+    return -(-size // MEGABYTE)
+
+
 def _located(url: str, base_url: str | None) -> str:
     """The URL to fetch: the published one, or the same path on a mirror."""
     return base_url.rstrip("/") + urlsplit(url).path if base_url else url
 
 
 def _install(remote: RemoteFile, url: str, target: Path, progress: bool) -> None:
-    """Fetch into a temporary folder beside the target, check, then move into place."""
+    """Fetch into a temporary folder beside the target, check, then move into place.
+
+    The target appears only by the final rename; on any failure or Ctrl-C the temporary
+    folder, with whatever was written or unpacked, is removed.
+    """
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".download-") as work:
         fetched = Path(work) / remote.name
         _check(remote, url, _fetch(url, fetched, remote, progress))
@@ -315,11 +355,13 @@ def download_each(
 ) -> list[LanguageOutcome]:
     """`download` language by language: a failure is noted and the next language tried.
 
-    Raises DownloadError, before anything is fetched, for an unknown language or a file
-    without a known digest (unless `allow_unverified`).
+    Raises DownloadError, before anything is fetched, for an unknown language, a file
+    without a known digest (unless `allow_unverified`), or a disk without room for all.
     """
     wanted = list(dict.fromkeys(languages))
-    _refuse_unverified(_files_of(wanted, catalogue), allow_unverified)
+    files = _files_of(wanted, catalogue)
+    _refuse_unverified(files, allow_unverified)
+    _ensure_room(_missing(files, voice_dir), voice_dir)
     outcomes = []
     for language in wanted:
         try:
@@ -379,6 +421,9 @@ def run(args: argparse.Namespace, voice_dir: Path) -> int:
     except DownloadError as error:
         print(error)
         return 1
+    except KeyboardInterrupt:
+        print(f"Stopped. What was being fetched was removed; {voice_dir} holds only whole models.")
+        return 130
     for outcome in outcomes:
         print(describe(outcome))
     failed = [outcome.language for outcome in outcomes if outcome.report is None]

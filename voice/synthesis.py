@@ -1,6 +1,6 @@
 """Loket's voice: text in, 8 kHz mu-law audio out, one sentence at a time.
 
-Two engines behind one small interface (DESIGN.md, decision 6): Piper where a voice model
+Two engines behind one small interface: Piper where a voice model
 is installed for the language, espeak-ng otherwise, both on this machine. `Speaker` splits a
 reply into sentences and yields each one's audio as soon as it is ready, so a caller hears
 the first sentence while the next is rendered; its cache renders fixed prompts and catalogue
@@ -44,6 +44,11 @@ STATS_KEPT = 10_000
 # at a line break. "1.5" and "02 279 22 11" have no space after a stop, so they stay whole.
 _SENTENCE_END = re.compile(r"(?<=[.!?;…])\s+|(?<=[.!?;…][\"'»)\]])\s+|\s*\n\s*")
 _SPEAKABLE = re.compile(r"\w")
+# Digit groups separated by single spaces: how a spoken text writes a phone number
+# ("02 279 22 11", "plus 32 2 518 21 23"). A list written with commas (postcodes
+# "1000, 1020") is not one.
+_DIGIT_GROUPS = re.compile(r"\d+(?: \d+)+")
+_GAP_BETWEEN_GROUPS = re.compile(r"(?<=\d) (?=\d)")
 
 CacheKey = tuple[str, Language, bool, str]
 """(engine name, language, slow, sentence)."""
@@ -69,6 +74,18 @@ def split_sentences(text: str) -> list[str]:
     """The sentences of `text` in order, without fragments that have nothing to say."""
     parts = (part.strip() for part in _SENTENCE_END.split(text))
     return [part for part in parts if _SPEAKABLE.search(part)]
+
+
+def as_engine_reads(sentence: str, slow: bool = False) -> tuple[str, bool]:
+    """The sentence as an engine is given it, and whether it is said slowly.
+
+    A sentence holding digit groups is said slowly, so a caller can write the number
+    down, with a comma between the groups: without it the engines read "02 279" as one
+    number ("deux mille deux cent...") and run the groups together without a pause.
+    """
+    if not _DIGIT_GROUPS.search(sentence):
+        return sentence, slow
+    return _GAP_BETWEEN_GROUPS.sub(", ", sentence), True
 
 
 def _phone_audio(pcm16: bytes, rate: int) -> bytes:
@@ -253,7 +270,10 @@ class Speaker:
             note = self.notes.get(language, "no engine given")
             raise SynthesisError(f"nothing speaks {language} here: {note}")
         started = time.perf_counter()
-        renders = (self._render(engine, s, language, slow) for s in split_sentences(text))
+        renders = (
+            self._render(engine, language, *as_engine_reads(sentence, slow))
+            for sentence in split_sentences(text)
+        )
         current = next(renders, None)
         first = True
         while current is not None:
@@ -275,7 +295,7 @@ class Speaker:
                     pass
 
     def _render(
-        self, engine: SpeechEngine, sentence: str, language: Language, slow: bool
+        self, engine: SpeechEngine, language: Language, sentence: str, slow: bool
     ) -> asyncio.Task[bytes]:
         """The sentence's render: cached, already running, or started now."""
         key: CacheKey = (engine.name, language, slow, sentence)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,36 @@ def spoken_problem(text: str) -> str | None:
         if match:
             return f"is read aloud and must not contain {what} (found {match.group(0)!r})"
     return None
+
+
+ACRONYM = re.compile(r"(?<![\w-])[A-Z][A-Z0-9]*[A-Z][A-Z0-9]*(?![\w-])")
+"""An acronym in capitals, as a spoken text may hold it: CPAS, ONEM, SPF (not C4)."""
+
+
+def unknown_acronyms(text: str, known: Collection[str]) -> list[str]:
+    """The acronyms in capitals of `text` that `known` (a lexicon's written forms) lacks."""
+    return sorted({found for found in ACRONYM.findall(text) if found not in known})
+
+
+def acronym_problems(
+    spoken_texts: Iterable[tuple[str, str, str]], known: Mapping[str, Collection[str]]
+) -> list[str]:
+    """One line per spoken text holding an acronym its language's lexicon does not know.
+
+    `spoken_texts` are (where, language, text); `known` holds the written forms of each
+    language's terms (content/spoken_terms.yml): an unknown acronym would be read by the
+    speech engine's guess, with no plain name.
+    """
+    problems = []
+    for where, lang, text in spoken_texts:
+        missing = unknown_acronyms(text, known.get(lang, ()))
+        if missing:
+            names = ", ".join(missing)
+            problems.append(
+                f"{where}: {names} is read aloud but not in the {lang} terms of "
+                f"spoken_terms.yml: add how it is said and its plain name"
+            )
+    return problems
 
 
 def leaves(data: Any, path: PathParts = ()) -> Iterator[tuple[PathParts, Any]]:

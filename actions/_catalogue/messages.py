@@ -28,7 +28,16 @@ BUTTON_NAMES: tuple[str, ...] = (
     "human",
     "yes",
     "no",
+    "more",
     "contact_commune",
+)
+# Messages that invite speech on the phone: each has a keypad-only form, `<name>_keys`,
+# said in a language with no speech model.
+INVITING_SPEECH: tuple[str, ...] = (
+    "open_question",
+    "menu_prompt",
+    "keys_next_step",
+    "not_understood",
 )
 """Button titles messages.yml must hold, as messages called button_<name>."""
 
@@ -62,6 +71,11 @@ REQUIRED_MESSAGES: Mapping[str, frozenset[str]] = {
     "press_human": frozenset({"n"}),
     "press_menu": frozenset({"n"}),
     "press_contact_commune": frozenset({"n"}),
+    "press_more": frozenset({"n"}),
+    "phone_greeting": _NONE,
+    **{name: _NONE for name in INVITING_SPEECH},
+    **{f"{name}_keys": _NONE for name in INVITING_SPEECH},
+    "phone_repeat": frozenset({"number"}),  # after a phone number said on the phone (spoken.py)
     "category_prompt": frozenset({"category"}),
     "did_you_mean": _NONE,
     "commune_found_postcode": frozenset({"postcode", "commune"}),

@@ -1,4 +1,4 @@
-"""The web chat channel: the public JSON API (see DESIGN.md) and the chat page."""
+"""The web chat channel: the public JSON API (docs/web-chat-api.md) and the chat page."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from bot.conversations.events import conversation_topic
 from bot.conversations.inbound import InboundMessage
 from bot.conversations.store import ChannelMismatch
 from bot.errors import ApiError
-from bot.ratelimit import RateLimiter
+from bot.proxies import client_addresses_key
+from bot.ratelimit import MessageLimits
 from bot.settings import Language
 
 if TYPE_CHECKING:
@@ -29,8 +30,10 @@ WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 CONVERSATION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # ASCII digits only (str.isdigit() accepts "²"), and small enough for a 64-bit column.
 MESSAGE_ID = re.compile(r"[0-9]{1,18}")
+# The client's name for a message (a UUID, say): a retry with it is never a second turn.
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
-limiter_key = web.AppKey("limiter", RateLimiter)
+limits_key = web.AppKey("limits", MessageLimits)
 
 
 class PostedMessage(BaseModel):
@@ -57,18 +60,25 @@ async def post_message(request: web.Request) -> web.Response:
     """A person sends a message; the answer holds the bot's replies."""
     conversation_id = _conversation_id(request)
     settings = request.app[settings_key]
+    idempotency_key = _idempotency_key(request)
     posted = _parse_body(await request.read(), settings.max_text_chars)
-    limiter = request.app[limiter_key]
-    if not limiter.allow(request.remote or "unknown"):
+    client = request.config_dict[client_addresses_key].client(request)
+    if wait := request.app[limits_key].retry_after(client, conversation_id):
         raise ApiError(
             429,
             "too_many_requests",
             "Too many messages in a short time. Please wait a moment and try again.",
-            **{"Retry-After": str(limiter.retry_after())},
+            **{"Retry-After": str(wait)},
         )
     try:
         turn = await request.app[service_key].handle(
-            InboundMessage(conversation_id, CHANNEL, posted.text, language=posted.language)
+            InboundMessage(
+                conversation_id,
+                CHANNEL,
+                posted.text,
+                language=posted.language,
+                idempotency_key=idempotency_key,
+            )
         )
     except ChannelMismatch:  # another channel's conversation: never joined from here
         raise ApiError(
@@ -130,6 +140,18 @@ def _conversation_id(request: web.Request) -> str:
             "The conversation id must be 1 to 64 characters: letters, digits, '-' or '_'.",
         )
     return conversation_id
+
+
+def _idempotency_key(request: web.Request) -> str | None:
+    """The `Idempotency-Key` header, if the client sent one."""
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not IDEMPOTENCY_KEY.fullmatch(key):
+        raise ApiError(
+            422,
+            "invalid_idempotency_key",
+            "'Idempotency-Key' must be 1 to 64 characters: letters, digits, '_', '.', ':' or '-'.",
+        )
+    return key
 
 
 def _after(request: web.Request, resume: bool = False) -> int:

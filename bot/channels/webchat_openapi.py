@@ -6,7 +6,21 @@ from typing import Any
 
 from bot.settings import LANGUAGES, Settings
 
-API_VERSION = "1.1.0"  # 1.1: the live event stream (additive)
+API_VERSION = "1.2.0"  # 1.1: the live event stream; 1.2: Idempotency-Key (both additive)
+# A message id as the API takes it: up to 18 digits (bot/channels/webchat.py MESSAGE_ID).
+_MESSAGE_ID = {"type": "integer", "minimum": 0, "maximum": 10**18 - 1}
+# Any operation may meet a problem of the server (its database unreachable, say).
+_UNAVAILABLE = "The service is having a problem; try again after Retry-After seconds."
+_IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "The client's name for this message (a new UUID per message). A message "
+    "sent again with the same key in the same conversation (a retry after a network "
+    "error) is not stored or answered again: the answer is the first one's, waited for "
+    "if it is still being made.",
+    "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$"},
+}
 
 
 def _error(description: str) -> dict[str, Any]:
@@ -120,14 +134,14 @@ def _events_path(conversation_id: dict[str, Any]) -> dict[str, Any]:
         "in": "query",
         "required": False,
         "description": "Start after this message id (ignored when Last-Event-ID is sent).",
-        "schema": {"type": "integer", "minimum": 0},
+        "schema": _MESSAGE_ID,
     }
     last_event_id = {
         "name": "Last-Event-ID",
         "in": "header",
         "required": False,
         "description": "The last message id received; sent by EventSource on reconnect.",
-        "schema": {"type": "integer", "minimum": 0},
+        "schema": _MESSAGE_ID,
     }
     return {
         "get": {
@@ -142,6 +156,7 @@ def _events_path(conversation_id: dict[str, Any]) -> dict[str, Any]:
                 },
                 "404": _error("No such web chat conversation (start it with a message)."),
                 "422": _error("Invalid conversation id, 'after' or Last-Event-ID."),
+                "503": _error(_UNAVAILABLE),
             },
         }
     }
@@ -168,7 +183,7 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
                 "post": {
                     "summary": "Send a message and get Loket's replies",
                     "operationId": "postMessage",
-                    "parameters": [conversation_id],
+                    "parameters": [conversation_id, _IDEMPOTENCY_KEY],
                     "requestBody": {
                         "required": True,
                         "content": {
@@ -189,8 +204,9 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
                         "400": _error("The body is not a JSON object."),
                         "409": _error("The id belongs to a conversation of another channel."),
                         "413": _error(f"The text is longer than {settings.max_text_chars}."),
-                        "422": _error("Invalid conversation id, text or language."),
+                        "422": _error("Invalid conversation id, text, language or key."),
                         "429": _error("Too many messages; see Retry-After."),
+                        "503": _error(_UNAVAILABLE),
                     },
                 }
             },
@@ -206,7 +222,7 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
                             "in": "query",
                             "required": False,
                             "description": "Only messages with a larger id.",
-                            "schema": {"type": "integer", "minimum": 0},
+                            "schema": _MESSAGE_ID,
                         },
                     ],
                     "responses": {
@@ -220,6 +236,7 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
                         },
                         "404": _error("No such conversation."),
                         "422": _error("Invalid conversation id or 'after'."),
+                        "503": _error(_UNAVAILABLE),
                     },
                 }
             },

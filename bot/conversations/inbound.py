@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from bot.settings import Language
@@ -9,6 +10,10 @@ from bot.settings import Language
 PHONE_CHANNEL = "phone"
 # Channels whose replies are spoken aloud: the brain renders spoken forms for them.
 SPOKEN_CHANNELS = frozenset({PHONE_CHANNEL})
+KEYS_ONLY: ContextVar[bool] = ContextVar("keys_only", default=False)
+"""True in the turns of a channel that hears only keys for now (a call in a language
+without a speech model): the brain's texts then say "press 1", never "say". A channel
+sets it for its own task; the turns it asks for run in copies of that task's context."""
 
 
 def call_conversation_id(call_sid: str) -> str:
@@ -21,7 +26,8 @@ class InboundMessage:
     """A person's message, whatever channel it came from.
 
     `language` is the person's explicit choice (a selector, a phone menu answer);
-    `language_hint` is what the channel suggests (Telegram's language_code, for example).
+    `language_hint` is what the channel suggests (Telegram's language_code, for example);
+    `idempotency_key` is the client's name for this message: a retry carries the same one.
     """
 
     conversation_id: str
@@ -29,6 +35,7 @@ class InboundMessage:
     text: str
     language: Language | None = None
     language_hint: Language | None = None
+    idempotency_key: str | None = None
 
     @property
     def spoken(self) -> bool:

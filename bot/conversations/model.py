@@ -39,8 +39,9 @@ class Status(StrEnum):
     """Where a message is in its life.
 
     A person's message is `received` when stored, `answered` once the brain replied,
-    `pending` when the brain could not be reached (it is answered later, in order),
-    `for_agent` when a person, not the bot, is to answer it.
+    `pending` when the brain could not be reached (it is answered later, in order, unless
+    the brain's tracker shows it was processed), `for_agent` when a person, not the bot, is
+    to answer it, `failed` when answering it broke (it is tried again after a restart).
     A message to the person is `queued` when stored, `sent` once its channel took it,
     `delivered` when the channel confirms it arrived, `failed` when it could not go out.
     """
@@ -148,6 +149,9 @@ class Message(Base):
     __table_args__ = (
         Index("ix_messages_conversation_id_id", "conversation_id", "id"),
         Index("ix_messages_status", "status"),
+        # A client's retry of a message it sent (same key) is the same message, never a
+        # second one: the key is unique in its conversation.
+        Index("ux_messages_idempotency_key", "conversation_id", "idempotency_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -162,6 +166,10 @@ class Message(Base):
     internal: Mapped[bool] = mapped_column(Boolean, default=False)  # an agent's note
     # A person's message the bot did not understand (False), or None when not known.
     understood: Mapped[bool | None] = mapped_column(Boolean)
+    # What a person's menu number ("2") meant when it was sent: the button's payload.
+    payload: Mapped[str | None] = mapped_column(Text)
+    # The client's key for a person's message (web chat's Idempotency-Key), if it gave one.
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages", lazy="raise")
 

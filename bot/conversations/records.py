@@ -77,6 +77,12 @@ class MessageRecord:
     agent_id: int | None = None
     internal: bool = False
     understood: bool | None = None
+    payload: str | None = None
+
+    @property
+    def meaning(self) -> str:
+        """What the person said: the payload of the button a menu number chose, else the text."""
+        return self.payload or self.text
 
     @classmethod
     def of(cls, row: Message) -> MessageRecord:
@@ -93,6 +99,7 @@ class MessageRecord:
             agent_id=row.agent_id,
             internal=bool(row.internal),
             understood=row.understood,
+            payload=row.payload,
         )
 
     def public(self) -> dict[str, Any]:

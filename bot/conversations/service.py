@@ -13,8 +13,11 @@ state (bot/conversations/states.py):
   otherwise the offer of a callback or a message.
 
 If the brain does not answer within `brain_timeout`, the person gets a holding reply at
-once; the late answer is delivered through the outbound path when it comes, and a
-message the brain never got is replayed, in order, once the brain is back.
+once; the late answer is delivered through the outbound path when it comes (within
+`brain_request_timeout`). A message the brain did not answer is kept and replayed, in
+order, once the brain is back; as the brain may have processed it all the same, its
+tracker is asked first, and an answer found there is taken instead of sending it again.
+What each guarantee rests on: docs/reliability.md.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -32,16 +36,22 @@ from bot.brain import BrainAnswer, BrainClient, BrainUnavailable
 from bot.conversations.callbacks import CLOSED, FLOW, STOP_WAITING, CallbackBooking, FlowStep
 from bot.conversations.desk import AgentDesk
 from bot.conversations.events import QUEUE_TOPIC, Event, EventBus, conversation_topic
-from bot.conversations.inbound import PHONE_CHANNEL, SPOKEN_CHANNELS, InboundMessage
+from bot.conversations.inbound import (
+    KEYS_ONLY,
+    PHONE_CHANNEL,
+    SPOKEN_CHANNELS,
+    InboundMessage,
+)
 from bot.conversations.model import Author, State, Status
 from bot.conversations.office_hours import OfficeHours
 from bot.conversations.outbound import Outbound
 from bot.conversations.records import ConversationRecord, MessageRecord
 from bot.conversations.states import Move
-from bot.conversations.store import ConversationStore, NewReply, StateMove
+from bot.conversations.store import ConversationStore, NewReply, Received, StateMove
 from bot.conversations.urgent import UrgentMatch, UrgentTopics, load_urgent
 from bot.handoff_texts import say
-from bot.languages import LanguageSource, choose, detection, is_language
+from bot.languages import LanguageSource, choose, detection, is_language, other_language
+from bot.other_languages import language_buttons, other_languages
 from bot.settings import ROOT, Language, Settings
 from bot.texts import holding_reply, late_answer_intro, no_answer
 
@@ -51,6 +61,8 @@ _MENU_NUMBER = re.compile(r"^\s*([1-9])\s*$")
 REQUEST_HUMAN = "/request_human"
 URGENT_PRIORITY = 2
 URGENT_FILE = ROOT / "content" / "urgent.yml"
+# Conversations replayed at once after an outage: the brain is not flooded as it comes back.
+REPLAY_CONCURRENCY = 8
 
 
 @dataclass(frozen=True)
@@ -94,8 +106,9 @@ class ConversationService:
         # One lock per conversation keeps its messages in order; unused locks are dropped.
         self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
         self._tasks: set[asyncio.Task[Turn]] = set()
-        # Conversations with a message kept for replay: only they pay for the look-up.
-        self._pending: set[str] = set()
+        # The turn of each message being handled, by message id: a repeat of it (same
+        # idempotency key) waits for the same turn instead of making a second one.
+        self._turns: dict[int, asyncio.Future[Turn]] = {}
         self.desk = AgentDesk(self)
 
     def now(self) -> datetime:
@@ -103,17 +116,42 @@ class ConversationService:
         return self._clock()
 
     async def start(self) -> None:
-        """Remember which conversations have messages kept from before a restart."""
-        self._pending = {m.conversation_id for m in await self.store.pending()}
+        """Keep for replay the messages the last run left unanswered (it stopped or broke)."""
+        await self.store.keep_unanswered()
 
     async def handle(self, inbound: InboundMessage) -> Turn:
-        """Store the message, answer it (or pass it to the agent), and return the turn."""
-        conversation, message = await self._receive(inbound)
+        """Store the message, answer it (or pass it to the agent), and return the turn.
+
+        A repeat of a message (the same idempotency key) gets the first one's turn again.
+        """
+        received = await self._receive(inbound)
+        if received.repeated:
+            return await self._repeat(received)
+        turn = asyncio.ensure_future(self._turn(received.conversation, received.message))
+        self._turns[received.message.id] = turn
+        turn.add_done_callback(lambda _: self._turns.pop(received.message.id, None))
+        # Shielded: a client that goes away does not stop the turn (its repeat gets it).
+        return await asyncio.shield(turn)
+
+    async def _repeat(self, received: Received) -> Turn:
+        """The turn of a message sent again: the first one's, when it ends if still going."""
+        first = self._turns.get(received.message.id)
+        if first is not None:
+            return await asyncio.shield(first)
+        replies = await self.store.replies_to(received.message)
+        return Turn(await self._current(received.conversation.id), replies)
+
+    async def _turn(self, conversation: ConversationRecord, message: MessageRecord) -> Turn:
+        """Answer a stored message: the agent's, the hub's own turn, or the brain's."""
         self.publish_messages(conversation.id, [message])
         if conversation.state == State.WITH_AGENT:
             return Turn(conversation, [])  # a person is in charge: the bot stays silent
-        urgent = None if inbound.text.startswith("/") else self._urgent.match(inbound.text)
-        if urgent or conversation.flow or inbound.text in (REQUEST_HUMAN, STOP_WAITING):
+        text = message.meaning
+        urgent = None if text.startswith("/") else self._urgent.match(text)
+        if foreign := None if urgent else _other_language(conversation, text):
+            async with self._lock(conversation.id):
+                return await self._other_language_turn(conversation, message, foreign)
+        if urgent or conversation.flow or text in (REQUEST_HUMAN, STOP_WAITING):
             async with self._lock(conversation.id):
                 turn = await self._hub_turn(conversation, message, urgent)
             if turn is not None:
@@ -153,16 +191,35 @@ class ConversationService:
         return ended is not None
 
     async def replay_pending(self) -> int:
-        """Answer messages kept while the brain was down, oldest first; return how many."""
-        done = 0
-        for conversation_id in dict.fromkeys(m.conversation_id for m in await self.store.pending()):
-            self._pending.add(conversation_id)
-            try:
-                async with self._lock(conversation_id):
-                    done += await self._replay(conversation_id)
-            except BrainUnavailable:
-                break
-        return done
+        """Answer the messages kept for replay, each conversation's in order; return how many.
+
+        One task per conversation, each bounded: a stuck one never holds up the others.
+        """
+        slots = asyncio.Semaphore(REPLAY_CONCURRENCY)
+        kept = Counter(m.conversation_id for m in await self.store.pending())
+        done = await asyncio.gather(*(self._replay(c, n, slots) for c, n in kept.items()))
+        return sum(done)
+
+    async def _replay(self, conversation_id: str, kept: int, slots: asyncio.Semaphore) -> int:
+        """Answer one conversation's `kept` messages; 0 if the brain still cannot (kept)."""
+        # Each kept message costs at most a look-up in the tracker and a request; one more
+        # request's time for the turn that may hold the conversation's lock.
+        bound = (2 * kept + 1) * max(
+            self._settings.brain_request_timeout, self._settings.brain_timeout
+        )
+        try:
+            async with slots, asyncio.timeout(bound), self._lock(conversation_id):
+                conversation = await self._current(conversation_id)
+                messages = await self.store.pending(conversation_id)
+                for message in messages:
+                    turn = await self._answer(conversation, message, late=True)
+                    conversation = turn.conversation
+                return len(messages)
+        except (BrainUnavailable, TimeoutError) as error:
+            log.warning("Replay postponed; messages kept: %s", error)
+        except Exception:
+            log.exception("Replaying kept messages failed; they are kept")
+        return 0
 
     async def sweep(self) -> None:
         """Periodic care: conversations of silent agents go back to the queue; people still
@@ -294,7 +351,7 @@ class ConversationService:
             return await self._start_handoff(
                 conversation, message, f"urgent:{urgent.topic}", urgent
             )
-        text = await self._resolve_menu_number(conversation.id, message.text)
+        text = message.meaning
         if text == STOP_WAITING and conversation.state == State.WAITING_FOR_AGENT:
             move = StateMove(Move.CANCEL, "person", "stopped waiting")
             reply = say("wait_cancelled", conversation.language)
@@ -303,6 +360,14 @@ class ConversationService:
         if conversation.flow and text != REQUEST_HUMAN:
             return await self._flow_turn(conversation, message, text)
         return await self._start_handoff(conversation, message, "asked")
+
+    async def _other_language_turn(
+        self, conversation: ConversationRecord, message: MessageRecord, code: str
+    ) -> Turn:
+        """A message in a language Loket does not speak: its fixed message, and the choices."""
+        language = other_languages()[code]
+        buttons = [*language_buttons(), {"title": language.person, "payload": REQUEST_HUMAN}]
+        return await self._reply(conversation, message, [NewReply(language.message, buttons)])
 
     async def _flow_turn(
         self, conversation: ConversationRecord, message: MessageRecord, text: str
@@ -442,7 +507,7 @@ class ConversationService:
             lock = self._locks[conversation_id] = asyncio.Lock()
         return lock
 
-    async def _receive(self, inbound: InboundMessage) -> tuple[ConversationRecord, MessageRecord]:
+    async def _receive(self, inbound: InboundMessage) -> Received:
         # Payloads ("/step_next") are not words: they tell no language.
         detected, detected_source = (
             (None, LanguageSource.GUESSED)
@@ -461,37 +526,46 @@ class ConversationService:
             language, source = choose(language, source, detected, detected_source)
             return (language, source) if language else (self._settings.default_language, source)
 
+        menu_number = _MENU_NUMBER.match(inbound.text)
         return await self.store.receive(
-            inbound.conversation_id, inbound.channel, inbound.text, decide, self._clock()
-        )
+            inbound.conversation_id, inbound.channel, inbound.text, decide, self._clock(),
+            menu_choice=int(menu_number.group(1)) if menu_number else None,
+            idempotency_key=inbound.idempotency_key,
+        )  # fmt: skip
 
     async def _answer_in_order(
         self, conversation: ConversationRecord, message: MessageRecord
     ) -> Turn:
+        """Answer `message` after every earlier one of its conversation still unanswered.
+
+        Under the conversation's lock, oldest first: two messages at once are answered in
+        the order they were stored, whichever got the lock first. A message an earlier
+        turn has answered meanwhile gets the replies stored for it.
+        """
         async with self._lock(conversation.id):
             try:
-                if conversation.id in self._pending:
-                    await self._replay(conversation.id, before=message.id)
-                return await self._answer(conversation, message)
+                unanswered = await self.store.unanswered(conversation.id, up_to=message.id)
+                if message.id not in {m.id for m in unanswered}:
+                    replies = await self.store.replies_to(message)
+                    return Turn(await self._current(conversation.id), replies)
+                for earlier in unanswered:
+                    # Kept ones are late (their person had a holding reply); others are
+                    # being handled at this moment by a turn that will find them answered.
+                    late = earlier.id != message.id and earlier.status == Status.PENDING
+                    turn = await self._answer(conversation, earlier, late=late)
+                    conversation = turn.conversation
+                return turn
             except BrainUnavailable:
                 await self.store.set_status([message.id], Status.PENDING)
-                self._pending.add(conversation.id)
                 raise
-
-    async def _replay(self, conversation_id: str, before: int | None = None) -> int:
-        pending = await self.store.pending(conversation_id, before=before)
-        if pending:
-            conversation = await self._current(conversation_id)
-            for message in pending:
-                conversation = (await self._answer(conversation, message, late=True)).conversation
-        self._pending.discard(conversation_id)
-        return len(pending)
+            except Exception:  # kept too, and tried again after a restart (store.keep_unanswered)
+                await self.store.set_status([message.id], Status.FAILED)
+                raise
 
     async def _answer(
         self, conversation: ConversationRecord, message: MessageRecord, late: bool = False
     ) -> Turn:
-        text = await self._resolve_menu_number(conversation.id, message.text)
-        answer = await self._brain.send(conversation.id, text, self._metadata(conversation))
+        answer = await self._ask_brain(conversation, message)
         changes = self._changes(conversation, answer)
         if answer.signals.get("handoff") == "requested":
             if late:  # the person is not in this exchange any more: tell them first
@@ -516,6 +590,21 @@ class ConversationService:
             await self.deliver(conversation, stored)
         return Turn(conversation, stored, farewell=answer.signals.get("farewell") == "said")
 
+    async def _ask_brain(
+        self, conversation: ConversationRecord, message: MessageRecord
+    ) -> BrainAnswer:
+        """The brain's answer to `message`. A kept message may have been processed (a
+        timeout, an error after Rasa took it, a stop before its answer was stored): then
+        the answer is taken from the brain's tracker, so the procedure never moves twice."""
+        message_id = str(message.id)
+        if message.status == Status.PENDING:
+            answer = await self._brain.processed(conversation.id, message_id)
+            if answer is not None:
+                return answer
+        return await self._brain.send(
+            conversation.id, message_id, message.meaning, self._metadata(conversation)
+        )
+
     async def _deliver_note(self, conversation: ConversationRecord, text: str) -> None:
         _, stored = await self.store.answer(
             conversation.id, [NewReply(text)], self._clock(), status=Status.QUEUED
@@ -530,15 +619,6 @@ class ConversationService:
         _, stored = await self.store.answer(conversation.id, [NewReply(text)], self._clock())
         self.publish_messages(conversation.id, stored)
         return stored
-
-    async def _resolve_menu_number(self, conversation_id: str, text: str) -> str:
-        """ "2" by SMS or keypad means the second button of the last message."""
-        match = _MENU_NUMBER.match(text)
-        if match is None:
-            return text
-        buttons = await self.store.last_buttons(conversation_id)
-        index = int(match.group(1)) - 1
-        return buttons[index]["payload"] if index < len(buttons) else text
 
     def _changes(self, conversation: ConversationRecord, answer: BrainAnswer) -> dict[str, Any]:
         """What the brain's signals change in the conversation: language, topic and step."""
@@ -570,6 +650,7 @@ class ConversationService:
             "language": conversation.language,
             "channel": conversation.channel,
             "spoken": _spoken(conversation),
+            "keypad_only": _spoken(conversation) and KEYS_ONLY.get(),
         }
 
     def _finished(self, task: asyncio.Task[Turn]) -> None:
@@ -579,6 +660,16 @@ class ConversationService:
             log.warning("Brain unavailable; message kept for replay: %s", error)
         elif error is not None:
             log.error("Answering a message failed", exc_info=error)
+
+
+def _other_language(conversation: ConversationRecord, text: str) -> str | None:
+    """The language Loket does not speak that a written message is in, if any.
+
+    Payloads and digits say nothing; a call hears only the languages it has models for.
+    """
+    if text.startswith("/") or _spoken(conversation):
+        return None
+    return other_language(text)
 
 
 def _spoken(conversation: ConversationRecord) -> bool:

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Insert, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -54,6 +56,16 @@ class NewReply:
 
 
 @dataclass(frozen=True)
+class Received:
+    """A person's message as stored: `repeated` when the client had sent it before (same
+    idempotency key), and `message` is then the first one, not a new one."""
+
+    conversation: ConversationRecord
+    message: MessageRecord
+    repeated: bool = False
+
+
+@dataclass(frozen=True)
 class StateMove:
     """A move of the state machine, with who made it and why (recorded in state_changes)."""
 
@@ -64,7 +76,10 @@ class StateMove:
 
 def create_engine(url: str) -> AsyncEngine:
     """An async engine; SQLite gets foreign keys and a busy timeout like a server database."""
-    engine = create_async_engine(url, pool_pre_ping=not url.startswith("sqlite"))
+    # hide_parameters: a database error's text never quotes what a person wrote.
+    engine = create_async_engine(
+        url, pool_pre_ping=not url.startswith("sqlite"), hide_parameters=True
+    )
     if url.startswith("sqlite"):
         from sqlalchemy import event
 
@@ -117,20 +132,39 @@ class ConversationStore:
         async with self.session.begin() as session:
             remembered = await self._last_language(session, channel, contact) if contact else None
             source = LanguageSource.HINT if remembered else LanguageSource.DEFAULT
-            if await session.get(Conversation, conversation_id) is None:
-                session.add(
-                    Conversation(
-                        id=conversation_id,
-                        channel=channel,
-                        contact=contact,
-                        language=remembered,
-                        language_source=source,
-                        state=State.BOT,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
+            await self._create_if_new(
+                session, conversation_id, channel, now, contact=contact,
+                language=remembered, language_source=source,
+            )  # fmt: skip
         return remembered
+
+    async def _create_if_new(
+        self,
+        session: AsyncSession,
+        conversation_id: str,
+        channel: str,
+        now: datetime,
+        **values: Any,
+    ) -> None:
+        """Insert the conversation unless it exists, in one statement: two first messages
+        at once never collide (the second waits for the first, then does nothing)."""
+        insert: Callable[..., Insert] = (
+            postgresql_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
+        )
+        defaults = {"language_source": LanguageSource.DEFAULT} | values
+        await session.execute(
+            insert(Conversation)
+            .values(
+                id=conversation_id,
+                channel=channel,
+                state=State.BOT,
+                created_at=now,
+                updated_at=now,
+                flow_data={},
+                **defaults,
+            )
+            .on_conflict_do_nothing(index_elements=["id"])
+        )
 
     async def last_language(self, channel: str, contact: str) -> Language | None:
         """The language `contact` chose in their latest conversation on `channel` with a choice."""
@@ -169,33 +203,76 @@ class ConversationStore:
         text: str,
         decide_language: LanguageDecision,
         now: datetime,
-    ) -> tuple[ConversationRecord, MessageRecord]:
+        *,
+        menu_choice: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> Received:
         """Store a person's message, creating the conversation if it is new.
 
-        `decide_language` gets the conversation's (language, source), or None for a new
-        conversation, and returns the language to hold from now on. A closed conversation
-        opens again with the bot. All in one transaction.
+        `decide_language` gets the conversation's (language, source) and returns the
+        language to hold from now on. A closed conversation opens again with the bot.
+        `menu_choice` (1 for "1"...) is resolved now against the buttons of the message
+        before it, so it keeps its meaning however late it is answered. A message with an
+        `idempotency_key` already stored in the conversation is not stored again: the first
+        one is returned, `repeated`. All in one transaction, the conversation locked.
         """
         async with self.session.begin() as session:
-            row = await session.get(Conversation, conversation_id, with_for_update=True)
-            if row is not None and row.channel != channel:
-                raise ChannelMismatch(conversation_id, row.channel, channel)
-            current = (row.language, row.language_source) if row else None
-            if row is None:
-                row = Conversation(
-                    id=conversation_id, channel=channel, state=State.BOT, created_at=now
-                )
-                session.add(row)
-            elif row.state == State.CLOSED and row.ended_at is None:
-                self._move(session, row, StateMove(Move.REOPEN, "person", "wrote again"), now)
-            row.language, row.language_source = decide_language(current)
-            row.updated_at = now
-            await session.flush()
-            status = Status.FOR_AGENT if row.state == State.WITH_AGENT else Status.RECEIVED
-            [message] = await self._insert_messages(
-                session, row.id, [NewReply(text, author=Author.PERSON)], row.language, status, now
+            await self._create_if_new(session, conversation_id, channel, now)
+            row = await session.get(
+                Conversation, conversation_id, with_for_update=True, populate_existing=True
             )
-            return ConversationRecord.of(row), message
+            if row is None:  # pragma: no cover - created just above
+                raise LookupError(conversation_id)
+            if row.channel != channel:
+                raise ChannelMismatch(conversation_id, row.channel, channel)
+            if idempotency_key and (first := await self._keyed(session, row.id, idempotency_key)):
+                return Received(ConversationRecord.of(row), first, repeated=True)
+            if row.state == State.CLOSED and row.ended_at is None:
+                self._move(session, row, StateMove(Move.REOPEN, "person", "wrote again"), now)
+            row.language, row.language_source = decide_language((row.language, row.language_source))
+            row.updated_at = now
+            payload = await self._menu_payload(session, row.id, menu_choice)
+            status = Status.FOR_AGENT if row.state == State.WITH_AGENT else Status.RECEIVED
+            message = Message(
+                conversation_id=row.id, author=Author.PERSON, text=text, buttons=[],
+                language=row.language, status=status, created_at=now,
+                payload=payload, idempotency_key=idempotency_key,
+            )  # fmt: skip
+            session.add(message)
+            await session.flush()
+            return Received(ConversationRecord.of(row), MessageRecord.of(message))
+
+    @staticmethod
+    async def _keyed(
+        session: AsyncSession, conversation_id: str, idempotency_key: str
+    ) -> MessageRecord | None:
+        row = await session.scalar(
+            select(Message).where(
+                Message.conversation_id == conversation_id,
+                Message.idempotency_key == idempotency_key,
+            )
+        )
+        return MessageRecord.of(row) if row else None
+
+    @staticmethod
+    async def _menu_payload(
+        session: AsyncSession, conversation_id: str, menu_choice: int | None
+    ) -> str | None:
+        """The payload of button `menu_choice` of the last message sent to the person."""
+        if menu_choice is None:
+            return None
+        buttons = await session.scalar(
+            select(Message.buttons)
+            .where(
+                Message.conversation_id == conversation_id,
+                Message.author != Author.PERSON,
+                Message.internal.is_(False),
+            )
+            .order_by(Message.id.desc())
+            .limit(1)
+        )
+        chosen = list(buttons or [])[menu_choice - 1 : menu_choice]
+        return chosen[0]["payload"] if chosen else None
 
     async def answer(
         self,
@@ -322,30 +399,74 @@ class ConversationStore:
         async with self.session() as session:
             return [MessageRecord.of(row) for row in await session.scalars(query)]
 
-    async def last_buttons(self, conversation_id: str) -> list[dict[str, str]]:
-        """The buttons of the last message sent to the person (for "1", "2"... by SMS)."""
-        async with self.session() as session:
-            buttons = await session.scalar(
-                select(Message.buttons)
-                .where(
-                    Message.conversation_id == conversation_id,
-                    Message.author != Author.PERSON,
-                    Message.internal.is_(False),
-                )
-                .order_by(Message.id.desc())
-                .limit(1)
-            )
-            return list(buttons or [])
-
-    async def pending(
-        self, conversation_id: str | None = None, before: int | None = None
-    ) -> list[MessageRecord]:
-        """Messages the brain has not answered yet because it was unreachable, oldest first."""
-        query = select(Message).where(Message.status == Status.PENDING).order_by(Message.id)
+    async def pending(self, conversation_id: str | None = None) -> list[MessageRecord]:
+        """Messages kept for replay (the brain was unreachable, or before a restart), oldest
+        first; not those of a call that has ended: nobody is there to hear the answer."""
+        query = (
+            select(Message)
+            .join(Conversation, Conversation.id == Message.conversation_id)
+            .where(Message.status == Status.PENDING, Conversation.ended_at.is_(None))
+            .order_by(Message.id)
+        )
         if conversation_id is not None:
             query = query.where(Message.conversation_id == conversation_id)
-        if before is not None:
-            query = query.where(Message.id < before)
+        async with self.session() as session:
+            return [MessageRecord.of(row) for row in await session.scalars(query)]
+
+    async def unanswered(self, conversation_id: str, up_to: int) -> list[MessageRecord]:
+        """The person's messages up to id `up_to` still to be answered by the bot (being
+        answered now, or kept for replay), oldest first."""
+        query = (
+            select(Message)
+            .where(
+                Message.conversation_id == conversation_id,
+                Message.id <= up_to,
+                Message.status.in_([Status.RECEIVED, Status.PENDING]),
+            )
+            .order_by(Message.id)
+        )
+        async with self.session() as session:
+            return [MessageRecord.of(row) for row in await session.scalars(query)]
+
+    async def keep_unanswered(self) -> None:
+        """At start: a person's message left unanswered by the last run (it stopped or
+        crashed before answering, or answering broke) is kept for replay, like one the brain
+        could not take; not in calls that have ended."""
+        open_conversations = select(Conversation.id).where(Conversation.ended_at.is_(None))
+        async with self.session.begin() as session:
+            await session.execute(
+                update(Message)
+                .where(
+                    Message.author == Author.PERSON,
+                    Message.status.in_([Status.RECEIVED, Status.FAILED]),
+                    Message.conversation_id.in_(open_conversations),
+                )
+                .values(status=Status.PENDING)
+            )
+
+    async def replies_to(self, message: MessageRecord) -> list[MessageRecord]:
+        """What was said back to a person's message: the messages after it that the person
+        sees, up to their next message (a repeat of the message gets these again)."""
+        next_message = (
+            select(func.min(Message.id))
+            .where(
+                Message.conversation_id == message.conversation_id,
+                Message.author == Author.PERSON,
+                Message.id > message.id,
+            )
+            .scalar_subquery()
+        )
+        query = (
+            select(Message)
+            .where(
+                Message.conversation_id == message.conversation_id,
+                Message.id > message.id,
+                Message.author != Author.PERSON,
+                Message.internal.is_(False),
+                (Message.id < next_message) | next_message.is_(None),
+            )
+            .order_by(Message.id)
+        )
         async with self.session() as session:
             return [MessageRecord.of(row) for row in await session.scalars(query)]
 

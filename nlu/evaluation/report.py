@@ -15,7 +15,12 @@ from typing import Any
 from bot.languages import SENTENCE_LETTERS
 from bot.settings import LANGUAGES, ROOT
 from nlu.evaluation.comparisons import ENTITY_COLUMNS, Comparison
-from nlu.evaluation.detection import Detection, combined_detection
+from nlu.evaluation.detection import (
+    OURS,
+    Detection,
+    OtherLanguageIdentification,
+    combined_detection,
+)
 from nlu.evaluation.held_out import TestSet
 from nlu.evaluation.rasa_runs import ModelLabels
 from nlu.evaluation.scores import (
@@ -31,6 +36,8 @@ REPORT = ROOT / "docs" / "nlu-report.md"
 MACRO_F1_TARGET = 0.93
 OOS_RECALL_TARGET = 0.85
 DETECTION_TARGET = 0.98
+OTHER_LANGUAGE_TARGET = 0.85  # messages in a language Loket does not speak, recognised
+SENT_AWAY_LIMIT = 0.005  # Loket's own messages taken for another language
 COMPONENTS_START, COMPONENTS_END = "<!-- components:start -->", "<!-- components:end -->"
 COMPONENTS_PLACEHOLDER = """## Components
 
@@ -56,6 +63,7 @@ class Run:
     results: list[LanguageResult]
     rasa_report: dict[str, Any]
     detections: list[Detection]
+    other_languages: list[OtherLanguageIdentification]
     comparisons: list[Comparison] | None
 
 
@@ -140,6 +148,7 @@ def targets_section(run: Run) -> list[str]:
             f"| {verdict(oos, OOS_RECALL_TARGET)} | {why_oos(r) if missed else ''} |"
         )
     lines += detection_target_rows(run.detections)
+    lines += other_language_target_rows(run.other_languages)
     return [*lines, ""]
 
 
@@ -162,6 +171,28 @@ def detection_target_rows(detections: Sequence[Detection]) -> list[str]:
             f"| language detection >= {DETECTION_TARGET:.0%}, when it answers | {d.language} "
             f"| {pct(d.answered_accuracy)} | | {verdict(d.answered_accuracy, DETECTION_TARGET)} "
             f"| {f'{len(d.wrong)} wrong, e.g. {examples}' if missed else ''} |"
+        )
+    return rows
+
+
+def other_language_target_rows(results: Sequence[OtherLanguageIdentification]) -> list[str]:
+    """Other languages recognised; Loket's own messages never taken for one of them."""
+    rows = []
+    for r in results:
+        examples = "; ".join(f"`{text}` -> {found}" for text, found in r.wrong[:3])
+        if r.language == OURS:
+            passed = r.share <= SENT_AWAY_LIMIT
+            rows.append(
+                f"| own messages taken for another language <= {SENT_AWAY_LIMIT:.1%} | fr, nl, en "
+                f"| {pct(r.share)} | | {'PASS' if passed else 'MISS'} "
+                f"| {'' if passed else examples} |"
+            )
+            continue
+        rows.append(
+            f"| other language recognised >= {OTHER_LANGUAGE_TARGET:.0%} | {r.language} "
+            f"| {pct(r.share)} | short messages {pct(r.short_share)} "
+            f"| {verdict(r.share, OTHER_LANGUAGE_TARGET)} "
+            f"| {examples if r.share < OTHER_LANGUAGE_TARGET else ''} |"
         )
     return rows
 
@@ -344,6 +375,37 @@ def detection_section(run: Run) -> list[str]:
     return [*lines, ""]
 
 
+def other_languages_section(run: Run) -> list[str]:
+    """bot.languages.other_language on messages in languages Loket does not speak."""
+    lines = [
+        "## Languages Loket does not speak",
+        "",
+        "`bot.languages.other_language` on the held-out messages of "
+        "`tests/nlu/other-languages.yml` (written as newcomers write; short ones included), "
+        "and on every held-out message in French, Dutch and English (row `ours`: a message "
+        "recognised as another language there would get the wrong answer). A message is "
+        "recognised when it is made only of one language's `words` "
+        "(content/other_languages.yml), by Arabic or Cyrillic letters, or, from "
+        f"{SENTENCE_LETTERS} letters on, when lingua is at least 70% sure. The person then "
+        "gets that language's fixed message (content/other_languages.yml, written by the "
+        "team and waiting for review by native speakers).",
+        "",
+        f"| language | messages | recognised | under {SENTENCE_LETTERS} letters "
+        "| of those recognised | wrong answers |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in run.other_languages:
+        lines.append(
+            f"| {r.language} | {r.total} | {pct(r.share)} | {r.short} "
+            f"| {pct(r.short_share)} | {len(r.wrong)} |"
+        )
+    wrong = [w for r in run.other_languages for w in r.wrong]
+    if wrong:
+        lines += ["", "Not recognised, or recognised as another language (message -> found):", ""]
+        lines += [f"- `{text}` -> {found}" for text, found in wrong]
+    return [*lines, ""]
+
+
 def components_section(run: Run, previous: str | None) -> str:
     """The Components section: new comparisons, else the previous one, else a placeholder."""
     if run.comparisons is None:
@@ -403,6 +465,7 @@ def render(run: Run, previous: str | None) -> str:
         *intents_section(run),
         *confusions_section(run),
         *detection_section(run),
+        *other_languages_section(run),
         *entities_section(run),
         *counts_section(run),
         COMPONENTS_START,

@@ -33,6 +33,7 @@ def brain_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         rasa_token=SecretStr(secrets.token_urlsafe(16)),
         brain_timeout=30.0,  # a cold Rasa answers its first messages slowly
         rate_limit_per_minute=10_000,
+        rate_limit_per_conversation_per_minute=10_000,
         _env_file=None,
     )
 

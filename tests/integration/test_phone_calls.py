@@ -3,10 +3,12 @@ the action server (tests/integration/conftest.py) behind a hub with its phone li
 
 The phone simulator plays Twilio's side: it signs the webhook, streams the call and
 plays Loket's audio in real time. No Vosk model is installed (an empty voice folder), so
-the calls use the keypad only, as on a line whose models are not downloaded yet. The
-caller knows the menu: they press each key as soon as Loket has started its answer,
-from the language menu through a procedure's steps to "Did this help?", then say
-nothing, so Loket ends the call politely (a reprompt, the menu, then goodbye).
+the calls use the keypad only, as on a line whose models are not downloaded yet: every
+text says "press", none invites speech. The caller knows the menu: they press each key
+as soon as Loket has started its answer, from the language menu, the greeting's "press 1
+for the list of topics" and a page of topics through a procedure's steps to "Did this
+help?", then say nothing, so Loket ends the call politely (a reprompt, the menu, then
+goodbye).
 
 The three calls (French, Dutch, English) run at once, once for the module: Loket's
 audio plays in real time, and the goodbye takes three silences. Nothing is timed.
@@ -22,7 +24,7 @@ from functools import partial
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from actions import render
+from actions import render, spoken
 from actions.catalogue import default_content_dir, load_catalogue
 from bot.app import create_app
 from bot.channels.phone import line_key, prompts
@@ -44,7 +46,8 @@ pytestmark = pytest.mark.integration
 CATALOGUE = load_catalogue(default_content_dir())
 PROCEDURE = CATALOGUE.procedures["change-address"]  # five steps: among the shortest
 CATEGORY = next(category for category in CATALOGUE.menu if PROCEDURE.id in category.procedures)
-NEXT = YES = "1"  # the first button of a step ("Next") and of "Did this help?" ("Yes")
+NEXT = YES = TOPICS = "1"  # the first button of a step ("Next"), of "Did this help?" ("Yes")
+# and of the greeting (the list of topics)
 LANGUAGE_KEY = {language: key for key, language in LANGUAGE_KEYS.items()}
 CALLERS: dict[Language, str] = {"fr": "+32470000101", "nl": "+32470000102", "en": "+32470000103"}
 SILENCE_SECONDS = 1.0  # the silence before each reprompt: short, the test waits three
@@ -53,25 +56,41 @@ GOODBYE_SECONDS = 180.0
 
 
 def keys(language: Language) -> list[str]:
-    """What the caller presses: the language, the topic, the procedure, Next to its
-    last step, then Yes to "Did this help?" (menu numbers follow content/menu.yml)."""
+    """What the caller presses: the language, the topics, the category, the procedure,
+    Next to its last step, then Yes to "Did this help?" (menu numbers follow
+    content/menu.yml; both are on the first page of four)."""
     topic = CATALOGUE.menu.index(CATEGORY) + 1
     procedure = CATEGORY.procedures.index(PROCEDURE.id) + 1
+    assert max(topic, procedure) <= render.PAGE_SIZE, "on the first page of the phone's menus"
     steps = [NEXT] * (len(PROCEDURE.steps) - 1)
-    return [LANGUAGE_KEY[language], str(topic), str(procedure), *steps, YES]
+    return [LANGUAGE_KEY[language], TOPICS, str(topic), str(procedure), *steps, YES]
 
 
 def spoken_replies(language: Language) -> list[str]:
-    """What the brain answers on the phone, in the catalogue's spoken forms, in order."""
-    steps = range(len(PROCEDURE.steps))
-    return [
-        render.welcome(CATALOGUE, language, spoken=True, greeting=True).text,
-        render.category_menu(CATALOGUE, CATEGORY, language, spoken=True).text,
-        render.procedure_intro(CATALOGUE, PROCEDURE, language, spoken=True).text,
-        *(render.step(CATALOGUE, PROCEDURE, i, language, spoken=True).text for i in steps),
-        render.feedback_answer(CATALOGUE, language, spoken=True, helped=True).text,
-        render.menu(CATALOGUE, language, spoken=True).text,  # the second silence
+    """What the brain answers on the phone, in the catalogue's spoken forms for a caller
+    who can only use the keys, in order, each turn said as the action server says it
+    (actions/spoken.py: numbers twice, acronyms as words)."""
+    menu = render.menu(CATALOGUE, language, spoken=True, keys_only=True)
+    first, *others = [
+        render.step(CATALOGUE, PROCEDURE, i, language, spoken=True, keys_only=True)
+        for i in range(len(PROCEDURE.steps))
     ]
+    turns = [
+        [render.welcome(CATALOGUE, language, spoken=True, greeting=True, keys_only=True)],
+        [menu],
+        [render.category_menu(CATALOGUE, CATEGORY, language, spoken=True)],
+        [render.procedure_intro(CATALOGUE, PROCEDURE, language, spoken=True), first],
+        *([step] for step in others),
+        [render.feedback_answer(CATALOGUE, language, spoken=True, helped=True)],
+        [menu],  # the second silence
+    ]
+    return [said for turn in turns for said in spoken_turn(language, turn)]
+
+
+def spoken_turn(language: Language, replies: list[render.Reply]) -> list[str]:
+    """The texts of one turn's replies as the action server speaks them."""
+    speech = spoken.Speech.of(CATALOGUE.messages, spoken.default_terms(), language)
+    return [speech.say(reply.text) for reply in replies]
 
 
 # ---------------------------------------------------------------- the calls

@@ -34,6 +34,7 @@ from bot.channels.phone import call as call_module
 from bot.channels.phone import keypad, prompts
 from bot.channels.phone.call import CallSession
 from bot.channels.phone.keypad import KeyedNumber
+from bot.channels.phone.loudness import VoiceWithoutWords
 from bot.channels.phone.sender import PhoneSender
 from bot.conversations.inbound import PHONE_CHANNEL
 from bot.conversations.model import State
@@ -378,7 +379,7 @@ async def test_a_keypad_call_goes_from_the_language_menu_through_turns_to_goodby
 
     await twilio.hears(speaker, prompts.language_menu(speech=False))
     twilio.press("2")
-    await twilio.hears(speaker, [prompts.keypad_only("nl"), Line(WELCOME, "nl")])
+    await twilio.hears(speaker, [Line(WELCOME, "nl")])  # chosen: nothing said of remembering
     twilio.press("1")  # the first option of the menu just read
     await twilio.hears(speaker, [Line(STEP, "nl")])
     twilio.press("2")
@@ -393,13 +394,87 @@ async def test_a_keypad_call_goes_from_the_language_menu_through_turns_to_goodby
     assert session.tasks_alive() == 0
     assert len(session.stats.after_key) == 3
 
-    # The same caller again: greeted in Dutch at once, no language menu.
+    # The same caller again: greeted in Dutch at once, no language menu, then told once
+    # that the language was remembered and how to change it.
     again = FakeTwilio()
     second = phone.call(SpeechModels(NO_MODELS), again)
-    await again.hears(speaker, [prompts.keypad_only("nl"), Line(WELCOME, "nl")])
+    await again.hears(speaker, [Line(WELCOME, "nl"), prompts.language_remembered("nl")])
     again.hang_up()
     await ended(second)
     assert brain.received[-1]["metadata"]["language"] == "nl"
+
+
+@pytest.mark.usefixtures("instant_playback")
+async def test_key_9_changes_the_language_at_any_moment_and_it_is_remembered(
+    phone: Phone, brain: FakeBrain, speaker: Speaker
+):
+    brain.reply = phone_brain
+    await phone.remember("fr")  # someone else used this phone in French
+    twilio = FakeTwilio()
+    call = phone.call(SpeechModels(NO_MODELS), twilio)
+    await twilio.hears(speaker, [Line(WELCOME, "fr"), prompts.language_remembered("fr")])
+    twilio.press("1")
+    await twilio.hears(speaker, [Line(STEP, "fr")])
+
+    twilio.press("9")
+    await twilio.hears(speaker, prompts.language_menu(speech=False))
+    twilio.press("3")
+    await twilio.hears(speaker, [Line(WELCOME, "en")])
+    twilio.hang_up()
+    await ended(call)
+    assert brain.texts == ["/greet", "/proc_passport", "/greet"]
+    assert brain.received[-1]["metadata"]["language"] == "en"
+
+    again = FakeTwilio()  # the next call from this number is in English
+    second = phone.call(SpeechModels(NO_MODELS), again)
+    await again.hears(speaker, [Line(WELCOME, "en"), prompts.language_remembered("en")])
+    again.hang_up()
+    await ended(second)
+
+
+@pytest.mark.usefixtures("instant_playback")
+async def test_a_caller_who_speaks_in_a_keypad_only_language_is_told_once_to_use_the_keys(
+    phone: Phone, brain: FakeBrain, speaker: Speaker, korean_speech: bytes
+):
+    brain.reply = phone_brain
+    await phone.remember("en")
+    twilio = FakeTwilio()
+    call = phone.call(SpeechModels(NO_MODELS), twilio)
+    await twilio.hears(speaker, [Line(WELCOME, "en"), prompts.language_remembered("en")])
+    assert brain.received[0]["metadata"]["keypad_only"] is True  # the brain says "press"
+
+    await twilio.say(korean_speech)
+    await twilio.hears(speaker, [prompts.keypad_only("en")])
+    await twilio.say(korean_speech)  # told once: the next thing said answers the key
+    twilio.press("1")
+    await twilio.hears(speaker, [Line(STEP, "en")])
+    twilio.hang_up()
+    await ended(call)
+    assert brain.texts == ["/greet", "/proc_passport"]
+
+
+@pytest.mark.usefixtures("instant_playback")
+async def test_a_language_with_a_speech_model_is_not_keypad_only(
+    phone: Phone, brain: FakeBrain, speaker: Speaker, monkeypatch: pytest.MonkeyPatch
+):
+    brain.reply = phone_brain
+    monkeypatch.setattr(call_module, "Recogniser", lambda *_: ScriptedRecogniser([]))
+    await phone.remember("en")
+    twilio = FakeTwilio()
+    call = phone.call(StandInModels(), twilio)  # type: ignore[arg-type]
+    await twilio.hears(speaker, [Line(WELCOME, "en"), prompts.language_remembered("en")])
+    twilio.hang_up()
+    await ended(call)
+    assert brain.received[0]["metadata"]["keypad_only"] is False
+
+
+def test_voice_without_words_is_heard_once_per_stretch_of_speech(korean_speech: bytes) -> None:
+    detector = VoiceWithoutWords()
+    frames = split_frames(pcm16_to_ulaw(korean_speech))
+    quiet = split_frames(pcm16_to_ulaw(silence(1.0)))
+    assert not any(detector.hear(frame) for frame in quiet)
+    assert sum(detector.hear(frame) for frame in frames) >= 1
+    assert not any(detector.hear(frame) for frame in quiet)
 
 
 @pytest.mark.usefixtures("instant_playback")
@@ -410,7 +485,7 @@ async def test_star_repeats_and_a_second_star_repeats_more_slowly(
     await phone.remember("en")
     twilio = FakeTwilio()
     call = phone.call(SpeechModels(NO_MODELS), twilio)
-    await twilio.hears(speaker, [prompts.keypad_only("en"), Line(WELCOME, "en")])
+    await twilio.hears(speaker, [Line(WELCOME, "en"), prompts.language_remembered("en")])
 
     twilio.press("*")
     await twilio.hears(speaker, [Line(AGAIN, "en")])
@@ -437,8 +512,8 @@ async def test_silence_gets_a_reprompt_then_the_menu_then_goodbye(
     await twilio.hears(
         speaker,
         [
-            prompts.keypad_only("en"),
             Line(WELCOME, "en"),
+            prompts.language_remembered("en"),
             prompts.still_there("en"),
             Line(MENU, "en"),
             prompts.silent_goodbye("en"),
@@ -458,7 +533,7 @@ async def test_a_key_pressed_over_one_moment_stops_it_and_takes_the_next_turn(
     monkeypatch.setattr(player, "LEAD_SECONDS", 3600.0)  # the greeting at once
     twilio = FakeTwilio()
     call = phone.call(SpeechModels(NO_MODELS), twilio)
-    await twilio.hears(speaker, [prompts.keypad_only("en"), Line(WELCOME, "en")])
+    await twilio.hears(speaker, [Line(WELCOME, "en"), prompts.language_remembered("en")])
     phone.settings.filler_after_seconds = 0.1  # after the greeting, which needs no filler
 
     monkeypatch.setattr(player, "LEAD_SECONDS", 0.25)  # from now on, in real time
@@ -486,7 +561,7 @@ async def test_a_slow_brain_gets_one_moment_before_its_answer(
     await phone.remember("en")
     twilio = FakeTwilio()
     call = phone.call(SpeechModels(NO_MODELS), twilio)
-    await twilio.hears(speaker, [prompts.keypad_only("en"), Line(WELCOME, "en")])
+    await twilio.hears(speaker, [Line(WELCOME, "en"), prompts.language_remembered("en")])
     phone.settings.filler_after_seconds = 0.1  # after the greeting, which needs no filler
 
     brain.delay = 0.5  # longer than the filler's wait, shorter than the hub's brain_timeout
@@ -506,7 +581,7 @@ async def test_with_the_brain_down_the_caller_hears_so_and_the_keys_still_work(
     twilio = FakeTwilio()
     call = phone.call(SpeechModels(NO_MODELS), twilio)
     down = [Line(holding_reply("fr", "", spoken=True), "fr"), prompts.brain_down("fr")]
-    await twilio.hears(speaker, [prompts.keypad_only("fr"), *down])
+    await twilio.hears(speaker, [*down, prompts.language_remembered("fr")])
 
     twilio.press("#")
     await twilio.hears(speaker, down)
@@ -730,7 +805,7 @@ async def test_in_office_hours_key_0_puts_the_call_through_to_the_helpdesk(
     await phone.remember("en")
     twilio = FakeTwilio()
     call = phone.call(SpeechModels(NO_MODELS), twilio)
-    await twilio.hears(speaker, [prompts.keypad_only("en"), Line(WELCOME, "en")])
+    await twilio.hears(speaker, [Line(WELCOME, "en"), prompts.language_remembered("en")])
 
     twilio.press("0")
     await twilio.hears(speaker, [Line(say("transfer", "en"), "en")])
@@ -757,7 +832,7 @@ async def test_a_transfer_twilio_refuses_is_apologised_for_and_a_callback_offere
     await phone.remember("en")
     twilio = FakeTwilio()
     call = phone.call(SpeechModels(NO_MODELS), twilio)
-    await twilio.hears(speaker, [prompts.keypad_only("en"), Line(WELCOME, "en")])
+    await twilio.hears(speaker, [Line(WELCOME, "en"), prompts.language_remembered("en")])
 
     twilio.press("0")
     offer = f"{say('nobody_free', 'en')} {say('offer', 'en', spoken=True)}"
@@ -787,7 +862,7 @@ async def test_outside_hours_a_callback_is_booked_with_a_number_typed_on_the_key
     await phone.remember("en")
     twilio = FakeTwilio()
     call = phone.call(SpeechModels(NO_MODELS), twilio)
-    await twilio.hears(speaker, [prompts.keypad_only("en"), Line(WELCOME, "en")])
+    await twilio.hears(speaker, [Line(WELCOME, "en"), prompts.language_remembered("en")])
 
     for key in ("0", "1", "2"):  # a person; a callback; another number than this phone's
         twilio.press(key)
@@ -825,7 +900,7 @@ async def test_a_pause_after_the_last_digit_ends_the_number(
     call = phone.call(SpeechModels(NO_MODELS), twilio, caller=None)  # no number to confirm
     await twilio.hears(speaker, prompts.language_menu(speech=False))
     twilio.press("3")
-    await twilio.hears(speaker, [prompts.keypad_only("en"), Line(WELCOME, "en")])
+    await twilio.hears(speaker, [Line(WELCOME, "en")])
     for key in ("0", "1"):  # a person; a callback: "type your number"
         twilio.press(key)
         await twilio.hears(speaker, await replies_being_said(phone, twilio, len(twilio.sentences)))
@@ -848,7 +923,7 @@ async def test_an_agents_message_is_spoken_on_the_live_call_after_what_loket_is_
     await phone.remember("en")
     twilio = FakeTwilio()
     call = phone.call(SpeechModels(NO_MODELS), twilio)
-    await twilio.hears(speaker, [prompts.keypad_only("en"), Line(WELCOME, "en")])
+    await twilio.hears(speaker, [Line(WELCOME, "en"), prompts.language_remembered("en")])
     monkeypatch.setattr(player, "LEAD_SECONDS", 0.25)  # from now on, in real time
     twilio.realtime = True
     step = await sentences(speaker, Line(STEP, "en"))
@@ -877,7 +952,7 @@ async def test_an_agents_message_waits_until_the_caller_has_finished_their_sente
     await phone.remember("en")
     twilio = FakeTwilio()
     call = phone.call(StandInModels(), twilio)  # type: ignore[arg-type]
-    await twilio.hears(speaker, [Line(WELCOME, "en")])
+    await twilio.hears(speaker, [Line(WELCOME, "en"), prompts.language_remembered("en")])
 
     await twilio.say(silence(FRAME_SECONDS))  # the caller starts a sentence
     conversation = await phone.store.get(f"call-{CALL_SID}")

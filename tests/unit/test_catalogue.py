@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
+from actions._catalogue.checks import acronym_problems, unknown_acronyms
 from actions.catalogue import (
     LANGUAGES,
     MAX_OPTIONS,
@@ -29,6 +30,8 @@ from actions.catalogue import (
     load_catalogue,
     spoken_problem,
 )
+from actions.plain_language import spoken_texts
+from actions.spoken import SPOKEN_TERMS_FILE, SpokenTerm, SpokenTerms, load_spoken_terms
 from tests.content import CONTENT, REPO, fixture_content, full_content
 
 FIXTURES = REPO / "tests" / "fixtures" / "procedures"
@@ -406,23 +409,20 @@ def test_fixture_menu_and_clarifications_load(tmp_path: Path) -> None:
 
 
 def test_full_catalogue_every_procedure_in_exactly_one_category(tmp_path: Path) -> None:
-    """The catalogue of 15 procedures, staged ones published: the menu covers all."""
+    """The whole catalogue, staged procedures published: the menu covers each procedure
+    once, in the categories, order and titles of content/menu.yml."""
     catalogue = load_catalogue(full_content(tmp_path))
-    assert len(catalogue.procedures) >= 15
-    assert menu_ids(catalogue.menu) == ["identity", "income", "online"]
+    menu = yaml.safe_load((CONTENT / "menu.yml").read_text(encoding="utf-8"))["categories"]
+    assert menu_ids(catalogue.menu) == [category["id"] for category in menu]
     placed = [pid for category in catalogue.menu for pid in category.procedures]
     assert sorted(placed) == sorted(catalogue.procedures)  # each one, exactly once
     assert all(1 <= len(c.procedures) <= MAX_OPTIONS for c in catalogue.menu)
-    assert catalogue.category("identity").procedures == (
-        "lost-eid",
-        "pin-puk",
-        "change-address",
-        "household-composition",
-        "commune-contact",
-    )
-    assert catalogue.category("online").title.in_("en") == "Online, taxes and safety"
+    for written in menu:
+        category = catalogue.category(written["id"])
+        assert category.procedures == tuple(written["procedures"])
+        assert category.title.in_("en") == written["title"]["en"]
     question = catalogue.clarification("card_blocked")
-    assert [o.procedure for o in question.options] == ["pin-puk", "phishing-fraud", "lost-eid"]
+    assert question.options and all(o.procedure in catalogue.procedures for o in question.options)
 
 
 def test_real_menu_names_every_published_procedure() -> None:
@@ -669,3 +669,65 @@ def test_content_intents_are_in_the_domain_with_a_rule() -> None:
     assert set(domain["actions"]) >= NEW_ACTIONS
     assert set(domain["entities"]) >= {"category", "postcode", "commune"}
     assert domain["slots"]["commune"]["influence_conversation"] is False
+
+
+# ---------------------------------------------------------------- spoken terms (acronyms)
+
+
+def known_terms(terms: SpokenTerms) -> dict[str, Any]:
+    """The written forms the lexicon knows, per language."""
+    return {lang: terms.of(lang).keys() for lang in LANGUAGES}
+
+
+def test_every_acronym_read_aloud_is_in_the_lexicon(tmp_path: Path) -> None:
+    """The real content and the procedures still staged: each acronym has a spoken form."""
+    terms = load_spoken_terms(CONTENT / SPOKEN_TERMS_FILE)
+    for content in (CONTENT, full_content(tmp_path)):
+        catalogue = load_catalogue(content)
+        assert acronym_problems(spoken_texts(catalogue), known_terms(terms)) == []
+
+
+def test_an_acronym_the_lexicon_does_not_know_is_reported(tmp_path: Path) -> None:
+    content = make_content(tmp_path)
+    data = fixture_data("lost-card")
+    data["steps"][0]["spoken"]["nl"] = "Vraag het aan de RSZ of aan het OCMW. Kies uw C4."
+    write_procedure(content, "lost-card", data)
+    catalogue = load_catalogue(content)
+    terms = load_spoken_terms(CONTENT / SPOKEN_TERMS_FILE)
+    found = acronym_problems(spoken_texts(catalogue), known_terms(terms))
+    assert found == [
+        "content/procedures/lost-card.yml steps[0].spoken.nl: RSZ is read aloud but not in "
+        "the nl terms of spoken_terms.yml: add how it is said and its plain name"
+    ]
+    # C4 has one capital letter: a form's name, not an acronym
+    assert unknown_acronyms("Vraag het aan het OCMW of de RSZ.", {"OCMW"}) == ["RSZ"]
+
+
+def test_lexicon_problems_name_file_line_and_field(tmp_path: Path) -> None:
+    path = tmp_path / "content" / SPOKEN_TERMS_FILE
+    path.parent.mkdir()
+    write_yaml(
+        path,
+        {
+            "fr": {"CPAS": {"said": "C-P-A-S", "plan": "typo"}, "ONEM": "Onème"},
+            "nl": {"OCMW": {"said": ""}},
+            "de": {},
+        },
+    )
+    with pytest.raises(CatalogueError) as caught:
+        load_spoken_terms(path)
+    found = list(caught.value.problems)
+    assert_problem(found, "content/spoken_terms.yml", "fr.CPAS.plan", "not a known field")
+    assert_problem(found, "content/spoken_terms.yml", "fr.ONEM", "must be a set of fields")
+    assert_problem(found, "content/spoken_terms.yml", "nl.OCMW.said", "non-empty text")
+    assert_problem(found, "content/spoken_terms.yml", "en", "is missing")
+    assert_problem(found, "content/spoken_terms.yml", "de", "not a known language")
+    path.unlink()
+    with pytest.raises(CatalogueError, match=r"spoken_terms\.yml: is missing"):
+        load_spoken_terms(path)
+
+
+def test_a_term_without_said_form_is_said_as_written() -> None:
+    terms = load_spoken_terms(CONTENT / SPOKEN_TERMS_FILE)
+    assert terms.of("fr")["BOSA"] == SpokenTerm("BOSA", "BOSA", None)
+    assert terms.of("fr")["CPAS"].plain == "le centre public d'action sociale"

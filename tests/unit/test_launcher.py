@@ -1,17 +1,111 @@
-"""`loket run` starts the brain with arguments Rasa reads as meant."""
+"""`loket run` starts the brain with arguments Rasa reads as meant, quietly unless asked."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import sys
 from pathlib import Path
 
+import pytest
 from pydantic import SecretStr
 
-from bot.launcher import brain_processes
+from bot.launcher import Child, ChildSpec, brain_processes, python_module
 from bot.settings import Settings
+from nlu.rasa_server import TOKEN_VARIABLE, rasa_run_argv
+
+QUIET = {"LOG_LEVEL_LIBRARIES": "ERROR", "TF_CPP_MIN_LOG_LEVEL": "3"}
 
 
-def test_a_token_starting_with_a_dash_is_passed_as_the_tokens_value():
-    # secrets.token_urlsafe() starts with "-" once in 64 starts: Rasa refused to start then.
+def children(verbose: bool = False) -> dict[str, ChildSpec]:
+    settings = Settings(rasa_token=SecretStr("token"), _env_file=None)
+    return {spec.name: spec for spec in brain_processes(settings, Path("model.tar.gz"), verbose)}
+
+
+def test_the_rasa_token_is_not_in_the_process_list():
     settings = Settings(rasa_token=SecretStr("-abc_def"), _env_file=None)
     [rasa] = [p for p in brain_processes(settings, Path("model.tar.gz")) if p.name == "rasa"]
-    assert "--auth-token=-abc_def" in rasa.argv
+    assert not any("abc_def" in arg for arg in rasa.argv)
+    assert rasa.env[TOKEN_VARIABLE] == "-abc_def"
+
+
+def test_a_token_starting_with_a_dash_reaches_rasa_as_the_tokens_value():
+    # secrets.token_urlsafe() starts with "-" once in 64 starts: Rasa refused to start then.
+    argv = rasa_run_argv(["--enable-api"], "-abc_def")
+    assert argv == ["rasa", "run", "--enable-api", "--auth-token=-abc_def"]
+
+
+def test_the_brain_starts_quietly_by_default():
+    for spec in children().values():
+        assert "--quiet" in spec.argv, spec.name
+        assert QUIET.items() <= spec.env.items(), spec.name
+        assert "warnings.showwarning" in spec.argv[2], spec.name
+
+
+def test_verbose_runs_the_same_modules_plainly():
+    quiet, verbose = children(), children(verbose=True)
+    assert verbose["rasa"].argv[1:3] == ["-m", "nlu.rasa_server"]
+    assert verbose["actions"].argv[1:3] == ["-m", "rasa_sdk"]
+    for name, spec in verbose.items():
+        assert [arg for arg in quiet[name].argv[3:] if arg != "--quiet"] == spec.argv[3:]
+
+
+def test_verbose_lets_the_brain_say_everything(monkeypatch: pytest.MonkeyPatch):
+    for name in QUIET:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "2")  # what the brain gets in any case
+
+    for spec in children(verbose=True).values():
+        assert "--quiet" not in spec.argv, spec.name
+        assert "LOG_LEVEL_LIBRARIES" not in spec.env
+        assert spec.env["TF_CPP_MIN_LOG_LEVEL"] == "2"
+
+
+class Exited(logging.Handler):
+    """Notes the launcher's "exited with code" record: the child ran to its end."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen = asyncio.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "exited with code" in record.getMessage():
+            self.seen.set()
+
+
+async def shown_by(child: Child) -> None:
+    """Supervise `child` until its process has ended once, then stop."""
+    exited = Exited()
+    logging.getLogger("loket").addHandler(exited)
+    supervisor = asyncio.create_task(child.keep_running())
+    try:
+        await asyncio.wait_for(exited.seen.wait(), timeout=60)
+    finally:
+        logging.getLogger("loket").removeHandler(exited)
+        await child.stop()
+        supervisor.cancel()
+
+
+# Like Sanic, it asks for its warnings to be shown, whatever PYTHONWARNINGS says.
+GRUMPY_LIBRARY = """
+import warnings
+warnings.filterwarnings("once", category=DeprecationWarning)
+warnings.warn("a library grumbles", DeprecationWarning)
+raise RuntimeError("broken")
+"""
+
+
+@pytest.mark.parametrize("verbose", [False, True], ids=["quiet", "verbose"])
+async def test_a_crash_is_never_silent_and_warnings_show_only_when_verbose(
+    verbose: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    (tmp_path / "grumpy.py").write_text(GRUMPY_LIBRARY)
+    env = children(verbose)["actions"].env | {"PYTHONPATH": str(tmp_path)}
+    argv = python_module(Path(sys.executable), "grumpy", verbose)
+
+    await shown_by(Child(ChildSpec("actions", argv, env)))
+
+    shown = capsys.readouterr().err
+    assert "[actions] Traceback (most recent call last):" in shown
+    assert "[actions] RuntimeError: broken" in shown
+    assert ("a library grumbles" in shown) is verbose

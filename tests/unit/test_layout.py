@@ -1,4 +1,5 @@
-"""The layout's rules (DESIGN.md, "Layout"): voice/ is speech only and needs nothing of bot/."""
+"""The layout's rules (docs/architecture.md, "Layout"): voice/ is speech only and needs
+nothing of bot/; the core (bot/conversations/) knows no channel and no page."""
 
 from __future__ import annotations
 
@@ -34,3 +35,15 @@ def test_voice_imports_nothing_from_the_hub(path: Path):
 def test_voice_speaks_the_hubs_languages():
     assert languages.LANGUAGES == settings.LANGUAGES
     assert get_args(languages.Language) == get_args(settings.Language)
+
+
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "bot" / "conversations").glob("*.py")), ids=lambda p: p.name
+)
+def test_the_core_imports_no_channel_and_no_console(path: Path):
+    outer = {
+        name
+        for name in imported_modules(path)
+        if name.startswith(("bot.channels", "bot.console", "tools"))
+    }
+    assert not outer, f"bot/conversations/{path.name} imports {sorted(outer)}"

@@ -19,6 +19,7 @@ from tests.phone_line import BASE, TOKEN, with_phone_line
 from tools.phone_simulator import PhoneCall
 
 CALLER = "+32470123456"
+CATALOGUE = load_catalogue(default_content_dir())  # once: loading it takes a while
 
 
 @pytest.fixture
@@ -34,9 +35,8 @@ def goodbye_on_next_step(text: str, metadata: dict[str, Any]) -> list[dict[str, 
     """Echo, except that the first menu option says the catalogue's spoken goodbye."""
     if text != "/step_next":
         return echo(text, metadata)
-    catalogue = load_catalogue(default_content_dir())
     return [
-        {"text": render.goodbye(catalogue, metadata["language"], True, False).text},
+        {"text": render.goodbye(CATALOGUE, metadata["language"], True, False).text},
         FAREWELL_SIGNAL,
     ]
 

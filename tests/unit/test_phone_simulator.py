@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,7 @@ from tools.phone_simulator import (
     add_arguments,
     call_and_report,
     check_record,
+    new_caller,
     parse_script,
     run,
     script_of,
@@ -105,7 +107,9 @@ class StandIn:
         form = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
         if not self.signed(request, BASE + "/twilio/voice", form):
             raise web.HTTPForbidden()
-        twiml = stream_twiml("wss://loket.example/twilio/media", form["CallSid"], form["From"])
+        twiml = stream_twiml(
+            "wss://loket.example/twilio/media", form["CallSid"], form["From"], "ticket-1"
+        )
         return web.Response(text=twiml, content_type="text/xml")
 
     async def media(self, request: web.Request) -> web.WebSocketResponse:
@@ -294,8 +298,11 @@ def test_wav_steps_and_shortcuts(tmp_path: Path):
 
 
 def test_the_stream_of_loket_twiml():
-    twiml = stream_twiml("wss://loket.example/twilio/media", "CA" + "1" * 32, None)
-    assert stream_of(twiml) == ("wss://loket.example/twilio/media", {"call_sid": "CA" + "1" * 32})
+    twiml = stream_twiml("wss://loket.example/twilio/media", "CA" + "1" * 32, None, "ticket-1")
+    assert stream_of(twiml) == (
+        "wss://loket.example/twilio/media",
+        {"call_sid": "CA" + "1" * 32, "ticket": "ticket-1"},
+    )
 
 
 # --- the timeline: whose words each of Loket's sentences were ---
@@ -353,9 +360,9 @@ def test_a_new_caller_hears_the_menu_chooses_and_is_put_through():
 
 
 def test_a_remembered_language_skips_the_menu_and_says_so():
-    keypad_only = prompts.keypad_only("fr").text
-    notice, greeting = [(0.06, 2.0), (2.06, 2.0)], [(4.06, 1.5), (5.56, 1.5)]
-    call = scripted_call([*notice, *greeting, (20.0, 3.0)], [])
+    remembered = prompts.language_remembered("fr").text
+    greeting, notice = [(0.36, 1.5), (1.86, 1.5)], [(3.4, 2.0), (5.4, 2.0)]
+    call = scripted_call([*greeting, *notice, (20.0, 3.0)], [])
     transcript = [
         TranscriptLine(0.05, "person", "/greet", "fr"),
         TranscriptLine(0.3, "bot", GREETING, "fr"),
@@ -367,11 +374,36 @@ def test_a_remembered_language_skips_the_menu_and_says_so():
 
     assert lines == [
         "loket   language remembered: French (menu skipped)",
-        f'line    "{keypad_only}" (keypad only)  [4.0 s]',
         f"loket   says: {GREETING}  [3.0 s]",
+        f'line    "{remembered}" (language remembered: how to change it)  [4.0 s]',
         "loket   got: (the menu: the phone line asks for it after a silence)",
         "loket   says: Menu: press 1 for housing.  [3.0 s]",
     ]
+
+
+def test_the_timeline_names_a_page_of_topics_key_9_and_speech_without_a_model():
+    topics = ("/proc_a", "/proc_b", "/proc_c", "/proc_d", '/show_menu{"page":2}', "/request_human")
+    call = scripted_call(
+        [(0.1, 3.0), (4.2, 2.0), (8.3, 2.0), (20.3, 1.5), (21.8, 1.5), (25.5, 4.0)],
+        [(4.0, "key 5"), (8.0, "key 9"), (19.9, "key 3"), (24.0, "speech starts")],
+    )
+    transcript = [
+        TranscriptLine(0.05, "bot", "Choose a topic: ...", "en", topics),
+        TranscriptLine(4.02, "person", "5", "en"),
+        TranscriptLine(4.1, "bot", "More topics: ...", "en"),
+        TranscriptLine(20.0, "person", "/greet", "en"),
+        TranscriptLine(20.2, "bot", GREETING, "en"),
+    ]
+
+    lines = [line.split("s  ", 1)[1] for line in timeline(call, transcript, frozenset({"en"}))]
+
+    assert "loket   got: key 5: the topics, page 2" in lines
+    assert (
+        "line    the language menu, in French, Dutch and English (key 9: another language)  "
+        "[2.0 s]" in lines
+    )
+    keypad_only = prompts.keypad_only("en").text
+    assert f'line    "{keypad_only}" (spoke in a language Loket cannot hear yet)  [4.0 s]' in lines
 
 
 def test_what_a_clear_cut_off_is_not_taken_for_what_came_next():
@@ -434,6 +466,14 @@ def test_a_recording_that_cannot_be_saved_keeps_the_timeline(tmp_path: Path):
     assert line.startswith("could not save what the caller heard: --record: the folder")
 
 
+def test_each_run_calls_from_a_new_number_unless_one_is_given():
+    assert call_options().caller is None
+    numbers = {new_caller() for _ in range(5)}
+    assert len(numbers) > 1  # a language remembered from an earlier run surprises no tester
+    assert all(re.fullmatch(r"\+32470\d{6}", number) for number in numbers)
+    assert call_options("--caller", "+32470123456").caller == "+32470123456"
+
+
 def test_the_help_explains_the_script_language(capsys):
     from bot.cli import main
 
@@ -468,8 +508,6 @@ async def test_the_timeline_of_real_calls_names_the_phone_lines_own_words(
     assert said[0].startswith("line    the language menu, in French, Dutch and English")
     assert "loket   language chosen: English" in said
     assert any(line.startswith("loket   says: ") for line in said)
-    notice = prompts.keypad_only("en").text
-    assert any(line.startswith(f'line    "{notice}" (keypad only)') for line in said)
     assert any(line.startswith('line    "Are you still there?') for line in said)
     assert not any(line.startswith("loket   got: /") for line in said)
 
@@ -478,4 +516,6 @@ async def test_the_timeline_of_real_calls_names_the_phone_lines_own_words(
     lines = await call_and_report(again, script, None, settings.database, keypad_only)
     said = [line.split("s  ", 1)[1] for line in lines]
     assert said[0] == "loket   language remembered: English (menu skipped)"
+    notice = prompts.language_remembered("en").text
+    assert any(f'"{notice}" (language remembered: how to change it)' in line for line in said)
     assert not any("language menu" in line for line in said)

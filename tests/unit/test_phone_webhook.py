@@ -75,6 +75,7 @@ async def test_a_signed_call_is_streamed_to_the_media_websocket(hub):
     assert response.content_type == "text/xml"
     stream, parameters = stream_of(await response.text())
     assert stream.get("url") == "wss://loket.example/twilio/media"
+    assert len(parameters.pop("ticket")) >= 32  # the stream's single-use ticket
     assert parameters == {"call_sid": CALL_SID, "caller": CALLER}
     started = await conversation(hub)
     assert started["state"] == "bot"
@@ -85,7 +86,7 @@ async def test_a_withheld_number_is_not_passed_on(hub):
     form = call_form(caller="+266696687")
     response = await post_signed(hub, "/twilio/voice", form)
     _, parameters = stream_of(await response.text())
-    assert parameters == {"call_sid": CALL_SID}
+    assert set(parameters) == {"call_sid", "ticket"}
 
 
 @pytest.mark.parametrize(
@@ -169,18 +170,60 @@ async def eventually(condition: Callable[[], bool]) -> None:
     raise AssertionError("condition not met in time")
 
 
-async def test_a_stream_that_goes_away_ends_its_call(hub):
-    calls = hub.server.app[phone.line_key].calls
-    await post_signed(hub, "/twilio/voice", call_form())
+async def open_stream(
+    hub: TestClient, parameters: dict[str, str]
+) -> aiohttp.ClientWebSocketResponse:
+    """A signed media stream that has sent Twilio's `connected` and `start` messages."""
     socket = await hub.ws_connect(
         "/twilio/media", headers=signature("wss://loket.example/twilio/media", {})
     )
     twilio = TwilioSide("MZ" + "0" * 32, CALL_SID, "AC" + "0" * 32)
     await socket.send_str(twilio.connected_event())
-    await socket.send_str(twilio.start_event({"call_sid": CALL_SID, "caller": CALLER}))
+    await socket.send_str(twilio.start_event(parameters))
+    return socket
+
+
+async def announced_call(hub: TestClient) -> dict[str, str]:
+    """The <Parameter>s of the stream /twilio/voice asks Twilio to open for a new call."""
+    return stream_of(await (await post_signed(hub, "/twilio/voice", call_form())).text())[1]
+
+
+async def test_a_stream_that_goes_away_ends_its_call(hub):
+    calls = hub.server.app[phone.line_key].calls
+    socket = await open_stream(hub, await announced_call(hub))
     await eventually(lambda: len(calls) == 1)
     await socket.close()  # no `stop`: the connection is simply gone
     await eventually(lambda: not calls)  # the session ended and let go of the stream
+
+
+async def refused(socket: aiohttp.ClientWebSocketResponse) -> bool:
+    """The hub closed the stream for a policy violation, without a word to the caller."""
+    message = await socket.receive(timeout=5)  # a call's first audio would come first
+    closed = message.type is aiohttp.WSMsgType.CLOSE
+    return closed and socket.close_code == WSCloseCode.POLICY_VIOLATION
+
+
+async def test_a_recorded_stream_cannot_be_played_again(hub):
+    parameters = await announced_call(hub)
+    first = await open_stream(hub, parameters)
+    replayed = await open_stream(hub, parameters)
+    assert await refused(replayed)
+    await first.close()
+
+
+@pytest.mark.parametrize("ticket", [None, "made-up-ticket"])
+async def test_a_stream_without_a_ticket_from_the_call_is_refused(hub, ticket: str | None):
+    parameters = await announced_call(hub)
+    parameters.pop("ticket")
+    if ticket is not None:
+        parameters["ticket"] = ticket
+    assert await refused(await open_stream(hub, parameters))
+
+
+async def test_a_stream_for_a_call_that_ended_is_refused(hub):
+    parameters = await announced_call(hub)
+    await post_signed(hub, "/twilio/status", call_form(CallStatus="completed"))
+    assert await refused(await open_stream(hub, parameters))
 
 
 async def test_the_phone_line_is_off_without_its_settings(settings: Settings):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 
 import pytest
@@ -43,6 +44,25 @@ def test_log_records_are_redacted_with_their_arguments():
     record = logging.LogRecord("x", logging.INFO, "f", 1, "from %s: %s", ("0470123456", "hi"), None)
     RedactingFilter().filter(record)
     assert record.getMessage() == "from [phone]: hi"
+
+
+def test_tracebacks_are_redacted_too():
+    # A failed statement's text quotes its parameters: what a person wrote, their number.
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactingFilter())
+    log = logging.getLogger("test.redaction")
+    log.addHandler(handler)
+    try:
+        try:
+            raise RuntimeError("INSERT failed [parameters: ('call me on 0470 12 34 56',)]")
+        except RuntimeError:
+            log.exception("storing a message failed")
+    finally:
+        log.removeHandler(handler)
+    printed = stream.getvalue()
+    assert "RuntimeError: INSERT failed [parameters: ('call me on [phone]',)]" in printed
+    assert "0470" not in printed
 
 
 def test_the_rate_limit_refills_over_time():
@@ -111,3 +131,22 @@ def test_database_urls_get_the_async_driver():
 def test_timestamps_in_log_lines_are_not_mistaken_for_phone_numbers():
     line = "2026-11-30 05:15:48 INFO root - Rasa server is up"
     assert redact(line) == line
+
+
+async def test_a_database_error_never_quotes_what_a_person_wrote(tmp_path):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from bot.conversations.store import create_engine
+
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'x.sqlite3'}")
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE notes (body TEXT NOT NULL)"))
+            with pytest.raises(DBAPIError) as failed:
+                await connection.execute(
+                    text("INSERT INTO notes (nope) VALUES (:body)"), {"body": "call 0470 12 34 56"}
+                )
+    finally:
+        await engine.dispose()
+    assert "0470" not in str(failed.value)

@@ -13,7 +13,7 @@ import re
 import pytest
 
 from actions import plain_language as pl
-from actions import render, resolve
+from actions import render, resolve, spoken
 from actions.catalogue import LANGUAGES, Catalogue, Procedure, load_catalogue
 from actions.render import (
     ALL_STEPS,
@@ -28,6 +28,7 @@ from actions.render import (
     Button,
     Reply,
     category_payload,
+    menu_payload,
 )
 from tests.content import CONTENT, fixture_content, full_content
 
@@ -197,6 +198,52 @@ def test_welcome(cat: Catalogue) -> None:
     assert without.buttons == reply.buttons  # titles stay, in the same order
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_phone_greeting_is_one_sentence_and_an_open_question(cat: Catalogue, lang: str) -> None:
+    """On the phone the caller can act at once: no introduction, no list of topics."""
+    reply = render.welcome(cat, lang, spoken=True, greeting=True)
+    hello = cat.messages.text("phone_greeting", lang)
+    assert reply.text == f"{hello} {cat.messages.text('open_question', lang)}"
+    assert payloads(reply) == [MENU]  # key 1: the list of topics
+    assert len(pl.text_stats(reply.text, lang).sentence_words) == 2
+
+
+def test_phone_greeting_in_english(cat: Catalogue) -> None:
+    reply = render.welcome(cat, "en", spoken=True, greeting=True)
+    assert reply.text == "Hello, this is Loket. Tell me what you need, or press 1 for the topics."
+    keys_only = render.welcome(cat, "en", spoken=True, greeting=True, keys_only=True)
+    assert keys_only.text == "Hello, this is Loket. For the list of topics, press 1."
+    assert keys_only.buttons == reply.buttons
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_keypad_only_texts_never_invite_speech(cat: Catalogue, card: Procedure, lang: str) -> None:
+    """A language Loket cannot hear yet: "press", never "say" or "ask your question"."""
+    spoken = {
+        "greeting": render.welcome(cat, lang, True, greeting=True),
+        "menu": render.menu(cat, lang, True),
+        "step": render.step(cat, card, 0, lang, True),
+        "not understood": render.not_understood(cat, lang, True, again=False),
+    }
+    keys_only = {
+        "greeting": render.welcome(cat, lang, True, greeting=True, keys_only=True),
+        "menu": render.menu(cat, lang, True, keys_only=True),
+        "step": render.step(cat, card, 0, lang, True, keys_only=True),
+        "not understood": render.not_understood(cat, lang, True, False, keys_only=True),
+    }
+    speech = {
+        "fr": r"\b(dites|posez|dire)\b",
+        "nl": r"\b(zeg|stel|zeggen)\b",
+        "en": r"\b(say|ask|tell)\b",
+    }
+    for name, reply in keys_only.items():
+        assert re.search(speech[lang], spoken[name].text, re.IGNORECASE), name  # today's invite
+        assert not re.search(speech[lang], reply.text, re.IGNORECASE), (name, reply.text)
+        assert payloads(reply) == payloads(spoken[name]), name  # the keys mean the same
+    # Written channels are not the phone: the keypad forms never reach them.
+    assert render.menu(cat, lang, False, keys_only=True) == render.menu(cat, lang, False)
+
+
 def test_show_menu_has_no_introduction(cat: Catalogue) -> None:
     reply = render.menu(cat, "en", spoken=False)
     assert reply.text == "Choose a topic or write your question."
@@ -206,6 +253,9 @@ def test_show_menu_has_no_introduction(cat: Catalogue) -> None:
 
 def test_category_payload() -> None:
     assert category_payload("identity") == '/show_category{"category":"identity"}'
+    assert category_payload("income", 2) == '/show_category{"category":"income","page":2}'
+    assert menu_payload() == MENU
+    assert menu_payload(2) == '/show_menu{"page":2}'
 
 
 def test_one_category_shows_its_procedures(cat: Catalogue) -> None:
@@ -256,7 +306,7 @@ def assert_plain(text: str, lang: str) -> None:
 def full_menus(full: Catalogue, lang: str, spoken: bool) -> dict[str, Reply]:
     """Every menu of the full catalogue: welcome, menu, each category, the clarification."""
     menus = {
-        "welcome": render.welcome(full, lang, spoken, greeting=True),
+        "welcome": render.welcome(full, lang, spoken, greeting=False),
         "menu": render.menu(full, lang, spoken),
         "card_blocked": render.clarification(
             full, full.clarification("card_blocked"), lang, spoken
@@ -298,11 +348,13 @@ def test_full_menus_spoken_read_every_option_with_its_key(full: Catalogue, lang:
     for name, reply in full_menus(full, lang, spoken=True).items():
         keys = spoken_keys(reply.text)
         assert keys == list(range(1, len(reply.buttons) + 1)), name
-        assert len(reply.buttons) <= 9, name  # keys 1 to 9
+        topics = [b for b in reply.buttons if b.payload.startswith(("/proc_", "/show_category"))]
+        pages = [b for b in topics if '"page"' in b.payload]
+        assert len(topics) - len(pages) <= render.PAGE_SIZE, name  # at most 4 at a time
         # The last lines read the options in button order, topics with their titles.
         lines = reply.text.splitlines()[-len(reply.buttons) :]
         for line, button in zip(lines, reply.buttons, strict=True):
-            if button.payload.startswith(("/proc_", "/show_category")):
+            if button in topics and button not in pages:
                 assert f" {button.title}, " in line, (name, line)
         assert_plain(reply.text, lang)
 
@@ -316,6 +368,39 @@ def test_full_menu_spoken_in_english(full: Catalogue) -> None:
         "For Online, taxes and safety, press 3.\n"
         "To talk to a person, press 4."
     )
+
+
+def test_phone_menu_reads_four_topics_then_more(full: Catalogue) -> None:
+    """Six procedures: four, "more" on key 5 and the menu; then the last two."""
+    income = full.category("income")
+    first = render.category_menu(full, income, "en", spoken=True)
+    procedures = [f"/{full.procedures[pid].intent}" for pid in income.procedures]
+    assert payloads(first) == [*procedures[:4], category_payload("income", 2), MENU]
+    fourth = full.procedures[income.procedures[3]].title.en
+    assert first.text.endswith(
+        f"For {fourth}, press 4.\nFor more topics, press 5.\nFor the menu, press 6."
+    )
+    second = render.category_menu(full, income, "en", spoken=True, page=2)
+    assert payloads(second) == [*procedures[4:], MENU]  # keys 1 and 2 are the next topics
+    assert spoken_keys(second.text) == [1, 2, 3]
+    assert second.text.startswith("Income and social rights. Choose a topic.\nFor ")
+    # A page past the end (an old button) is the last page; written shows every topic.
+    assert render.category_menu(full, income, "en", spoken=True, page=9) == second
+    assert payloads(render.category_menu(full, income, "en", spoken=False)) == [*procedures, MENU]
+
+
+def test_every_topic_is_on_a_phone_page(full: Catalogue) -> None:
+    """Following "more" from the first page reaches every procedure of every category."""
+    for category in full.menu:
+        heard: list[str] = []
+        page = 1
+        while True:
+            reply = render.category_menu(full, category, "fr", spoken=True, page=page)
+            heard += [p for p in payloads(reply) if p.startswith("/proc_")]
+            if category_payload(category.id, page + 1) not in payloads(reply):
+                break
+            page += 1
+        assert heard == [f"/{full.procedures[pid].intent}" for pid in category.procedures]
 
 
 # ---------------------------------------------------------------- clarifying questions
@@ -528,3 +613,131 @@ def test_real_catalogue_renders(lang: str, spoken: bool) -> None:
             check_reply(reply)
             if spoken:
                 assert "http" not in reply.text and "www." not in reply.text
+
+
+# ---------------------------------------------------------------- spoken form (actions/spoken.py)
+
+REPEAT_WORDS = {"fr": "Je répète : ", "nl": "Ik herhaal: ", "en": "I repeat: "}
+
+
+def speech(lang: str) -> spoken.Speech:
+    """The spoken form of one turn in `lang`, with the real messages and lexicon."""
+    real = load_catalogue(CONTENT)
+    return spoken.Speech.of(real.messages, spoken.default_terms(), lang)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_phone_number_is_said_grouped_then_again(lang: str) -> None:
+    said = speech(lang).say("Bel 02, 279, 22, 11. Daarna nog iets.")
+    again = REPEAT_WORDS[lang]
+    assert said == f"Bel 02 279 22 11. {again}02 279 22 11. Daarna nog iets."
+    assert spoken.SPOKEN_NUMBER.findall(said) == ["02 279 22 11", "02 279 22 11"]
+
+
+def test_every_number_of_a_step_is_said_twice_and_the_written_form_is_unchanged() -> None:
+    real = load_catalogue(CONTENT)
+    doc_stop = real.procedures["lost-eid"]
+    written = render.step(real, doc_stop, 0, "en", spoken=False).text
+    said = speech("en").say(render.step(real, doc_stop, 0, "en", spoken=True).text)
+    assert "I repeat: 00 800 21 23 21 23." in said
+    assert "call plus 32 2 518 21 23. I repeat: plus 32 2 518 21 23." in said
+    assert "I repeat" not in written and "00800 2123 2123" in written
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        # a short number of two pairs, at the end of a line without a full stop
+        ("Or the Pension Service on 17, 65", "Or the Pension Service on 17 65. I repeat: 17 65."),
+        # postcodes, a year, a street number and hours are not phone numbers
+        (
+            "Postcodes 1000, 1020 and 1130 are the City.",
+            "Postcodes 1000, 1020 and 1130 are the City.",
+        ),
+        (
+            "In 2026, at rue des Plantes 69, from 13 to 15.",
+            "In 2026, at rue des Plantes 69, from 13 to 15.",
+        ),
+        ("Step 2 of 5.", "Step 2 of 5."),
+    ],
+)
+def test_only_phone_numbers_are_said_twice(text: str, said: str) -> None:
+    assert speech("en").say(text) == said
+
+
+def test_an_acronym_is_said_as_people_say_it_with_its_plain_name_once_per_turn() -> None:
+    turn = speech("fr")
+    first = turn.say("Demandez de l'aide au CPAS de votre commune.")
+    second = turn.say("Le CPAS décide dans les 30 jours.")
+    assert first == (
+        "Demandez de l'aide au C-P-A-S, le centre public d'action sociale, de votre commune."
+    )
+    assert second == "Le C-P-A-S décide dans les 30 jours."
+    assert (
+        speech("fr").say("Allez au CPAS.") == "Allez au C-P-A-S, le centre public d'action sociale."
+    )
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "said"),
+    [
+        (
+            "nl",
+            "Vraag het aan het OCMW.",
+            "Vraag het aan het O-C-M-W, het openbaar centrum voor maatschappelijk welzijn.",
+        ),
+        (
+            "nl",
+            "Voor steun van het O C M W vraagt u het aan uw O C M W.",
+            "Voor steun van het O-C-M-W, het openbaar centrum voor maatschappelijk welzijn,"
+            " vraagt u het aan uw O-C-M-W.",
+        ),
+        # the text explains it already: not twice
+        (
+            "fr",
+            "L'Onem, l'office national de l'emploi, décide.",
+            "L'Onème, l'office national de l'emploi, décide.",
+        ),
+        (
+            "en",
+            "Ask Capac or your union.",
+            "Ask Capac, the public fund that pays unemployment benefits, or your union.",
+        ),
+        # part of a name: the plain name waits for a mention that is not
+        (
+            "fr",
+            "Appelez le SPF Finances. Le SPF répond.",
+            "Appelez le S-P-F Finances. Le S-P-F, le service public fédéral, répond.",
+        ),
+        # known, said as written, no plain name
+        ("en", "Log in with itsme and your PIN.", "Log in with its me and your PIN."),
+    ],
+)
+def test_acronyms_in_each_language(lang: str, text: str, said: str) -> None:
+    assert speech(lang).say(text) == said
+
+
+class Recording:
+    """A dispatcher that keeps what it was asked to send."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, object]] = []
+
+    def utter_message(self, text: str | None = None, **fields: object) -> None:
+        self.sent.append({"text": text, **fields})
+
+
+def test_a_spoken_turn_sends_every_text_in_its_spoken_form_and_a_written_one_as_it_is() -> None:
+    real = load_catalogue(CONTENT)
+    recording = Recording()
+    phone = spoken.for_turn(recording, real, "en", spoken=True)
+    phone.utter_message(text="Ask the CPAS.", buttons=[])
+    phone.utter_message(text="The CPAS decides.")
+    phone.utter_message(json_message={"loket": {"topic": "x"}})
+    assert [sent["text"] for sent in recording.sent] == [
+        "Ask the C-P-A-S, the public social welfare centre.",
+        "The C-P-A-S decides.",
+        None,
+    ]
+    assert recording.sent[2]["json_message"] == {"loket": {"topic": "x"}}
+    assert spoken.for_turn(recording, real, "en", spoken=False) is recording

@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import io
 import logging
+import shutil
 import socket
 import zipfile
 from collections.abc import AsyncIterator, Iterator
@@ -25,6 +26,7 @@ from aiohttp.test_utils import TestServer
 
 from bot.channels.phone.speech import speech_models
 from bot.settings import LANGUAGES, Settings, get_settings
+from voice import models
 from voice.models import (
     CATALOGUE,
     Catalogue,
@@ -304,3 +306,66 @@ async def test_without_a_network_the_command_says_what_to_do_for_each_language(
     assert "--mirror URL" in out and "LOKET_VOSK_MODEL_FR" in out
     assert "keypad" in out
     assert [path.name for path in cli_settings.voice_dir.iterdir()] == []
+
+
+def with_free_space(monkeypatch: pytest.MonkeyPatch, free: int) -> None:
+    """The disk of the voice folder has `free` bytes left, whatever this machine has."""
+    usage = shutil.disk_usage("/")
+    fake = type(usage)(usage.total, usage.total - free, free)
+    monkeypatch.setattr(models.shutil, "disk_usage", lambda path: fake)
+
+
+async def test_a_disk_without_room_is_refused_before_anything_is_fetched(
+    settings, mirror, monkeypatch
+):
+    with_free_space(monkeypatch, 5 * 1024 * 1024)
+
+    with pytest.raises(DownloadError) as refused:
+        await fetch(["fr"], settings, mirror, catalogue=CATALOGUE)
+
+    message = str(refused.value)
+    assert f"Not enough free space for the speech models in {settings.voice_dir}" in message
+    assert "5 MB are free" in message and "LOKET_VOICE_DIR" in message
+    assert "Nothing was fetched" in message
+    assert mirror.requests == []
+
+
+async def test_the_room_needed_counts_only_what_is_not_there_yet(settings, mirror, monkeypatch):
+    await fetch(["fr"], settings, mirror)
+    with_free_space(monkeypatch, 0)
+
+    report = await fetch(["fr"], settings, mirror)
+
+    assert report.installed == [] and len(report.skipped) == 3
+
+
+async def test_the_command_says_how_much_room_it_needs_for_all_languages(
+    cli_settings, mirror, monkeypatch, capsys
+):
+    from bot.cli import main
+
+    with_free_space(monkeypatch, 200 * 1024 * 1024)  # enough for one language, not three
+    status = await asyncio.to_thread(
+        main, ["voice", "download", "--mirror", mirror.url, "fr", "nl", "en"]
+    )
+
+    out = capsys.readouterr().out
+    assert status == 1
+    assert "Not enough free space" in out and "200 MB are free" in out
+    assert mirror.requests == []
+
+
+@pytest.mark.parametrize("stage", ["_check", "_unpack"])
+async def test_ctrl_c_leaves_no_half_written_model(settings, mirror, monkeypatch, stage):
+    """Interrupted after the archive arrived, or while it is unpacked: nothing is left."""
+
+    def interrupt(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(models, stage, interrupt)
+
+    with pytest.raises(KeyboardInterrupt):
+        await fetch(["fr"], settings, mirror)
+
+    assert mirror.requests == ["/vosk/models/vosk-model-small-fr-0.22.zip"]
+    assert list(settings.voice_dir.iterdir()) == []

@@ -20,6 +20,7 @@ from voice.synthesis import (
     Speaker,
     SpeechEngine,
     SynthesisError,
+    as_engine_reads,
     piper_voice_path,
     speaker_for,
     split_sentences,
@@ -276,3 +277,56 @@ async def test_without_espeak_ng_the_error_and_start_up_lines_say_so(
 async def test_a_failing_espeak_ng_is_a_clear_error() -> None:
     with pytest.raises(SynthesisError, match=r"espeak-ng failed \(exit 1\)"):
         await EspeakEngine("false").synthesise("Bonjour.", "fr")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "engine_reads", "slow"),
+    [
+        # digit groups: slowly, a comma between the groups so none is read as thousands
+        ("Call 02 279 22 11.", "Call 02, 279, 22, 11.", True),
+        ("I repeat: plus 32 2 518 21 23.", "I repeat: plus 32, 2, 518, 21, 23.", True),
+        # no digit groups: as it is, at the speed asked
+        ("Postcodes 1000, 1020 and 1130.", "Postcodes 1000, 1020 and 1130.", False),
+        ("Step 2 of 5.", "Step 2 of 5.", False),
+    ],
+)
+def test_a_sentence_with_a_phone_number_is_read_slowly_group_by_group(
+    sentence: str, engine_reads: str, slow: bool
+) -> None:
+    assert as_engine_reads(sentence) == (engine_reads, slow)
+    assert as_engine_reads(sentence, slow=True) == (engine_reads, True)
+
+
+class Pacing:
+    """An engine that keeps each sentence it is given and whether it was asked to be slow."""
+
+    name = "pacing"
+
+    def __init__(self) -> None:
+        self.said: list[tuple[str, bool]] = []
+
+    def speaks(self, language: Language) -> bool:
+        return True
+
+    async def synthesise(self, sentence: str, language: Language, slow: bool = False) -> bytes:
+        self.said.append((sentence, slow))
+        return b"\xff"
+
+
+async def test_only_the_sentences_holding_a_number_are_slow() -> None:
+    engine = Pacing()
+    text = "Call Card Stop on 078 170 170. I repeat: 078 170 170. It answers day and night."
+    await heard(Speaker([engine]), text)
+    assert engine.said == [
+        ("Call Card Stop on 078, 170, 170.", True),
+        ("I repeat: 078, 170, 170.", True),
+        ("It answers day and night.", False),
+    ]
+
+
+async def test_slow_espeak_number_takes_longer_than_the_same_words_at_normal_speed(
+    espeak: EspeakEngine,
+) -> None:
+    normal = await espeak.synthesise("Call Card Stop on 078, 170, 170.", "fr")
+    number = await heard(Speaker([espeak]), "Call Card Stop on 078 170 170.", "fr")
+    assert seconds(b"".join(number)) > seconds(normal)

@@ -40,12 +40,15 @@ async def test_after_returns_only_newer_messages(hub, brain: FakeBrain):
     assert len(newer["messages"]) == 2
 
 
-async def test_the_brain_gets_language_and_channel_as_metadata(hub, brain: FakeBrain):
+async def test_the_brain_gets_language_channel_and_message_id_as_metadata(hub, brain: FakeBrain):
     await post(hub, "c2", {"text": "Ik ben mijn identiteitskaart kwijt", "language": None})
-    assert brain.received[0]["metadata"] == {
+    [person] = (await (await hub.get("/api/conversations/c2")).json())["messages"][:1]
+    assert brain.received[0]["metadata"] | {"keypad_only": False} == {
         "language": "nl",
         "channel": "webchat",
         "spoken": False,
+        "keypad_only": False,
+        "loket_message_id": str(person["id"]),
     }
     assert brain.received[0]["sender"] == "c2"
 

@@ -4,7 +4,11 @@ A call is a conversation of the hub like any other (channel "phone"): each sente
 caller says or key they press is one turn of `ConversationService`, and its replies are
 spoken. Around the turns, the session does what only a phone needs:
 
-- the language menu (by voice or keypad), skipped for a caller whose language is known;
+- the language menu (by voice or keypad), skipped for a caller whose language is known
+  (who hears, after the greeting, that it was remembered and how to change it);
+- key 9, at any moment, the language menu again: a shared phone is never stuck;
+- a language without a speech model: the brain's texts say "press", and a caller who
+  speaks anyway is told once to use the keys;
 - barge-in: the caller speaking or pressing a key stops Loket at once (`clear`);
 - "one moment" while the brain is slow, and the keypad still working when it is down;
 - silence: a reprompt, then the menu, then a polite goodbye and the hang-up;
@@ -33,9 +37,15 @@ from functools import partial
 from typing import Any
 
 from bot.channels.phone import keypad, prompts
+from bot.channels.phone.loudness import VoiceWithoutWords
 from bot.channels.phone.sender import PhoneSender
 from bot.channels.phone.transfer import transfer_call
-from bot.conversations.inbound import PHONE_CHANNEL, InboundMessage, call_conversation_id
+from bot.conversations.inbound import (
+    KEYS_ONLY,
+    PHONE_CHANNEL,
+    InboundMessage,
+    call_conversation_id,
+)
 from bot.conversations.model import State
 from bot.conversations.service import ConversationService, Turn
 from bot.settings import LANGUAGES, Language, Settings
@@ -64,6 +74,8 @@ LANGUAGE_KEYS: dict[str, Language] = {"1": "fr", "2": "nl", "3": "en"}
 MENU = "/show_menu"
 KEY_PAYLOADS = {"*": "/step_repeat", "0": "/request_human", "#": MENU}
 REPEAT_KEY = "*"
+LANGUAGE_KEY = "9"
+"""The language menu again, at any moment (menus never read more than 7 options)."""
 CALLER_PAUSE_SECONDS = 2.0
 """The caller has stopped speaking when nothing was heard of them for this long (a cough
 starts like speech and never ends as a sentence)."""
@@ -80,7 +92,11 @@ class _Played:
     """The caller has heard everything Loket said (the player's last mark came back)."""
 
 
-Inbound = RecognitionEvent | Dtmf | _Played
+class _Unheard:
+    """The caller spoke, in a language no recogniser can hear."""
+
+
+Inbound = RecognitionEvent | Dtmf | _Played | _Unheard
 
 
 @dataclass
@@ -158,8 +174,10 @@ class CallSession:
         self._last_answer: list[Line] = []
         self._last_key = ""
         self._told_keypad_only: set[Language] = set()
+        self._voice_without_words: VoiceWithoutWords | None = None  # set while keys only
         self._waiting: tuple[list[float], float] | None = None  # (stats list, since) of a turn
         self._recognisers: list[Recogniser] = []  # every one made, for the stats at the end
+        self._making: set[asyncio.Future[Recogniser | None]] = set()  # made in a thread now
         self._expects_digits = False  # the last turn asked for a number: keys are its digits
         self._transferred = False  # the call is the helpdesk's now
         self._voice_at: float | None = None  # when the caller was last heard mid-sentence
@@ -236,6 +254,12 @@ class CallSession:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await self._listener.close()
+        # A recogniser still being made when the call ended, or made and not yet listening:
+        # the listener never had it, so it is closed here.
+        made = await asyncio.gather(*self._making, return_exceptions=True)
+        self._recognisers += [r for r in made if r is not None and not isinstance(r, BaseException)]
+        for recogniser in self._recognisers:
+            recogniser.close()
         self.stats.count_recognition(self._recognisers)
 
     # ---------------------------------------------------------------- what comes in
@@ -245,6 +269,8 @@ class CallSession:
         async for event in events:
             if isinstance(event, Media):
                 self._listener.hear(event.audio)
+                if self._voice_without_words and self._voice_without_words.hear(event.audio):
+                    self._inbox.put_nowait((_Unheard(), self._now()))
             elif isinstance(event, Dtmf):
                 self._inbox.put_nowait((event, self._now()))
             elif isinstance(event, Mark):
@@ -285,6 +311,10 @@ class CallSession:
                 # Loket fell silent, or the caller is still talking: the silence starts again.
                 quiet_since = None if self._player.busy else self._now()
                 continue
+            if isinstance(event, _Unheard):
+                self._tell_keypad_only()
+                quiet_since = None
+                continue
             await self._barge_in(event, at)
             if isinstance(event, Dtmf | Utterance):
                 self._waiting = (
@@ -321,12 +351,32 @@ class CallSession:
     async def _converse(self, caller: str | None) -> None:
         """The whole call: language, greeting, then turns until someone ends it."""
         remembered = await self._service.start_call(self._conversation_id, caller)
-        language = remembered or await self._choose_language()
-        if language is None:
-            return
-        await self._use_language(language)
-        if await self._turn(GREET, chosen=language):
+        if remembered is None:
+            going_on = await self._change_language()
+        else:
+            going_on = await self._greet(remembered)
+            if going_on:  # once, after the greeting: on a shared phone, how to change it
+                self._player.play([prompts.language_remembered(remembered)])
+        if going_on:
             await self._turns()
+
+    async def _change_language(self) -> bool:
+        """The language menu, then the greeting in the language chosen (remembered for the
+        caller's number); False when the call is to end."""
+        language = await self._choose_language()
+        return language is not None and await self._greet(language)
+
+    async def _greet(self, language: Language) -> bool:
+        """Go on in `language`, greeted in it; False when the call is to end.
+
+        Its recogniser is made while the brain greets (it may take a second on a busy
+        machine): the caller hears the greeting that much sooner.
+        """
+        self._speak_in(language)
+        hearing = self._spawn(self._hear_in(language))
+        going_on = await self._turn(GREET, chosen=language)
+        await hearing
+        return going_on
 
     async def _choose_language(self) -> Language | None:
         """Ask for the language in all three; None if the caller never answers."""
@@ -369,6 +419,9 @@ class CallSession:
         expecting, self._expects_digits = self._expects_digits, False
         if expecting and isinstance(heard, Dtmf) and keypad.starts_a_number(heard.digit):
             return await self._take_number(heard)
+        if isinstance(heard, Dtmf) and heard.digit == LANGUAGE_KEY:
+            self._last_key = ""
+            return await self._change_language()
         if isinstance(heard, Dtmf):
             slower = heard.digit == REPEAT_KEY and self._last_key == REPEAT_KEY
             self._last_key = heard.digit
@@ -443,7 +496,7 @@ class CallSession:
             async with asyncio.timeout(keypad.PAUSE_SECONDS):
                 while True:
                     event, at = await self._take_from_inbox()
-                    if isinstance(event, _Played | Partial):
+                    if isinstance(event, _Played | Partial | _Unheard):
                         continue
                     await self._barge_in(event, at)
                     if isinstance(event, Dtmf | Utterance):
@@ -491,7 +544,7 @@ class CallSession:
 
     async def _while_thinking(self, event: Inbound, at: float, filler: asyncio.Task[None]) -> None:
         """The caller did something while the brain was thinking."""
-        if isinstance(event, _Played | Partial):
+        if isinstance(event, _Played | Partial | _Unheard):
             return  # Loket fell silent, or the caller is still talking: nothing to do yet
         filler.cancel()
         await self._barge_in(event, at)
@@ -527,12 +580,28 @@ class CallSession:
     # ---------------------------------------------------------------- languages
 
     async def _use_language(self, language: Language) -> None:
-        """Go on in `language`: its recogniser only, or the keypad if it has none (said once)."""
+        """Go on in `language`: its recogniser only, or the keypad if it has none."""
+        self._speak_in(language)
+        await self._hear_in(language)
+
+    def _speak_in(self, language: Language) -> None:
+        """Speak `language` from now on; with no speech model for it, the brain's texts say
+        "press" (KEYS_ONLY: for the turns this task asks for from now on)."""
         self._language = language
-        if await self._listen_in([language]) or language in self._told_keypad_only:
+        KEYS_ONLY.set(not self._models.available(language))
+
+    async def _hear_in(self, language: Language) -> None:
+        """Listen in `language`, or, with no model for it, for the caller's voice without
+        words: speaking, they are told to use the keys."""
+        listening = await self._listen_in([language])
+        self._voice_without_words = None if listening else VoiceWithoutWords()
+
+    def _tell_keypad_only(self) -> None:
+        """The caller spoke in a language Loket cannot hear: say once to use the keys."""
+        if self._language in self._told_keypad_only:
             return
-        self._told_keypad_only.add(language)
-        self._player.play([prompts.keypad_only(language)])
+        self._told_keypad_only.add(self._language)
+        self._player.play([prompts.keypad_only(self._language)])
 
     async def _listen_in(self, languages: Sequence[Language]) -> bool:
         """Recognise these languages from now on, those that have a model; False if none."""
@@ -548,8 +617,12 @@ class CallSession:
 
     async def _recogniser(self, language: Language) -> Recogniser | None:
         # In a thread: a model may take seconds to load, a decoder tens of ms to build,
-        # and meanwhile the event loop paces every call's audio.
-        recogniser = await asyncio.to_thread(self._new_recogniser, language)
+        # and meanwhile the event loop paces every call's audio. Shielded: if the call
+        # ends meanwhile, `_clean_up` still gets the recogniser, to close it.
+        making = asyncio.ensure_future(asyncio.to_thread(self._new_recogniser, language))
+        self._making.add(making)
+        recogniser = await asyncio.shield(making)
+        self._making.discard(making)
         if recogniser is not None:
             self._recognisers.append(recogniser)
         return recogniser

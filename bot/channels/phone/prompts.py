@@ -12,15 +12,21 @@ import re
 from bot.settings import LANGUAGES, Language
 from voice.line import Line
 
+# Short: a new caller hears all three lines within 8 s of pick-up (docs/voice.md).
 _LANGUAGE_MENU: dict[Language, str] = {
-    "fr": "Pour le français, dites français ou tapez 1.",
-    "nl": "Voor Nederlands, zeg Nederlands of druk op 2.",
-    "en": "For English, say English or press 3.",
+    "fr": "Français, dites-le ou tapez 1.",
+    "nl": "Nederlands, zeg het of druk op 2.",
+    "en": "English, say it or press 3.",
 }
 _LANGUAGE_MENU_KEYS: dict[Language, str] = {
-    "fr": "Pour le français, tapez 1.",
-    "nl": "Voor Nederlands, druk op 2.",
-    "en": "For English, press 3.",
+    "fr": "Français, tapez 1.",
+    "nl": "Nederlands, druk op 2.",
+    "en": "English, press 3.",
+}
+_LANGUAGE_REMEMBERED: dict[Language, str] = {
+    "fr": "J'ai gardé le français de votre dernier appel. Pour changer de langue, tapez 9.",
+    "nl": "Ik spreek Nederlands, zoals bij uw vorige oproep. Voor een andere taal, druk op 9.",
+    "en": "I kept English from your last call. To change the language, press 9.",
 }
 _NOT_CAUGHT: dict[Language, str] = {
     "fr": "Désolé, je n'ai pas bien entendu.",
@@ -87,6 +93,11 @@ def language_menu(speech: bool) -> list[Line]:
     """The language menu, each language in its own voice; keys only when nothing can listen."""
     texts = _LANGUAGE_MENU if speech else _LANGUAGE_MENU_KEYS
     return [Line(texts[language], language) for language in LANGUAGES]
+
+
+def language_remembered(language: Language) -> Line:
+    """Said once after the greeting of a caller whose language was remembered."""
+    return Line(_LANGUAGE_REMEMBERED[language], language)
 
 
 def language_not_caught(speech: bool) -> list[Line]:
@@ -157,6 +168,7 @@ def all_texts() -> dict[str, dict[Language, str]]:
     tables = {
         "language_menu": _LANGUAGE_MENU,
         "language_menu_keys": _LANGUAGE_MENU_KEYS,
+        "language_remembered": _LANGUAGE_REMEMBERED,
         "not_caught": {lang: not_caught(lang).text for lang in LANGUAGES},
         "one_moment": _ONE_MOMENT,
         "still_there": _STILL_THERE,

@@ -23,6 +23,7 @@ from bot.channels.phone import speech
 from bot.channels.phone.call import CallSession
 from bot.channels.phone.prompts import all_texts
 from bot.channels.phone.sender import PhoneSender
+from bot.channels.phone.tickets import TICKET_PARAMETER, StreamTickets
 from bot.conversations.inbound import PHONE_CHANNEL, call_conversation_id
 from bot.conversations.service import ConversationService
 from bot.errors import ApiError
@@ -30,6 +31,7 @@ from bot.settings import Settings
 from voice.media_stream import (
     MAX_PAYLOAD_BYTES,
     ProtocolError,
+    Start,
     TwilioEvent,
     parse_twilio_event,
 )
@@ -67,6 +69,8 @@ class PhoneLine:
     sender: PhoneSender = field(default_factory=PhoneSender)
     """Speaks messages from outside the turns on live calls (the core's outbound path)."""
     calls: set[web.WebSocketResponse] = field(default_factory=set)
+    tickets: StreamTickets = field(default_factory=StreamTickets)
+    """Single-use tickets: a stream opens only for a call /twilio/voice announced."""
     on_call_end: Callable[[CallSession], None] | None = None
     """Called with each call's session once the call is over (benchmarks read its stats)."""
 
@@ -142,8 +146,9 @@ async def answer_call(request: web.Request) -> web.Response:
     call_sid = _call_sid(form)
     caller = contact(form.get("From", ""))
     await line.service.start_call(call_conversation_id(call_sid), caller)
+    ticket = line.tickets.issue(call_sid)
     return web.Response(
-        text=stream_twiml(line.media_url, call_sid, caller), content_type="text/xml"
+        text=stream_twiml(line.media_url, call_sid, caller, ticket), content_type="text/xml"
     )
 
 
@@ -153,7 +158,10 @@ async def call_status(request: web.Request) -> web.Response:
     form = await _signed_form(line, request)
     call_sid = _call_sid(form)
     status = form.get("CallStatus", "")
-    if status in ENDED_STATUSES and not await line.service.end_call(call_conversation_id(call_sid)):
+    if status not in ENDED_STATUSES:
+        return web.Response(status=204)
+    line.tickets.call_ended(call_sid)
+    if not await line.service.end_call(call_conversation_id(call_sid)):
         log.info("Call %s ended (%s) with no open conversation", call_sid, status)
     return web.Response(status=204)
 
@@ -170,7 +178,7 @@ async def media_stream(request: web.Request) -> web.WebSocketResponse:
         _sender(socket), line.service, line.speaker, line.models, line.settings, line.sender
     )
     try:
-        await session.run(_events(socket))
+        await session.run(_admitted(line.tickets, socket, _events(socket)))
     except Exception:
         log.exception("A call session failed; hanging up")
     finally:
@@ -181,11 +189,12 @@ async def media_stream(request: web.Request) -> web.WebSocketResponse:
     return socket
 
 
-def stream_twiml(media_url: str, call_sid: str, caller: str | None) -> str:
+def stream_twiml(media_url: str, call_sid: str, caller: str | None, ticket: str) -> str:
     """TwiML connecting the call to a bidirectional stream, with the call's parameters."""
     connect = Connect()
     stream = connect.stream(url=media_url)
     stream.parameter(name="call_sid", value=call_sid)
+    stream.parameter(name=TICKET_PARAMETER, value=ticket)
     if caller is not None:
         stream.parameter(name="caller", value=caller)
     # Nothing after <Connect>: when Loket closes the stream, the call ends.
@@ -252,6 +261,23 @@ async def _events(socket: web.WebSocketResponse) -> AsyncIterator[TwilioEvent]:
             log.warning("Closing a media stream after a malformed message")
             await socket.close(code=WSCloseCode.POLICY_VIOLATION, message=b"malformed message")
             return
+        yield event
+
+
+async def _admitted(
+    tickets: StreamTickets, socket: web.WebSocketResponse, events: AsyncIterator[TwilioEvent]
+) -> AsyncIterator[TwilioEvent]:
+    """The stream's events, if its `start` brings a valid ticket for its call; else none.
+
+    A refused stream is closed at once: its session sees no start and ends.
+    """
+    async for event in events:
+        if isinstance(event, Start):
+            ticket = event.custom_parameters.get(TICKET_PARAMETER, "")
+            if not tickets.admit(ticket, event.call_sid):
+                log.warning("Refused a media stream for call %s: no valid ticket", event.call_sid)
+                await socket.close(code=WSCloseCode.POLICY_VIOLATION, message=b"invalid ticket")
+                return
         yield event
 
 

@@ -29,6 +29,8 @@
   var REOPEN_MAX_MS = 30000;
   var FETCH_TIMEOUT_MS = 15000;
   var POST_TIMEOUT_MS = 60000;   // the brain can be slow; never wait forever
+  // After a network error a message is sent again (same Idempotency-Key) after these waits.
+  var RESEND_DELAYS_MS = [1000, 3000, 8000];
   var LANGUAGES = ['fr', 'nl', 'en'];
   var DEFAULT_LANGUAGE = 'fr';
   var ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -706,11 +708,7 @@
     setSending(true);
 
     var body = JSON.stringify({ text: text, language: state.chosenLanguage });
-    return requestJson(conversationUrl() + '/messages', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: body
-    }, POST_TIMEOUT_MS).then(function (result) {
+    return postMessage(body, newIdempotencyKey(), RESEND_DELAYS_MS).then(function (result) {
       if (generation !== state.generation) return false;
       if (result.status !== 200 || !result.body) {
         failSend(entry, errorKeyForStatus(result.status), result);
@@ -731,6 +729,31 @@
       if (generation === state.generation) setSending(false);
       return ok;
     });
+  }
+
+  /**
+   * POST one message; on a network error, send it again with the same key after each
+   * delay in turn. The hub answers a repeat with the first answer, never a second turn.
+   */
+  function postMessage(body, key, delays) {
+    return requestJson(conversationUrl() + '/messages', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key },
+      body: body
+    }, POST_TIMEOUT_MS).catch(function (error) {
+      if (!delays.length) throw error;
+      return new Promise(function (resolve) { setTimeout(resolve, delays[0]); }).then(function () {
+        return postMessage(body, key, delays.slice(1));
+      });
+    });
+  }
+
+  /** A new key for one message: random, so no two messages ever share one. */
+  function newIdempotencyKey() {
+    if (window.crypto && typeof window.crypto.randomUUID === 'function') return window.crypto.randomUUID();
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join('');
   }
 
   /** The message did not reach the conversation: take it out of the transcript. */
