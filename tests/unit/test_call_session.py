@@ -499,6 +499,48 @@ async def test_star_repeats_and_a_second_star_repeats_more_slowly(
     assert len(slow) > len(normal)
 
 
+NUMBER_STEP = "Call Doc Stop at once, on 00 800 21 23 21 23."
+
+
+def number_brain(text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+    """The phone brain, with a step that gives a phone number (as the spoken form says it)."""
+    if text == "/proc_passport":
+        return [{"text": NUMBER_STEP, "buttons": [{"title": "Next", "payload": "/step_next"}]}]
+    return phone_brain(text, metadata)
+
+
+@pytest.mark.usefixtures("instant_playback")
+async def test_key_8_says_the_last_number_again_slowly_and_is_offered_once(
+    phone: Phone, brain: FakeBrain, speaker: Speaker
+):
+    brain.reply = number_brain
+    await phone.remember("en")
+    twilio = FakeTwilio()
+    call = phone.call(SpeechModels(NO_MODELS), twilio)
+    await twilio.hears(speaker, [Line(WELCOME, "en"), prompts.language_remembered("en")])
+
+    twilio.press("1")
+    await twilio.hears(speaker, [Line(NUMBER_STEP, "en"), prompts.number_key_hint("en")])
+    twilio.press("8")
+    number = prompts.the_number("en", [Line(NUMBER_STEP, "en")])
+    assert number.text == "The number: 00 800 21 23 21 23. I repeat: 00 800 21 23 21 23."
+    await twilio.hears(speaker, [number], slow=True)
+    twilio.press("#")
+    await twilio.hears(speaker, [Line(MENU, "en")])
+    twilio.press("1")
+    await twilio.hears(speaker, [Line(NUMBER_STEP, "en")])  # the key is offered once a call
+    twilio.hang_up()
+    await ended(call)
+
+    assert "8" not in brain.texts, "the number is said again without asking the brain"
+
+
+def test_an_answer_without_a_number_says_so_on_key_8() -> None:
+    assert prompts.the_number("fr", [Line("Allez à la commune.", "fr")]).text == (
+        "Il n'y avait pas de numéro de téléphone dans ma dernière réponse."
+    )
+
+
 @pytest.mark.usefixtures("instant_playback")
 async def test_silence_gets_a_reprompt_then_the_menu_then_goodbye(
     phone: Phone, brain: FakeBrain, speaker: Speaker

@@ -13,6 +13,7 @@ spoken. Around the turns, the session does what only a phone needs:
 - "one moment" while the brain is slow, and the keypad still working when it is down;
 - silence: a reprompt, then the menu, then a polite goodbye and the hang-up;
 - `*` repeats, a second `*` (or "slower") repeats the last answer slowly;
+- `8` says the last phone number again, slowly (offered once, after the first one);
 - a phone number the core asks for is typed as one message, up to `#` (keypad.py);
 - a hand-over in office hours puts the call through to the helpdesk (transfer.py); in
   every other state the call goes on, turn after turn;
@@ -75,6 +76,8 @@ MENU = "/show_menu"
 KEY_PAYLOADS = {"*": "/step_repeat", "0": "/request_human", "#": MENU}
 REPEAT_KEY = "*"
 LANGUAGE_KEY = "9"
+NUMBER_KEY = "8"
+"""Says the last phone number of the last answer again, slowly (menus stop at 7 keys)."""
 """The language menu again, at any moment (menus never read more than 7 options)."""
 CALLER_PAUSE_SECONDS = 2.0
 """The caller has stopped speaking when nothing was heard of them for this long (a cough
@@ -173,6 +176,7 @@ class CallSession:
         self._language: Language = settings.default_language
         self._last_answer: list[Line] = []
         self._last_key = ""
+        self._told_number_key = False  # "to hear the number again, press 8": said once
         self._told_keypad_only: set[Language] = set()
         self._voice_without_words: VoiceWithoutWords | None = None  # set while keys only
         self._waiting: tuple[list[float], float] | None = None  # (stats list, since) of a turn
@@ -422,6 +426,9 @@ class CallSession:
         if isinstance(heard, Dtmf) and heard.digit == LANGUAGE_KEY:
             self._last_key = ""
             return await self._change_language()
+        if isinstance(heard, Dtmf) and heard.digit == NUMBER_KEY:
+            self._player.play([prompts.the_number(self._language, self._last_answer)], slow=True)
+            return True
         if isinstance(heard, Dtmf):
             slower = heard.digit == REPEAT_KEY and self._last_key == REPEAT_KEY
             self._last_key = heard.digit
@@ -434,6 +441,13 @@ class CallSession:
             self._player.play(self._last_answer, slow=True)  # no need to ask the brain
             return True
         return await self._turn(text)
+
+    def _number_key_hint(self, language: Language) -> list[Line]:
+        """How to hear a number again: said once, after the first answer that holds one."""
+        if self._told_number_key or not prompts.holds_a_number(self._last_answer):
+            return []
+        self._told_number_key = True
+        return [prompts.number_key_hint(language)]
 
     async def _after_silence(self, silences: int) -> bool:
         """A reprompt, then the menu, then goodbye; False when the call is to end."""
@@ -457,7 +471,7 @@ class CallSession:
         if turn.replies:  # none while an agent has the conversation: they answer by `say`
             self._last_answer = [Line(reply.text, language) for reply in turn.replies]
             down = [prompts.brain_down(language)] if turn.held else []
-            self._player.play([*self._last_answer, *down])
+            self._player.play([*self._last_answer, *down, *self._number_key_hint(language)])
         if language != self._language:  # "in English, please"
             await self._use_language(language)
         self._expects_digits = turn.expects_digits

@@ -8,6 +8,7 @@ French and "u" in Dutch, keys named as a caller reads them on the keypad.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from bot.settings import LANGUAGES, Language
 from voice.line import Line
@@ -74,6 +75,24 @@ _NUMBER_AGAIN: dict[Language, str] = {
     "nl": "We beginnen opnieuw. Toets het nummer in, en dan hekje.",
     "en": "Let us start again. Type the number, then hash.",
 }
+_NUMBER_KEY_HINT: dict[Language, str] = {
+    "fr": "Pour réentendre le numéro, tapez 8.",
+    "nl": "Om het nummer opnieuw te horen, druk op 8.",
+    "en": "To hear the number again, press 8.",
+}
+_THE_NUMBER: dict[Language, str] = {
+    "fr": "Le numéro : {number}. Je répète : {number}.",
+    "nl": "Het nummer: {number}. Ik herhaal: {number}.",
+    "en": "The number: {number}. I repeat: {number}.",
+}
+_NO_NUMBER: dict[Language, str] = {
+    "fr": "Il n'y avait pas de numéro de téléphone dans ma dernière réponse.",
+    "nl": "Er stond geen telefoonnummer in mijn laatste antwoord.",
+    "en": "There was no phone number in my last answer.",
+}
+# A phone number as the brain's spoken form writes it: digit groups separated by single
+# spaces, "plus" as a word before a country code ("02 279 22 11", "plus 32 2 518 21 23").
+_SPOKEN_NUMBER = re.compile(r"(?:plus )?\d+(?: \d+)+")
 
 # What a caller may say at the language menu, whichever recogniser heard it: each
 # language named in the three languages, with the spellings recognisers tend to write.
@@ -151,6 +170,24 @@ def number_again(language: Language) -> Line:
     return Line(_NUMBER_AGAIN[language], language)
 
 
+def number_key_hint(language: Language) -> Line:
+    """Said once in a call, after the first answer that holds a phone number."""
+    return Line(_NUMBER_KEY_HINT[language], language)
+
+
+def the_number(language: Language, answer: Sequence[Line]) -> Line:
+    """The last phone number of an answer, said twice; or that there was none."""
+    numbers = [n for line in answer for n in _SPOKEN_NUMBER.findall(line.text)]
+    if not numbers:
+        return Line(_NO_NUMBER[language], language)
+    return Line(_THE_NUMBER[language].format(number=numbers[-1]), language)
+
+
+def holds_a_number(answer: Sequence[Line]) -> bool:
+    """Whether an answer says a phone number (in the spoken form's way of writing one)."""
+    return any(_SPOKEN_NUMBER.search(line.text) for line in answer)
+
+
 def chosen_language(heard: str) -> Language | None:
     """The language a caller named at the language menu, if they named exactly one."""
     words = set(_WORD.findall(heard.lower()))
@@ -177,5 +214,7 @@ def all_texts() -> dict[str, dict[Language, str]]:
         "brain_down": _BRAIN_DOWN,
         "transfer_failed": _TRANSFER_FAILED,
         "number_again": _NUMBER_AGAIN,
+        "number_key_hint": _NUMBER_KEY_HINT,
+        "no_number": _NO_NUMBER,
     }
     return {name: dict(table) for name, table in tables.items()}
