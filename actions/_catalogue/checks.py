@@ -1,7 +1,9 @@
 """Checks the schema cannot do, and checks shared by the small files.
 
 The first part checks texts read aloud and what a procedure file holds beyond its schema;
-the second holds what menu.yml, clarifications.yml and communes.yml have in common:
+then what the content review looks for in a procedure (sections that contradict their
+label, ruled-out words, weak numbers said as sure, languages that differ, acronyms not
+explained); the last part holds what menu.yml, clarifications.yml and communes.yml have in common:
 procedure ids, sets of fields, {fr, nl, en} texts, lists and unique ids.
 """
 
@@ -107,8 +109,219 @@ def _text_problems(data: Any) -> Iterator[tuple[PathParts, str]]:
             yield path, problem
 
 
+# ---------------------------------------------------------------- the content review's checks
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_ONLINE = re.compile(
+    r"\b(?:en ligne|online|sites?|websites?|internet|appli|app|itsme|IRISbox|Mon DOSSIER"
+    r"|Mijn dossier|MyMinfin|Tax-on-web|sur un ordinateur|op een computer|on a computer)\b",
+    re.IGNORECASE,
+)
+_NOT_ONLINE: Mapping[str, re.Pattern[str]] = {
+    "fr": re.compile(
+        r"guichet|téléphone|appelez|poste|lettre|papier|sur place|bureau|police"
+        r"|espace public numérique",
+        re.IGNORECASE,
+    ),
+    "nl": re.compile(
+        r"loket|telefoon|\bbel|\bpost\b|brief|papier|ter plaatse|kantoor|politie"
+        r"|openbare computerruimte",
+        re.IGNORECASE,
+    ),
+    "en": re.compile(
+        r"counter|phone|\bcall|\bpost\b|letter|paper|in person|office|police"
+        r"|public computer space",
+        re.IGNORECASE,
+    ),
+}
+_COST: Mapping[str, re.Pattern[str]] = {
+    # Not "payer" or "pay" alone: "you pay less for care" says nothing of a price.
+    "fr": re.compile(r"€|\d+ euros?\b|gratuit|\bprix\b|payant|co[uû]t|amende|\btarif", re.I),
+    "nl": re.compile(r"€|\d+ euro\b|gratis|\bprijs|\bkost|boete|\btarief", re.I),
+    "en": re.compile(r"€|\d+ euros?\b|\bfree\b|\bprice|\bcost|\bfine\b|\bfees?\b|tariff", re.I),
+}
+FORBIDDEN_WORDS: Mapping[str, tuple[tuple[re.Pattern[str], str], ...]] = {
+    "fr": (
+        (re.compile(r"\bmutuelles?\b", re.I), "say mutualité, the word used everywhere"),
+        (re.compile(r"\bparfois gratuit", re.I), "no free case is confirmed: ask the office"),
+        (re.compile(r"\bsans travail\b", re.I), "too broad: au chômage ou en incapacité"),
+        (re.compile(r"\bautre bien\b(?! immobilier)", re.I), "say autre bien immobilier"),
+    ),
+    "nl": (
+        (re.compile(r"\bsoms gratis\b", re.I), "no free case is confirmed: ask the office"),
+        (re.compile(r"\b(?:zonder|geen) werk\b", re.I), "too broad: werkloos of arbeidsongeschikt"),
+    ),
+    "en": (
+        (re.compile(r"\bsometimes free\b", re.I), "no free case is confirmed: ask the office"),
+        (re.compile(r"\bwithout work\b", re.I), "too broad: out of work or unfit to work"),
+    ),
+}
+"""Words the content review ruled out, per language, with what to say instead."""
+
+WEAK_NUMBERS: tuple[str, ...] = ("0800 40 400", "02 572 57 57")
+"""Phone numbers the fact base has from news or third parties only: never said as sure."""
+_HEDGE: Mapping[str, re.Pattern[str]] = {
+    "fr": re.compile(r"essay|selon", re.IGNORECASE),
+    "nl": re.compile(r"probe|volgens", re.IGNORECASE),
+    "en": re.compile(r"\btry|according to", re.IGNORECASE),
+}
+_PM = re.compile(r"\b(\d{1,2})(?:[.:](\d{2}))?\s*pm\b", re.IGNORECASE)
+_DIGITS = re.compile(r"\d+(?:(?:,? |[.,:h\u00a0\u202f])\d+)*")
+_WEB = re.compile("|".join(pattern.pattern for pattern, _ in _SPOKEN_FORBIDDEN), re.IGNORECASE)
+
+
+def sentences(text: str) -> list[str]:
+    """Split `text` at the end of each sentence."""
+    return [piece for piece in _SENTENCE.split(text.strip()) if piece]
+
+
+def offline_problem(text: str, lang: str) -> str | None:
+    """Why an `offline` ("without a computer") text sends people online, or None."""
+    if problem := spoken_problem(text):
+        return problem.replace("is read aloud and", "is for people without a computer and")
+    for sentence in sentences(text):
+        online = _ONLINE.search(sentence)
+        if online and not _NOT_ONLINE[lang].search(sentence):
+            return (
+                f"is for people without a computer but sends them online ({online.group(0)!r} "
+                "with no counter, phone, post or help in the same sentence)"
+            )
+    return None
+
+
+def cost_problem(text: str, lang: str) -> str | None:
+    """Why a `cost` text says nothing of a cost, or None."""
+    if _COST[lang].search(text):
+        return None
+    return (
+        "is a cost section but names no cost: say the price, that it is free, or who sets "
+        "it (or remove the section)"
+    )
+
+
+def forbidden_problem(text: str, lang: str) -> str | None:
+    """The first word of FORBIDDEN_WORDS in `text` and what to say instead, or None."""
+    for pattern, instead in FORBIDDEN_WORDS.get(lang, ()):
+        if found := pattern.search(text):
+            return f"must not say {found.group(0)!r}: {instead}"
+    return None
+
+
+def numbers(text: str, lang: str) -> list[str]:
+    """The numbers of `text`, digits only, in order: "02 279 22 11" and "02, 279, 22, 11"
+    are one number, "15h30", "15.30" and "3.30 pm" are 1530, "1 250" and "1,250" are 1250."""
+    if lang == "en":
+        text = _PM.sub(lambda m: f"{int(m[1]) + 12}{m[2] or ''}", text)
+    return sorted(re.sub(r"\D", "", run) for run in _DIGITS.findall(text))
+
+
+def hedge_problem(text: str, lang: str) -> str | None:
+    """Why `text` states a weakly sourced phone number as sure, or None."""
+    weak = {re.sub(r"\D", "", number) for number in WEAK_NUMBERS}
+    for sentence in sentences(text):
+        if weak & set(numbers(sentence, lang)) and not _HEDGE[lang].search(sentence):
+            return (
+                "states a number the sources do not confirm as sure: say "
+                "'you can try' or give its source in the same sentence"
+            )
+    return None
+
+
+def languages_differ(texts: Mapping[str, str], spoken: bool = False) -> str | None:
+    """Why the fr, nl and en forms of one text do not carry the same numbers and web
+    addresses, or None if they do.
+
+    A spoken form says times its language's way ("half past 3"): there, only numbers of
+    4 digits or more (phone numbers, amounts, years) must be the same.
+    """
+    shortest = 4 if spoken else 1
+    for what, found in (
+        (
+            "numbers",
+            {
+                lang: [n for n in numbers(text, lang) if len(n) >= shortest]
+                for lang, text in texts.items()
+            },
+        ),
+        ("web addresses", {lang: sorted(_WEB.findall(text)) for lang, text in texts.items()}),
+    ):
+        if len({tuple(values) for values in found.values()}) > 1:
+            shown = "; ".join(f"{lang}: {', '.join(v) or 'none'}" for lang, v in found.items())
+            return f"the languages do not give the same {what} ({shown})"
+    return None
+
+
+_SECTION_CHECKS = {"offline": offline_problem, "cost": cost_problem}
+
+
+def _review_problems(data: Mapping[str, Any]) -> Iterator[tuple[PathParts, str]]:
+    """Yield what the content review looks for: sections that contradict their label,
+    ruled-out words, weak numbers said as sure, languages that differ."""
+    for path, text in leaves(data):
+        if isinstance(text, str) and path and path[-1] in LANGUAGES:
+            lang = str(path[-1])
+            section = _SECTION_CHECKS.get(str(path[0]))
+            for problem in (
+                section(text, lang) if section else None,
+                forbidden_problem(text, lang),
+                hedge_problem(text, lang),
+            ):
+                if problem:
+                    yield path, problem
+    for path, value in _texts(data):
+        if problem := languages_differ(value, spoken="spoken" in path):
+            yield path, problem
+
+
+def _texts(data: Any, path: PathParts = ()) -> Iterator[tuple[PathParts, dict[str, str]]]:
+    """Yield (path, {fr, nl, en}) for every text in the three languages."""
+    if isinstance(data, dict):
+        if all(isinstance(data.get(lang), str) for lang in LANGUAGES):
+            yield path, {lang: data[lang] for lang in LANGUAGES}
+            return
+        for key, value in data.items():
+            yield from _texts(value, (*path, str(key)))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _texts(value, (*path, index))
+
+
+def written_acronym_problems(
+    procedures: Iterable[tuple[str, Sequence[Mapping[str, str]]]],
+    plain: Mapping[str, Mapping[str, str]],
+) -> list[str]:
+    """One line per acronym a written procedure uses before saying what it is.
+
+    `procedures` are (id, texts in reading order: summary, who, steps, sections), each
+    text {fr, nl, en}; `plain` holds each language's plain names (spoken_terms.yml),
+    article included. The text holding an acronym's first use must hold its plain name.
+    """
+    problems = []
+    for procedure_id, texts in procedures:
+        for lang in LANGUAGES:
+            names = plain.get(lang, {})
+            seen: set[str] = set()
+            for text in (t[lang] for t in texts):
+                for found in ACRONYM.findall(text):
+                    if found in names and found not in seen:
+                        seen.add(found)
+                        name = _without_article(names[found])
+                        if name.lower() not in text.lower():
+                            problems.append(
+                                f"{procedure_id} ({lang}): {found} is first used without "
+                                f"saying what it is: add {name!r} or use the plain name"
+                            )
+    return problems
+
+
+def _without_article(name: str) -> str:
+    """A plain name without its article: "le centre public" -> "centre public"."""
+    return re.sub(r"^(?:le |la |les |l'|het |de |the )", "", name, flags=re.IGNORECASE)
+
+
 def procedure_problems(doc: Document) -> Iterator[tuple[PathParts, str]]:
-    """Yield problems the schema cannot express: id vs file name, real dates, spoken texts."""
+    """Yield problems the schema cannot express: id vs file name, real dates, spoken texts,
+    and what the content review looks for (see `_review_problems`)."""
     data = doc.data if isinstance(doc.data, dict) else {}
     stem = doc.path.stem
     if isinstance(data.get("id"), str) and data["id"] != stem:
@@ -120,6 +333,7 @@ def procedure_problems(doc: Document) -> Iterator[tuple[PathParts, str]]:
         except ValueError:
             yield ("checked_on",), f"must be a date like 2026-11-30 ({checked_on} does not exist)"
     yield from _text_problems(data)
+    yield from _review_problems(data)
 
 
 # ---------------------------------------------------------------- shared checks of small files

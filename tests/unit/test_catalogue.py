@@ -16,7 +16,13 @@ from typing import Any
 import pytest
 import yaml
 
-from actions._catalogue.checks import acronym_problems, unknown_acronyms
+from actions._catalogue.checks import (
+    acronym_problems,
+    languages_differ,
+    numbers,
+    unknown_acronyms,
+    written_acronym_problems,
+)
 from actions.catalogue import (
     LANGUAGES,
     MAX_OPTIONS,
@@ -731,3 +737,157 @@ def test_a_term_without_said_form_is_said_as_written() -> None:
     terms = load_spoken_terms(CONTENT / SPOKEN_TERMS_FILE)
     assert terms.of("fr")["BOSA"] == SpokenTerm("BOSA", "BOSA", None)
     assert terms.of("fr")["CPAS"].plain == "le centre public d'action sociale"
+
+
+# ---------------------------------------------------------------- the content review's checks
+
+
+def broken_lost_card(content: Path, section: str, lang: str, text: str) -> list[str]:
+    """Write `text` as the written `lang` form of a lost-card field; return the problems."""
+    data = fixture_data("lost-card")
+    data[section]["written"][lang] = text
+    write_procedure(content, "lost-card", data)
+    return problems(content)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "words"),
+    [
+        ("en", "Go to the commune. When it is closed, order it online.", "'online'"),
+        ("fr", "IRISbox marche jour et nuit.", "'IRISbox'"),
+        ("nl", "Gebruik uw kaart en een kaartlezer op een computer.", "'op een computer'"),
+        ("en", "Order it on irisbox.brussels.", "web address"),
+    ],
+)
+def test_an_offline_section_that_sends_people_online_is_refused(
+    tmp_path: Path, lang: str, text: str, words: str
+) -> None:
+    found = broken_lost_card(make_content(tmp_path), "offline", lang, text)
+    assert_problem(found, "content/procedures/lost-card.yml", f"offline.written.{lang}", words)
+
+
+def test_an_offline_section_may_name_online_help_with_a_non_online_way(tmp_path: Path) -> None:
+    content = make_content(tmp_path)
+    data = fixture_data("lost-card")
+    data["offline"]["written"]["en"] = "A public computer space can help you apply online."
+    write_procedure(content, "lost-card", data)
+    assert load_catalogue(content).procedures["lost-card"].offline is not None
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("fr", "Toutes les caisses paient le même montant."),
+        ("nl", "Met dit statuut betaalt u minder voor zorg."),
+        ("en", "With this status, you pay less for care."),
+    ],
+)
+def test_a_cost_section_without_a_cost_is_refused(tmp_path: Path, lang: str, text: str) -> None:
+    found = broken_lost_card(make_content(tmp_path), "cost", lang, text)
+    assert_problem(found, "content/procedures/lost-card.yml", f"cost.written.{lang}", "no cost")
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "word"),
+    [
+        ("fr", "Votre mutuelle vous aide.", "mutuelle"),
+        ("fr", "C'est parfois gratuit.", "parfois gratuit"),
+        ("fr", "Vous vivez seul, sans travail?", "sans travail"),
+        ("fr", "Personne n'a un logement ou un autre bien.", "autre bien"),
+        ("nl", "Woont u alleen, zonder werk?", "zonder werk"),
+        ("en", "Sometimes free of charge.", "Sometimes free"),
+    ],
+)
+def test_words_the_review_ruled_out_are_refused(
+    tmp_path: Path, lang: str, text: str, word: str
+) -> None:
+    found = broken_lost_card(make_content(tmp_path), "where", lang, text)
+    assert_problem(found, "content/procedures/lost-card.yml", f"where.written.{lang}", word)
+
+
+def test_a_weakly_sourced_number_must_be_said_with_try_or_its_source(tmp_path: Path) -> None:
+    content = make_content(tmp_path)
+    data = fixture_data("lost-card")
+    data["related"]["written"] = {
+        "fr": "Appelez Bruxelles Logement au 0800 40 400.",
+        "nl": "U kunt proberen te bellen naar 0800 40 400.",
+        "en": "According to the news, call 0800 40 400.",
+    }
+    write_procedure(content, "lost-card", data)
+    found = problems(content)
+    assert_problem(found, "content/procedures/lost-card.yml", "related.written.fr", "not confirm")
+    assert not any("related.written.nl" in line or "related.written.en" in line for line in found)
+
+
+def test_the_languages_must_give_the_same_numbers_and_web_addresses(tmp_path: Path) -> None:
+    content = make_content(tmp_path)
+    data = fixture_data("lost-card")
+    data["steps"][0]["written"]["nl"] = "Bel 02 279 22 12."
+    data["where"]["written"]["en"] = "At the commune, or on irisbox.brussels."
+    write_procedure(content, "lost-card", data)
+    found = problems(content)
+    assert_problem(found, "content/procedures/lost-card.yml", "steps[0].written", "same numbers")
+    assert_problem(found, "content/procedures/lost-card.yml", "where.written", "web addresses")
+
+
+def test_numbers_are_compared_however_each_language_writes_them() -> None:
+    same = {
+        "fr": "Appelez le 02 225 25 25, de 13h à 15h30. Amende: 1 250 euros.",
+        "nl": "Bel 02 225 25 25, van 13 tot 15.30 uur. Boete: 1.250 euro.",
+        "en": "Call 02 225 25 25, from 1 pm to 3.30 pm. Fine: 1,250 euros.",
+    }
+    assert languages_differ(same) is None
+    assert numbers("plus 32, 78, 170, 170", "en") == numbers("+32 78 170 170", "fr")
+    spoken = {"fr": "De 13 heures à 15 heures 30.", "nl": "Van 13 tot half 4.", "en": "1 to 3.30"}
+    assert languages_differ(spoken, spoken=True) is None
+    assert languages_differ(spoken) is not None
+
+
+def plain_names() -> dict[str, dict[str, str]]:
+    """The plain names of spoken_terms.yml, per language."""
+    terms = load_spoken_terms(CONTENT / SPOKEN_TERMS_FILE)
+    return {
+        lang: {written: term.plain for written, term in terms.of(lang).items() if term.plain}
+        for lang in LANGUAGES
+    }
+
+
+def written_texts(catalogue: Any) -> list[tuple[str, list[Text]]]:
+    """Each procedure's written texts in reading order: summary, who, steps, sections."""
+    return [
+        (
+            procedure.id,
+            [
+                procedure.summary,
+                procedure.who,
+                *(step.written for step in procedure.steps),
+                *(phrase.written for _, phrase in procedure.sections()),
+            ],
+        )
+        for procedure in catalogue.procedures.values()
+    ]
+
+
+def as_mappings(texts: list[tuple[str, list[Text]]]) -> list[tuple[str, list[dict[str, str]]]]:
+    """The same texts as {fr, nl, en} mappings."""
+    return [(pid, [{lang: t.in_(lang) for lang in LANGUAGES} for t in ts]) for pid, ts in texts]
+
+
+def test_every_written_acronym_is_explained_the_first_time() -> None:
+    texts = as_mappings(written_texts(load_catalogue(CONTENT)))
+    assert written_acronym_problems(texts, plain_names()) == []
+
+
+def test_an_acronym_written_before_it_is_explained_is_reported() -> None:
+    texts = [
+        {"fr": "Allez au CPAS.", "nl": "Ga naar het OCMW.", "en": "Go to the CPAS."},
+        {
+            "fr": "Le CPAS, le centre public d'action sociale, vous aide.",
+            "nl": "Het OCMW, het openbaar centrum voor maatschappelijk welzijn, helpt u.",
+            "en": "The CPAS, the public social welfare centre, helps you.",
+        },
+    ]
+    found = written_acronym_problems([("leefloon", texts)], plain_names())
+    assert len(found) == 3
+    assert found[0].startswith("leefloon (fr): CPAS is first used without saying what it is")
+    assert written_acronym_problems([("leefloon", texts[1:])], plain_names()) == []
