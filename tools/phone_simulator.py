@@ -49,6 +49,7 @@ from bot.channels.phone.call import (
     KEY_PAYLOADS,
     LANGUAGE_KEY,
     MENU,
+    NUMBER_KEY,
     STREAM_CLOSE_SECONDS,
 )
 from bot.channels.phone.speech import speech_models
@@ -831,7 +832,16 @@ class Scene:
             return self._prompt(prompts.one_moment, "one moment")
         if acted and acted[-1].what == "key *":
             return self._prompt(prompts.number_again, "the number again")
+        if acted and acted[-1].what == f"key {NUMBER_KEY}":
+            return "the last answer's phone numbers again, slowly (key 8)"
+        if not acted and self._answer_gave_a_number(start):
+            return self._prompt(prompts.number_key_hint, "how to hear the number again")
         return "the phone line's own words"
+
+    def _answer_gave_a_number(self, at: float) -> bool:
+        """Whether the last stored answer before `at` says a phone number."""
+        answers = [m.line for m in self.messages if m.heard and m.line.at <= at]
+        return bool(answers) and prompts.holds_a_number([answers[-1].text])
 
     def _prompt(self, prompt: Callable[[Language], Line], name: str) -> str:
         if self.language not in LANGUAGES:

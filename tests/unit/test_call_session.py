@@ -522,7 +522,7 @@ async def test_key_8_says_the_last_number_again_slowly_and_is_offered_once(
     twilio.press("1")
     await twilio.hears(speaker, [Line(NUMBER_STEP, "en"), prompts.number_key_hint("en")])
     twilio.press("8")
-    number = prompts.the_number("en", [Line(NUMBER_STEP, "en")])
+    number = prompts.the_numbers("en", [NUMBER_STEP])
     assert number.text == "The number: 00 800 21 23 21 23. I repeat: 00 800 21 23 21 23."
     await twilio.hears(speaker, [number], slow=True)
     twilio.press("#")
@@ -535,8 +535,13 @@ async def test_key_8_says_the_last_number_again_slowly_and_is_offered_once(
     assert "8" not in brain.texts, "the number is said again without asking the brain"
 
 
-def test_an_answer_without_a_number_says_so_on_key_8() -> None:
-    assert prompts.the_number("fr", [Line("Allez à la commune.", "fr")]).text == (
+def test_key_8_says_every_number_of_the_answer_or_that_there_was_none() -> None:
+    step = "Appelez le 00 800 21 23 21 23. De l'étranger, appelez le plus 32 2 518 21 23."
+    assert prompts.the_numbers("fr", [step]).text == (
+        "Le numéro : 00 800 21 23 21 23. Je répète : 00 800 21 23 21 23. "
+        "Le numéro : plus 32 2 518 21 23. Je répète : plus 32 2 518 21 23."
+    )
+    assert prompts.the_numbers("fr", ["Allez à la commune."]).text == (
         "Il n'y avait pas de numéro de téléphone dans ma dernière réponse."
     )
 
@@ -905,18 +910,26 @@ async def test_outside_hours_a_callback_is_booked_with_a_number_typed_on_the_key
     twilio = FakeTwilio()
     call = phone.call(SpeechModels(NO_MODELS), twilio)
     await twilio.hears(speaker, [Line(WELCOME, "en"), prompts.language_remembered("en")])
+    told = [False]  # "to hear the number again, press 8": once, after the first number
+
+    async def answer() -> list[Line]:
+        replies = await replies_being_said(phone, twilio, len(twilio.sentences))
+        if told[0] or not prompts.holds_a_number(line.text for line in replies):
+            return replies
+        told[0] = True
+        return [*replies, prompts.number_key_hint("en")]
 
     for key in ("0", "1", "2"):  # a person; a callback; another number than this phone's
         twilio.press(key)
-        await twilio.hears(speaker, await replies_being_said(phone, twilio, len(twilio.sentences)))
+        await twilio.hears(speaker, await answer())
     for key in "047*":  # typed, then started again
         twilio.press(key)
     await twilio.hears(speaker, [prompts.number_again("en")])
     for key in "0471234567#":
         twilio.press(key)
-    await twilio.hears(speaker, await replies_being_said(phone, twilio, len(twilio.sentences)))
+    await twilio.hears(speaker, await answer())
     twilio.press("1")  # the first half-day offered
-    booked = await replies_being_said(phone, twilio, len(twilio.sentences))
+    booked = await answer()
     await twilio.hears(speaker, booked)
     twilio.hang_up()
     await ended(call)

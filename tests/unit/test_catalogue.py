@@ -38,6 +38,7 @@ from actions.catalogue import (
 )
 from actions.plain_language import spoken_texts
 from actions.spoken import SPOKEN_TERMS_FILE, SpokenTerm, SpokenTerms, load_spoken_terms
+from nlu.examples import read_examples
 from tests.content import CONTENT, REPO, fixture_content, full_content
 
 FIXTURES = REPO / "tests" / "fixtures" / "procedures"
@@ -675,6 +676,36 @@ def test_content_intents_are_in_the_domain_with_a_rule() -> None:
     assert set(domain["actions"]) >= NEW_ACTIONS
     assert set(domain["entities"]) >= {"category", "postcode", "commune"}
     assert domain["slots"]["commune"]["influence_conversation"] is False
+
+
+MIN_TRAINING_EXAMPLES = 40  # per procedure and language (README, "Adding a procedure")
+MIN_HELD_OUT_EXAMPLES = 12
+
+
+def _examples_per_intent(paths: list[Path]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for path in paths:
+        for intent, _ in read_examples(path):
+            counts[intent] = counts.get(intent, 0) + 1
+    return counts
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl", "en"])
+def test_every_procedure_has_its_training_and_held_out_examples(lang: str) -> None:
+    training = _examples_per_intent(
+        [REPO / "nlu" / f"{lang}.yml", REPO / "nlu" / f"topics-{lang}.yml"]
+    )
+    held_out = _examples_per_intent([REPO / "tests" / "nlu" / f"{lang}.yml"])
+    for procedure in load_catalogue(CONTENT).procedures.values():
+        intent = procedure.intent
+        assert training.get(intent, 0) >= MIN_TRAINING_EXAMPLES, (
+            f"nlu/topics-{lang}.yml: {intent} has {training.get(intent, 0)} training "
+            f"examples, at least {MIN_TRAINING_EXAMPLES} are needed"
+        )
+        assert held_out.get(intent, 0) >= MIN_HELD_OUT_EXAMPLES, (
+            f"tests/nlu/{lang}.yml: {intent} has {held_out.get(intent, 0)} held-out "
+            f"examples, at least {MIN_HELD_OUT_EXAMPLES} are needed"
+        )
 
 
 # ---------------------------------------------------------------- spoken terms (acronyms)

@@ -13,7 +13,7 @@ spoken. Around the turns, the session does what only a phone needs:
 - "one moment" while the brain is slow, and the keypad still working when it is down;
 - silence: a reprompt, then the menu, then a polite goodbye and the hang-up;
 - `*` repeats, a second `*` (or "slower") repeats the last answer slowly;
-- `8` says the last phone number again, slowly (offered once, after the first one);
+- `8` says the last answer's phone numbers again, slowly (offered once, after the first);
 - a phone number the core asks for is typed as one message, up to `#` (keypad.py);
 - a hand-over in office hours puts the call through to the helpdesk (transfer.py); in
   every other state the call goes on, turn after turn;
@@ -77,7 +77,7 @@ KEY_PAYLOADS = {"*": "/step_repeat", "0": "/request_human", "#": MENU}
 REPEAT_KEY = "*"
 LANGUAGE_KEY = "9"
 NUMBER_KEY = "8"
-"""Says the last phone number of the last answer again, slowly (menus stop at 7 keys)."""
+"""Says the phone numbers of the last answer again, slowly (menus stop at 7 keys)."""
 """The language menu again, at any moment (menus never read more than 7 options)."""
 CALLER_PAUSE_SECONDS = 2.0
 """The caller has stopped speaking when nothing was heard of them for this long (a cough
@@ -427,7 +427,8 @@ class CallSession:
             self._last_key = ""
             return await self._change_language()
         if isinstance(heard, Dtmf) and heard.digit == NUMBER_KEY:
-            self._player.play([prompts.the_number(self._language, self._last_answer)], slow=True)
+            said = [line.text for line in self._last_answer]
+            self._player.play([prompts.the_numbers(self._language, said)], slow=True)
             return True
         if isinstance(heard, Dtmf):
             slower = heard.digit == REPEAT_KEY and self._last_key == REPEAT_KEY
@@ -444,7 +445,8 @@ class CallSession:
 
     def _number_key_hint(self, language: Language) -> list[Line]:
         """How to hear a number again: said once, after the first answer that holds one."""
-        if self._told_number_key or not prompts.holds_a_number(self._last_answer):
+        said = [line.text for line in self._last_answer]
+        if self._told_number_key or not prompts.holds_a_number(said):
             return []
         self._told_number_key = True
         return [prompts.number_key_hint(language)]

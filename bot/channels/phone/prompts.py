@@ -8,7 +8,7 @@ French and "u" in Dutch, keys named as a caller reads them on the keypad.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable
 
 from bot.settings import LANGUAGES, Language
 from voice.line import Line
@@ -90,9 +90,11 @@ _NO_NUMBER: dict[Language, str] = {
     "nl": "Er stond geen telefoonnummer in mijn laatste antwoord.",
     "en": "There was no phone number in my last answer.",
 }
-# A phone number as the brain's spoken form writes it: digit groups separated by single
-# spaces, "plus" as a word before a country code ("02 279 22 11", "plus 32 2 518 21 23").
-_SPOKEN_NUMBER = re.compile(r"(?:plus )?\d+(?: \d+)+")
+# A phone number as the brain's spoken form writes it (actions/spoken.py): digit groups
+# separated by single spaces, "plus" as a word before a country code ("02 279 22 11",
+# "plus 32 2 518 21 23"), or a short number of two pairs ("17 65"). Amounts ("1 250")
+# and dates are not phone numbers: see `_is_phone_number`.
+_DIGIT_GROUPS = re.compile(r"(?:plus )?\d+(?: \d+)+")
 
 # What a caller may say at the language menu, whichever recogniser heard it: each
 # language named in the three languages, with the spellings recognisers tend to write.
@@ -175,17 +177,33 @@ def number_key_hint(language: Language) -> Line:
     return Line(_NUMBER_KEY_HINT[language], language)
 
 
-def the_number(language: Language, answer: Sequence[Line]) -> Line:
-    """The last phone number of an answer, said twice; or that there was none."""
-    numbers = [n for line in answer for n in _SPOKEN_NUMBER.findall(line.text)]
+def _phone_numbers(text: str) -> list[str]:
+    """The phone numbers of a spoken text, by the rule the brain's spoken form follows."""
+    return [run for run in _DIGIT_GROUPS.findall(text) if _is_phone_number(run)]
+
+
+def _is_phone_number(run: str) -> bool:
+    groups = run.removeprefix("plus ").split(" ")
+    digits = "".join(groups)
+    two_pairs = len(groups) == 2 and all(len(group) == 2 for group in groups)
+    return (
+        run.startswith("plus ")
+        or (digits.startswith("0") and len(digits) >= 9)
+        or (two_pairs and digits.startswith("1"))
+    )
+
+
+def the_numbers(language: Language, texts: Iterable[str]) -> Line:
+    """Every phone number of an answer's texts, each said twice; or that there was none."""
+    numbers = list(dict.fromkeys(n for text in texts for n in _phone_numbers(text)))
     if not numbers:
         return Line(_NO_NUMBER[language], language)
-    return Line(_THE_NUMBER[language].format(number=numbers[-1]), language)
+    return Line(" ".join(_THE_NUMBER[language].format(number=n) for n in numbers), language)
 
 
-def holds_a_number(answer: Sequence[Line]) -> bool:
+def holds_a_number(texts: Iterable[str]) -> bool:
     """Whether an answer says a phone number (in the spoken form's way of writing one)."""
-    return any(_SPOKEN_NUMBER.search(line.text) for line in answer)
+    return any(_phone_numbers(text) for text in texts)
 
 
 def chosen_language(heard: str) -> Language | None:
