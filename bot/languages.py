@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from enum import StrEnum
 from functools import lru_cache
 
@@ -73,7 +74,10 @@ def _detector() -> LanguageDetector:
     )
 
 
-def _confidences(text: str) -> dict[LinguaLanguage, float]:
+@lru_cache(maxsize=256)
+def _confidences(text: str) -> Mapping[LinguaLanguage, float]:
+    """lingua's confidence per language, most likely first. Cached: a message is judged
+    twice, for the conversation's language (`detection`) and for `other_language`."""
     return {v.language: v.value for v in _detector().compute_language_confidence_values(text)}
 
 
@@ -126,9 +130,10 @@ def other_language(text: str) -> str | None:
         cyrillic = [lang for lang in _LINGUA_OTHER if _LINGUA_OTHER[lang] in _CYRILLIC_LANGUAGES]
         return _LINGUA_OTHER[max(cyrillic, key=lambda lang: confidences.get(lang, 0.0))]
     if letters(text) >= SENTENCE_LETTERS:
-        best = _detector().compute_language_confidence_values(text)[0]
-        if best.language in _LINGUA_OTHER and best.value >= _OTHER_MIN_CONFIDENCE:
-            return _LINGUA_OTHER[best.language]
+        confidences = _confidences(text)
+        best = next(iter(confidences))
+        if best in _LINGUA_OTHER and confidences[best] >= _OTHER_MIN_CONFIDENCE:
+            return _LINGUA_OTHER[best]
     return None
 
 
