@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import secrets
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -148,7 +149,9 @@ class ConversationService:
             return Turn(conversation, [])  # a person is in charge: the bot stays silent
         text = message.meaning
         urgent = None if text.startswith("/") else self._urgent.match(text)
-        if foreign := None if urgent else _other_language(conversation, text):
+        # Off the event loop: lingua takes tens of milliseconds on a long text.
+        foreign = None if urgent else await asyncio.to_thread(_other_language, conversation, text)
+        if foreign:
             async with self._lock(conversation.id):
                 return await self._other_language_turn(conversation, message, foreign)
         if urgent or conversation.flow or text in (REQUEST_HUMAN, STOP_WAITING):
@@ -182,6 +185,41 @@ class ConversationService:
         return await self.store.open_conversation(
             conversation_id, PHONE_CHANNEL, contact, self._clock()
         )
+
+    async def conversation_at(self, channel: str, contact: str, quiet: timedelta) -> str:
+        """The conversation a message from `contact` on a messaging channel belongs to.
+
+        Messaging channels (SMS, WhatsApp, Telegram) have no session of their own: a message
+        continues the person's conversation unless it has been quiet for `quiet` (or was
+        closed); otherwise a new conversation starts, in the language they last chose.
+        """
+        async with self._lock(f"{channel}:{contact}"):  # two first messages: one conversation
+            now = self._clock()
+            found = await self.store.latest_open(channel, contact, now - quiet)
+            if found is not None:
+                return found
+            conversation_id = f"{channel}-{secrets.token_hex(16)}"
+            await self.store.open_conversation(conversation_id, channel, contact, now)
+            return conversation_id
+
+    async def send_to(
+        self, channel: str, contact: str, text: str, language: Language, quiet: timedelta
+    ) -> MessageRecord:
+        """Write to a person on a messaging channel they have not written from (the steps of
+        a procedure sent by SMS): in their conversation there, through the outbound path.
+
+        The conversation takes `language` only if it has no explicit choice of its own.
+        """
+        conversation_id = await self.conversation_at(channel, contact, quiet)
+        current = await self._current(conversation_id)
+        changes = (
+            {} if current.language_source == LanguageSource.EXPLICIT else {"language": language}
+        )
+        conversation, stored = await self.store.answer(
+            conversation_id, [NewReply(text)], self._clock(), status=Status.QUEUED, changes=changes
+        )
+        await self._announce(conversation, stored)
+        return stored[0]
 
     async def end_call(self, conversation_id: str) -> bool:
         """Record that a call has ended; False when there is no such call still open."""
@@ -512,7 +550,7 @@ class ConversationService:
         detected, detected_source = (
             (None, LanguageSource.GUESSED)
             if inbound.text.startswith("/")
-            else detection(inbound.text)
+            else await asyncio.to_thread(detection, inbound.text)  # CPU work: off the loop
         )
 
         def decide(current: tuple[str | None, str] | None) -> tuple[str, LanguageSource]:

@@ -166,6 +166,33 @@ class ConversationStore:
             .on_conflict_do_nothing(index_elements=["id"])
         )
 
+    async def latest_open(self, channel: str, contact: str, active_since: datetime) -> str | None:
+        """The id of `contact`'s conversation on `channel` that is still going on, if any.
+
+        Going on: not closed, not ended, and either with a person message or reply since
+        `active_since`, or waiting for or with an agent (an agent's answer may take longer
+        than the quiet time, and must land in the same conversation).
+        """
+        last_message = (
+            select(func.max(Message.created_at))
+            .where(Message.conversation_id == Conversation.id)
+            .scalar_subquery()
+        )
+        async with self.session() as session:
+            return await session.scalar(
+                select(Conversation.id)
+                .where(
+                    Conversation.channel == channel,
+                    Conversation.contact == contact,
+                    Conversation.ended_at.is_(None),
+                    Conversation.state != State.CLOSED,
+                    (func.coalesce(last_message, Conversation.created_at) >= active_since)
+                    | Conversation.state.in_([State.WAITING_FOR_AGENT, State.WITH_AGENT]),
+                )
+                .order_by(Conversation.created_at.desc())
+                .limit(1)
+            )
+
     async def last_language(self, channel: str, contact: str) -> Language | None:
         """The language `contact` chose in their latest conversation on `channel` with a choice."""
         async with self.session() as session:
