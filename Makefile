@@ -32,6 +32,7 @@ bench: setup  ## hub vs Rasa alone, phone calls, config.yml vs Rasa's default; w
 	$(HUB)/python -m benchmarks.phone
 	$(HUB)/python -m benchmarks.dialogue_config
 	$(HUB)/python -m benchmarks.handoff
+	$(HUB)/python -m benchmarks.messaging
 
 clean:  ## remove environments, models and local data
 	rm -rf .venvs models var

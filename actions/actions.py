@@ -169,7 +169,7 @@ class Output:
         buttons = [button.as_dict() for button in reply.buttons]
         self.dispatcher.utter_message(text=reply.text, buttons=buttons)
 
-    def signal(self, **loket: str) -> None:
+    def signal(self, **loket: object) -> None:
         """Send a signal the hub applies and never shows: {"custom": {"loket": {...}}}."""
         self.dispatcher.utter_message(json_message={"loket": loket})
 
@@ -337,6 +337,24 @@ class ActionStep(LoketAction):
         moves = {"step_next": 1, "step_previous": -1}
         index = 0 if turn.intent == "step_restart" else turn.step + moves.get(turn.intent or "", 0)
         return _show_step(out, turn, proc, index)
+
+
+class ActionSendStepsBySms(LoketAction):
+    """send_steps_by_sms: the steps of the current procedure, written for one SMS.
+
+    The brain says nothing more: the hub asks for the number (or confirms the caller's
+    own), fits the message into 3 SMS segments and sends it (bot/conversations/sms_steps.py).
+    """
+
+    action_name = "action_send_steps_by_sms"
+
+    def act(self, turn: Turn, out: Output) -> SlotUpdates:
+        """Signal the SMS's parts; without a procedure, ask to choose one first."""
+        if turn.procedure is None:
+            out.send(render.no_procedure_active(CATALOGUE, turn.lang, turn.spoken))
+            return {}
+        out.signal(sms_steps=render.sms_steps(CATALOGUE, turn.procedure, turn.lang))
+        return {"awaiting": turn.awaiting}  # "Did this help?" still stands after the SMS
 
 
 class ActionSwitchLanguage(LoketAction):

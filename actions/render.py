@@ -22,6 +22,7 @@ phone) swaps the sentences that invite speech for their keypad forms (`<name>_ke
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +43,11 @@ NO = "/deny"
 
 COMMUNE_CONTACT = "commune-contact"
 """The procedure offered once the person's commune is known: how to reach it."""
+
+SMS = "/send_steps_by_sms"
+SHORT_LINK = 60
+"""The longest source address an SMS of steps carries: a longer one would take a third of it."""
+_SENTENCE = re.compile(r"\S.*?(?:[.!?](?=\s|$)|$)", re.DOTALL)
 
 PAGE_SIZE = 4
 """Topics read at a time on the phone: more is hard to keep in mind when only heard."""
@@ -379,8 +385,37 @@ def all_steps(cat: Catalogue, proc: Procedure, lang: str, spoken: bool) -> Reply
         prefix = voice.say("step_label", n=number, total=total) if spoken else f"{number}."
         lines.append(f"{prefix} {phrase.render(lang, spoken)}")
     text = voice.join(["\n".join(lines), *_end_part(voice, proc, last_step=False)])
-    buttons = [*_yes_no(voice), voice.button("restart", RESTART), voice.button("menu", MENU)]
+    # Written, the steps can also go by SMS; the phone has a key for it (docs/voice.md).
+    sms = [] if spoken else [voice.button("sms_steps", SMS)]
+    buttons = [*_yes_no(voice), voice.button("restart", RESTART), *sms, voice.button("menu", MENU)]
     return Reply(text, buttons)
+
+
+def sms_steps(cat: Catalogue, proc: Procedure, lang: str) -> dict[str, Any]:
+    """The parts of the SMS of a procedure's steps, for the hub to fit into 3 segments.
+
+    Its name, each step's first sentence (written form) numbered, and "More information:"
+    with its shortest source if that is short: only words of the content.
+    """
+    steps = [
+        f"{number}. {first_sentence(phrase.render(lang, spoken=False))}"
+        for number, phrase in enumerate(proc.steps, start=1)
+    ]
+    link = min(proc.sources, key=len)
+    more = _Voice(cat, lang, spoken=False).say("sms_more_info", link=link)
+    short = len(link) <= SHORT_LINK
+    return {"title": proc.title.in_(lang), "steps": steps, "link": more if short else None}
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of `text`, with its full stop; a question with its answer ("Did
+    you also lose bank cards? Call Card Stop on 078 170 170, day and night.")."""
+    kept: list[str] = []
+    for sentence in _SENTENCE.findall(text):
+        kept.append(sentence)
+        if not sentence.endswith("?"):
+            break
+    return " ".join(kept)
 
 
 def _end_part(voice: _Voice, proc: Procedure, last_step: bool) -> list[str]:

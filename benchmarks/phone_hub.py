@@ -5,13 +5,17 @@ For benchmarks/phone.py, which starts it in a process of its own:
     python -m benchmarks.phone_hub STATS_FILE
 
 Each call adds one JSON line to STATS_FILE when it ends: its `bot.channels.phone.call.CallStats`.
+Once the phone line is warm (prompts rendered, recognisers ready: `warm_up`), it writes
+`warm_file(STATS_FILE)`, holding the seconds that took since start-up.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import sys
+import time
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
@@ -41,6 +45,21 @@ async def _report_calls(stats_file: Path, app: web.Application) -> None:
     if line is None:
         raise RuntimeError("the phone line is off: set its public address and auth token")
     line.on_call_end = partial(_write_stats, stats_file)
+    app[_warm_watch] = asyncio.create_task(_note_warm(line.warmed, warm_file(stats_file)))
+
+
+_warm_watch = web.AppKey("warm_watch", asyncio.Task[None])
+
+
+def warm_file(stats_file: Path) -> Path:
+    """Where the hub says its phone line is warm."""
+    return stats_file.with_suffix(".warm")
+
+
+async def _note_warm(warmed: asyncio.Event, path: Path) -> None:
+    started = time.monotonic()
+    await warmed.wait()
+    await asyncio.to_thread(path.write_text, f"{time.monotonic() - started:.1f}\n")
 
 
 def _write_stats(stats_file: Path, session: CallSession) -> None:

@@ -438,7 +438,10 @@ def check_warm_up_answer(target: Target, script: Script, n: int, text: str, answ
         )
 
 
-def window_order(rounds: int, targets: Sequence[Target]) -> Iterator[tuple[int, Target]]:
+TargetT = TypeVar("TargetT")
+
+
+def window_order(rounds: int, targets: Sequence[TargetT]) -> Iterator[tuple[int, TargetT]]:
     """Rounds of every target, alternating the order (A B, B A, A B...)."""
     for number in range(rounds):
         for target in targets if number % 2 == 0 else reversed(targets):
@@ -785,16 +788,18 @@ def run_and_write(
     benchmark: Callable[[Settings, Path, argparse.Namespace], Awaitable[RunT]],
     render: Callable[[RunT], str],
     markers: tuple[str, str] = (SECTION_START, SECTION_END),
+    model: Path | None = None,
 ) -> int:
     """Start the brain, run `benchmark`, print its section and write it to the document.
 
-    The shared `main` of the benchmarks that need the real brain.
+    The shared `main` of the benchmarks that need the real brain. `model`: a trained model
+    to use as it is; None: the model of the current inputs, trained if they changed.
     """
     configure_logging("INFO")
     began = time.monotonic()
     settings = brain_settings()
     try:
-        model = ensure_model(settings)  # trains only if the model's inputs changed
+        model = model or ensure_model(settings)  # trains only if the model's inputs changed
         run = asyncio.run(benchmark(settings, model, options))
     except BrainSetupError as error:
         print(f"Cannot start the brain: {error}", file=sys.stderr)

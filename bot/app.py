@@ -12,7 +12,7 @@ from aiohttp import web
 from bot import console, event_streams, health
 from bot.appkeys import service_key, settings_key
 from bot.brain import BrainClient
-from bot.channels import phone, webchat
+from bot.channels import phone, sms, telegram, webchat
 from bot.conversations.service import Clock, ConversationService
 from bot.conversations.store import ConversationStore, create_engine
 from bot.errors import json_errors
@@ -75,6 +75,8 @@ def create_app(
     health.setup(app)
     webchat.setup(app)
     phone.setup(app)
+    sms.setup(app)
+    telegram.setup(app)
     console.setup(app)
     return app
 
@@ -95,7 +97,7 @@ async def _lifecycle(
     background = [asyncio.create_task(_care_forever(service))]
     if line := phone.open_line(settings, service):
         app[phone.line_key] = line
-        background.append(asyncio.create_task(phone.render_prompts(line.speaker)))
+        background.append(asyncio.create_task(phone.warm_up(line)))
     yield
     for task in background:
         task.cancel()

@@ -99,7 +99,15 @@ class BrainClient:
             raise BrainUnavailable(f"Rasa unreachable: {error!r}") from error
         if not isinstance(items, list):
             raise BrainUnavailable("Rasa answered something other than a list")
+        if not items and not await self._actions_up():
+            # Rasa goes on without a custom action it cannot reach and answers nothing
+            # ("the action's events are lost"): the message is kept and sent again later.
+            raise BrainUnavailable("Rasa answered nothing: its action server is down")
         return parse_answer(items)
+
+    async def _actions_up(self) -> bool:
+        health = await self._get_json(f"{self._actions}/health", {})
+        return bool(health and health.get("status") == "ok")
 
     async def processed(self, conversation_id: str, message_id: str) -> BrainAnswer | None:
         """What the brain answered to a message it has already processed, from its tracker;
@@ -123,13 +131,12 @@ class BrainClient:
 
     async def readiness(self) -> Readiness:
         """Ask Rasa whether a model is loaded and the action server whether it is up."""
-        status, health = await asyncio.gather(
+        status, actions_up = await asyncio.gather(
             self._get_json(f"{self._rasa}/status", {"token": self._token} if self._token else {}),
-            self._get_json(f"{self._actions}/health", {}),
+            self._actions_up(),
         )
         return Readiness(
-            model_loaded=bool(status and status.get("model_file")),
-            action_server=bool(health and health.get("status") == "ok"),
+            model_loaded=bool(status and status.get("model_file")), action_server=actions_up
         )
 
     async def _get_json(self, url: str, params: dict[str, str]) -> dict[str, Any] | None:
@@ -145,7 +152,12 @@ class BrainClient:
 
 def answer_in_events(events: list[Any], message_id: str) -> BrainAnswer | None:
     """The bot's utterances after the `user` event of `message_id` (up to the next one),
-    as the REST channel would have returned them; None when no such event is there."""
+    as the REST channel would have returned them; None when no such event is there.
+
+    Also None when the event is there but no utterance follows it: every turn of Loket's
+    brain says something or signals the hub, so Rasa took the message while its action
+    server was down and the action never ran (nothing changed): it is sent again.
+    """
     items: list[dict[str, Any]] | None = None
     for event in events:
         if not isinstance(event, dict):
@@ -157,7 +169,7 @@ def answer_in_events(events: list[Any], message_id: str) -> BrainAnswer | None:
                 items = []
         elif event.get("event") == "bot" and items is not None:
             items.append({**(event.get("data") or {}), "text": event.get("text")})
-    return None if items is None else parse_answer(items)
+    return parse_answer(items) if items else None
 
 
 def parse_answer(items: list[Any]) -> BrainAnswer:

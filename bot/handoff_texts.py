@@ -199,6 +199,64 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "nl": "Een medewerker van de helpdesk antwoordt u zo snel mogelijk.",
         "en": "A person from the helpdesk will answer you as soon as possible.",
     },
+    "sms_confirm_number": {
+        "fr": "Je peux vous envoyer ces étapes par SMS. Au {number} ?",
+        "nl": "Ik kan u deze stappen per sms sturen. Naar {number}?",
+        "en": "I can send you these steps by SMS. To {number}?",
+    },
+    "sms_confirm_number_spoken": {
+        "fr": "Je peux vous envoyer ces étapes par SMS, au {number}. Si oui, tapez 1. Pour un "
+        "autre numéro, tapez 2.",
+        "nl": "Ik kan u deze stappen per sms sturen, naar {number}. Zo ja, druk op 1. Voor een "
+        "ander nummer, druk op 2.",
+        "en": "I can send you these steps by SMS, to {number}. If yes, press 1. For another "
+        "number, press 2.",
+    },
+    "sms_ask_number": {
+        "fr": "À quel numéro de GSM faut-il envoyer ces étapes par SMS ? Par exemple : "
+        "0470 12 34 56.",
+        "nl": "Naar welk gsm-nummer mag ik deze stappen per sms sturen? Bijvoorbeeld: "
+        "0470 12 34 56.",
+        "en": "Which mobile number should I send these steps to by SMS? For example: "
+        "0470 12 34 56.",
+    },
+    "sms_ask_number_spoken": {
+        "fr": "Pour recevoir ces étapes par SMS, tapez votre numéro de GSM sur le clavier. Puis "
+        "tapez dièse.",
+        "nl": "Om deze stappen per sms te krijgen, toetst u uw gsm-nummer in. Druk daarna op "
+        "hekje.",
+        "en": "To get these steps by SMS, type your mobile number with your keypad. Then press "
+        "hash.",
+    },
+    "sms_bad_number": {
+        "fr": "Je ne peux pas envoyer de SMS à ce numéro. Écrivez un numéro de GSM. Par "
+        "exemple : 0470 12 34 56.",
+        "nl": "Naar dat nummer kan ik geen sms sturen. Schrijf een gsm-nummer, zoals "
+        "0470 12 34 56.",
+        "en": "I cannot send an SMS to that number. Write a mobile number, like 0470 12 34 56.",
+    },
+    "sms_bad_number_spoken": {
+        "fr": "Je ne peux pas envoyer de SMS à ce numéro. Tapez un numéro de GSM. Puis tapez "
+        "dièse.",
+        "nl": "Naar dat nummer kan ik geen sms sturen. Toets een gsm-nummer in. Druk daarna op "
+        "hekje.",
+        "en": "I cannot send an SMS to that number. Type a mobile number. Then press hash.",
+    },
+    "sms_sent": {
+        "fr": "C'est fait : les étapes partent par SMS au {number}.",
+        "nl": "Klaar: de stappen gaan per sms naar {number}.",
+        "en": "Done: the steps are on their way by SMS to {number}.",
+    },
+    "sms_not_sent": {
+        "fr": "Désolé, je n'ai pas pu envoyer le SMS. Vous pouvez réessayer plus tard.",
+        "nl": "Sorry, ik kon de sms niet versturen. U kunt het later opnieuw proberen.",
+        "en": "Sorry, I could not send the SMS. You can try again later.",
+    },
+    "sms_unavailable": {
+        "fr": "Désolé, je ne peux pas envoyer de SMS pour le moment.",
+        "nl": "Sorry, ik kan op dit moment geen sms sturen.",
+        "en": "Sorry, I cannot send text messages right now.",
+    },
 }
 
 _ONE_DIGIT_ZONES = frozenset({"02", "03", "04", "09"})

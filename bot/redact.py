@@ -12,11 +12,12 @@ import re
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("[email]", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
     # IBAN: two letters, two check digits, then 10 to 30 letters/digits, maybe in groups.
-    # Not a Twilio id ("CA" + 32 lower-case hex digits), which logs need to stay readable.
+    # Not a Twilio id ("CA" + 32 lower-case hex digits) nor a conversation id (32 hex
+    # digits, "sms-<32 hex>"), which logs need to stay readable: no IBAN is 32 hex digits.
     (
         "[iban]",
         re.compile(
-            r"\b(?![A-Z]{2}[0-9a-f]{32}\b)"
+            r"\b(?![A-Z]{2}[0-9a-f]{32}\b)(?![0-9a-f]{32}\b)"
             r"[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\b",
             re.I,
         ),

@@ -117,6 +117,27 @@ class Settings(BaseSettings):
     filler_after_seconds: float = Field(
         1.2, description="Seconds the brain may take before the caller hears 'one moment'."
     )
+    max_calls: int = Field(
+        10,
+        ge=1,
+        description="Calls served at once; the next caller hears that all lines are busy "
+        "(in French, Dutch and English) and the call ends. Sized in docs/benchmarks.md.",
+    )
+    call_idle_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="Seconds without a message on a call's media stream (Twilio sends audio "
+        "every 20 ms) after which the stream is taken as dropped: the call ends.",
+    )
+    mark_wait_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="Seconds past the end of a sentence's audio that Loket waits for Twilio "
+        "to say it was played; then it goes on as if it had.",
+    )
+    synthesis_timeout_seconds: float = Field(
+        10.0, gt=0, description="Longest wait for a sentence's speech; then it is not said."
+    )
 
     # --- human handoff (bot/conversations/, bot/console/) ---
     office_hours: str = Field(
@@ -149,6 +170,38 @@ class Settings(BaseSettings):
         "",
         description="Another address for Twilio's REST API (a local stand-in in tests); "
         "empty: Twilio's own.",
+    )
+
+    # --- SMS and WhatsApp (bot/channels/sms/) ---
+    messaging_quiet_minutes: float = Field(
+        60.0,
+        description="After this many minutes without a message, an SMS or WhatsApp message "
+        "starts a new conversation (in the language the person chose last).",
+    )
+    sms_from: str = Field(
+        "",
+        description="Twilio number (E.164) or Messaging Service SID (MG...) that Loket's SMS "
+        "are sent from outside a reply; empty: SMS only answer the person's own messages.",
+    )
+    whatsapp_from: str = Field(
+        "",
+        description="Twilio WhatsApp sender ('whatsapp:+32...') for messages outside a reply; "
+        "empty: WhatsApp only answers the person's own messages.",
+    )
+
+    # --- Telegram (bot/channels/telegram/) ---
+    telegram_bot_token: SecretStr = Field(
+        SecretStr(""), description="Token of the Telegram bot (from @BotFather); empty: off."
+    )
+    telegram_webhook_secret: SecretStr = Field(
+        SecretStr(""),
+        description="Secret Telegram sends with every webhook (X-Telegram-Bot-Api-Secret-Token); "
+        "empty: a new one at each start (set it when several hubs share the bot).",
+    )
+    telegram_api_base_url: str = Field(
+        "",
+        description="Another address for Telegram's Bot API (a local stand-in in tests); "
+        "empty: https://api.telegram.org.",
     )
 
     @field_validator("database_url")

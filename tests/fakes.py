@@ -37,13 +37,15 @@ class FakeBrain:
     metadata, then what it said) and serves them at /conversations/{id}/tracker.
     `fail_after_processing` answers HTTP 500 after processing: the hub cannot tell
     whether the message was taken, as when Rasa's answer is lost on the way; `down`
-    answers HTTP 503 to everything, without processing.
+    answers HTTP 503 to everything, without processing; `actions_down` plays an action
+    server that is down: like Rasa then, the message is taken, nothing is said.
     """
 
     reply: Reply = echo
     delay: float = 0.0
     fail_after_processing: bool = False
     down: bool = False
+    actions_down: bool = False
     received: list[dict[str, Any]] = field(default_factory=list)
     events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     runner: web.AppRunner | None = None
@@ -66,6 +68,8 @@ class FakeBrain:
         return web.json_response({"model_file": "fake.tar.gz"})
 
     async def _health(self, _: web.Request) -> web.Response:
+        if self.actions_down:
+            raise web.HTTPServiceUnavailable()
         return web.json_response({"status": "ok"})
 
     async def _webhook(self, request: web.Request) -> web.Response:
@@ -76,7 +80,7 @@ class FakeBrain:
         if self.delay:
             await asyncio.sleep(self.delay)
         metadata = body.get("metadata") or {}
-        items = self.reply(body["message"], metadata)
+        items = [] if self.actions_down else self.reply(body["message"], metadata)
         self.events.setdefault(body["sender"], []).extend(
             [
                 {"event": "user", "text": body["message"], "metadata": metadata},

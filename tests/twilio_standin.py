@@ -1,10 +1,15 @@
-"""A local stand-in of Twilio's REST API: the one call Loket makes, a live call's update.
+"""A local stand-in of Twilio's REST API: the calls Loket makes, as Twilio serves them.
 
-`POST /2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}.json` as Twilio serves it
-(https://www.twilio.com/docs/voice/api/call-resource#update-a-call-resource): HTTP basic
-auth with the account SID and auth token (401 otherwise), 404 for another account, the
-form recorded (`Twiml`, `Url`, `Status`...) and the Call resource answered as JSON.
-Tests point the twilio library at it with `LOKET_TWILIO_API_BASE_URL`.
+- `POST /2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}.json`, a live call's update
+  (https://www.twilio.com/docs/voice/api/call-resource#update-a-call-resource): the form
+  recorded (`Twiml`, `Url`, `Status`...) and the Call resource answered as JSON;
+- `POST /2010-04-01/Accounts/{AccountSid}/Messages.json`, a new SMS or WhatsApp message
+  (https://www.twilio.com/docs/messaging/api/message-resource#create-a-message-resource):
+  the form recorded (`To`, `From` or `MessagingServiceSid`, `Body`, `StatusCallback`) and
+  the Message resource answered (201), with a new "SM..." sid, status `queued`.
+
+Both want HTTP basic auth with the account SID and auth token (401 otherwise), 404 for
+another account. Tests point the twilio library at it with `LOKET_TWILIO_API_BASE_URL`.
 """
 
 from __future__ import annotations
@@ -36,13 +41,31 @@ class CallUpdate:
         return self.form.get("Twiml", "")
 
 
+@dataclass(frozen=True)
+class SentMessage:
+    """One message Loket asked Twilio to send: the sid it got, and the form it posted."""
+
+    sid: str
+    form: dict[str, str]
+
+    @property
+    def to(self) -> str:
+        return self.form.get("To", "")
+
+    @property
+    def body(self) -> str:
+        return self.form.get("Body", "")
+
+
 @dataclass
 class TwilioStandIn:
-    """Twilio's REST API for one account; `updates` holds what it was asked, in order."""
+    """Twilio's REST API for one account; `updates` and `messages` hold what it was asked,
+    in order."""
 
     account_sid: str = ACCOUNT_SID
     auth_token: str = AUTH_TOKEN
     updates: list[CallUpdate] = field(default_factory=list)
+    messages: list[SentMessage] = field(default_factory=list)
     server: TestServer | None = None
 
     def app(self) -> web.Application:
@@ -50,6 +73,7 @@ class TwilioStandIn:
         app.router.add_post(
             f"/{API_VERSION}/Accounts/{{account_sid}}/Calls/{{call_sid}}.json", self._update
         )
+        app.router.add_post(f"/{API_VERSION}/Accounts/{{account_sid}}/Messages.json", self._create)
         return app
 
     async def start(self) -> str:
@@ -79,6 +103,20 @@ class TwilioStandIn:
         form = {name: value for name, value in posted.items() if isinstance(value, str)}
         self.updates.append(CallUpdate(call_sid, form))
         return web.json_response(_call_resource(account_sid, call_sid))
+
+    async def _create(self, request: web.Request) -> web.Response:
+        if _basic_auth(request) != (self.account_sid, self.auth_token):
+            return _error(401, 20003, "Authenticate")
+        account_sid = request.match_info["account_sid"]
+        if account_sid != self.account_sid:
+            return _error(404, 20404, f"The requested resource {request.path} was not found")
+        posted = await request.post()
+        form = {name: value for name, value in posted.items() if isinstance(value, str)}
+        if not form.get("To") or not (form.get("From") or form.get("MessagingServiceSid")):
+            return _error(400, 21604, "A 'To' phone number and a 'From' are required.")
+        sid = f"SM{len(self.messages) + 1:032x}"
+        self.messages.append(SentMessage(sid, form))
+        return web.json_response(_message_resource(account_sid, sid, form), status=201)
 
 
 def _basic_auth(request: web.Request) -> tuple[str, str] | None:
@@ -139,4 +177,32 @@ def _call_resource(account_sid: str, call_sid: str) -> dict[str, Any]:
             "notifications": f"{uri}/Notifications.json",
             "recordings": f"{uri}/Recordings.json",
         },
+    }
+
+
+def _message_resource(account_sid: str, sid: str, form: dict[str, str]) -> dict[str, Any]:
+    """A new outbound message, as Twilio's Message resource describes it."""
+    now = format_datetime(datetime.now(UTC), usegmt=True)
+    uri = f"/{API_VERSION}/Accounts/{account_sid}/Messages/{sid}"
+    return {
+        "sid": sid,
+        "account_sid": account_sid,
+        "api_version": API_VERSION,
+        "body": form.get("Body", ""),
+        "date_created": now,
+        "date_sent": None,
+        "date_updated": now,
+        "direction": "outbound-api",
+        "error_code": None,
+        "error_message": None,
+        "from": form.get("From"),
+        "messaging_service_sid": form.get("MessagingServiceSid"),
+        "num_media": "0",
+        "num_segments": "1",
+        "price": None,
+        "price_unit": "USD",
+        "status": "queued",
+        "to": form.get("To"),
+        "uri": f"{uri}.json",
+        "subresource_uris": {"media": f"{uri}/Media.json"},
     }

@@ -16,6 +16,8 @@ from voice.recognition import Partial, Recogniser, RecognitionEvent, SpeechStart
 
 Report = Callable[[RecognitionEvent, float], None]
 """Receives each event with the time (event loop clock) its audio arrived."""
+Release = Callable[[Recogniser], None]
+"""Receives each recogniser the listener is done with (`Recogniser.close` by default)."""
 
 
 class Listener:
@@ -26,8 +28,9 @@ class Listener:
     `Utterance` holding each recogniser's words on a line of its own.
     """
 
-    def __init__(self, report: Report) -> None:
+    def __init__(self, report: Report, release: Release = Recogniser.close) -> None:
         self._report = report
+        self._release = release
         self._recognisers: dict[Language, Recogniser] = {}
         self._audio: asyncio.Queue[tuple[bytes, float]] = asyncio.Queue()
         self._lock = asyncio.Lock()  # recognisers change only between two pieces of work
@@ -46,12 +49,12 @@ class Listener:
             self._audio.put_nowait((ulaw, asyncio.get_running_loop().time()))
 
     async def listen_with(self, recognisers: Mapping[Language, Recogniser]) -> None:
-        """Listen with these recognisers from now on; the others are closed."""
+        """Listen with these recognisers from now on; the others are released."""
         async with self._lock:
             await self._finish_work()
             for language, recogniser in self._recognisers.items():
                 if recognisers.get(language) is not recogniser:
-                    recogniser.close()
+                    self._release(recogniser)
             self._recognisers = dict(recognisers)
             self._speaking = False
             self._partials.clear()
@@ -71,7 +74,7 @@ class Listener:
                 self._report(event, at)
 
     async def close(self) -> None:
-        """Close every recogniser, once the audio in hand has been recognised."""
+        """Release every recogniser, once the audio in hand has been recognised."""
         await self.listen_with({})
 
     async def _finish_work(self) -> None:

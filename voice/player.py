@@ -4,7 +4,9 @@ Twilio plays whatever it is sent, as fast as it is sent, and says when a point o
 audio has been played only through the marks it echoes. So the player sends 20 ms frames
 paced to real time, never more than `LEAD_SECONDS` ahead of the caller's ear (a barge-in
 then has little to clear), and a mark after each sentence: Loket has finished speaking
-when the last mark comes back, not when the last frame goes out.
+when the last mark comes back, not when the last frame goes out. A mark that does not
+come back within `mark_wait_seconds` of when its audio should have played counts as
+played: a stream that stopped echoing marks never holds the call.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ log = logging.getLogger(__name__)
 
 LEAD_SECONDS = 0.25
 """Audio sent ahead of what the caller hears: rides out network jitter, little to clear."""
+MARK_WAIT_SECONDS = 5.0
+"""Default wait for a mark past the moment its audio should have played."""
 _FRAME_SECONDS = FRAME_MS / 1000
 
 Send = Callable[[str], Awaitable[None]]
@@ -48,6 +52,7 @@ class Player:
         on_idle: Callable[[], None],
         on_audio: Callable[[float], None],
         on_synthesis: Callable[[float], None],
+        mark_wait_seconds: float = MARK_WAIT_SECONDS,
     ) -> None:
         self.stream_sid = ""
         """Twilio's stream, set when it starts: every message names it."""
@@ -63,6 +68,8 @@ class Player:
         self._on_synthesis = on_synthesis
         self._playing: list[asyncio.Task[None]] = []
         self._unheard: set[str] = set()  # marks sent whose audio Twilio has not played yet
+        self._mark_wait = mark_wait_seconds
+        self._overdue: dict[str, asyncio.TimerHandle] = {}  # per unheard mark: when to give up
         self._mark_names = (f"loket-{n}" for n in itertools.count(1))
         self._heard_by = 0.0  # when the caller will have heard every frame sent so far
         self._first_frame = False  # the next frame is a playback's first
@@ -99,7 +106,7 @@ class Player:
         if playing:  # busy may only mean marks not yet echoed: nothing left to stop
             await asyncio.wait(playing)
         # Twilio echoes the marks of cleared audio too: forgotten, they are not "heard".
-        self._unheard.clear()
+        self._forget_marks()
         self._heard_by = 0.0
         await self._send(clear_message(self.stream_sid))
         self._became_silent(heard=False)
@@ -109,8 +116,13 @@ class Player:
         """Twilio has played the audio up to our mark `name`."""
         if name in self._unheard:
             self._unheard.discard(name)
+            self._overdue.pop(name).cancel()
             self.sentences_heard += 1
             self._check_silent()
+
+    def close(self) -> None:
+        """The call is over: wait for no mark any more."""
+        self._forget_marks()
 
     async def _play(
         self, after: asyncio.Task[None] | None, lines: Sequence[Line], slow: bool
@@ -156,7 +168,23 @@ class Player:
     async def _mark(self) -> None:
         name = next(self._mark_names)
         self._unheard.add(name)
+        loop = asyncio.get_running_loop()
+        due = max(self._heard_by, loop.time()) + self._mark_wait
+        self._overdue[name] = loop.call_at(due, self._mark_overdue, name)
         await self._send(mark_message(self.stream_sid, name))
+
+    def _mark_overdue(self, name: str) -> None:
+        """Twilio never said it played a sentence: go on as if it had."""
+        del self._overdue[name]
+        self._unheard.discard(name)
+        log.warning("No mark from Twilio %.0f s after a sentence; going on", self._mark_wait)
+        self._check_silent()
+
+    def _forget_marks(self) -> None:
+        self._unheard.clear()
+        for timer in self._overdue.values():
+            timer.cancel()
+        self._overdue.clear()
 
     def _check_silent(self) -> None:
         if not self.busy and not self._idle.is_set():

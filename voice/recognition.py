@@ -13,6 +13,11 @@ A sound that starts like speech but holds no words (a cough, a door) gives a
 `SpeechStarted` and then no `Utterance`: whoever reacts to `SpeechStarted` must not
 wait for an `Utterance` that may never come.
 
+Vosk hears only what may be speech: from the first loud frame (with the `PREROLL_MS`
+before it) to the end of the sentence. A caller is silent most of a call, while Loket
+speaks, and decoding silence is most of the CPU a call would otherwise cost (three
+recognisers listen at the language menu).
+
 Nothing here logs what a caller said.
 """
 
@@ -23,6 +28,7 @@ import logging
 import re
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +56,8 @@ FLOOR_RISE_DB = 0.05
 """How fast the noise floor may rise per frame (2.5 dB/s), so speech does not raise it."""
 PARTIAL_EVERY_MS = 100
 """How often Vosk is asked for a partial result: each request costs decoding time."""
+PREROLL_MS = 300
+"""Quiet audio given to Vosk before the first loud frame: a word may start softly."""
 
 _T = TypeVar("_T")
 _FRAME_BYTES = PHONE_RATE * FRAME_MS // 1000 * 2  # 20 ms of 16-bit PCM at 8 kHz
@@ -204,7 +212,8 @@ class Recogniser:
     """Streaming recognition of one call's audio with a Vosk model.
 
     Not thread-safe: feed it from one thread at a time. `accept` is CPU-bound; an
-    asyncio caller runs it in an executor. `cpu_seconds / decoded_seconds` is the
+    asyncio caller runs it in an executor. `decoded_seconds` counts all the audio heard
+    (Vosk decodes the parts that may be speech); `cpu_seconds / decoded_seconds` is the
     real-time factor.
     """
 
@@ -225,10 +234,13 @@ class Recogniser:
         self._noise = _NoiseFloor()
         self._pending = b""
         self._resampler = self._new_resampler()
+        self._preroll: deque[bytes] = deque(maxlen=PREROLL_MS // FRAME_MS)
         self._start_sentence()
 
     def accept(self, pcm16_8k: bytes) -> list[RecognitionEvent]:
         """Hear the next piece of the call (8 kHz 16-bit PCM, any length); return what happened."""
+        if self._vosk is None:
+            raise RuntimeError("This recogniser is closed.")
         self._pending += pcm16_8k
         events: list[RecognitionEvent] = []
         while len(self._pending) >= _FRAME_BYTES:
@@ -246,13 +258,22 @@ class Recogniser:
         self._decode(lambda recogniser: recogniser.FinalResult())
         self._restart()
 
+    def renew(self) -> None:
+        """Make it ready for another call: forget the sentence, the line's noise floor and
+        the counters. Vosk's decoder is kept, with the parts of its graph it has built so
+        far (why a recogniser is worth keeping: see voice/recognisers.py)."""
+        self.reset()
+        self._noise = _NoiseFloor()
+        self.decoded_seconds = 0.0
+        self.cpu_seconds = 0.0
+
     def close(self) -> None:
         """Free Vosk's decoder; the recogniser cannot be used afterwards."""
         self._vosk = None
 
     @property
     def real_time_factor(self) -> float:
-        """CPU time spent per second of audio decoded (0 before any audio)."""
+        """CPU time spent per second of audio heard (0 before any audio)."""
         return self.cpu_seconds / self.decoded_seconds if self.decoded_seconds else 0.0
 
     def _new_resampler(self) -> Resampler | None:
@@ -264,6 +285,7 @@ class Recogniser:
         self._start_sentence()
 
     def _start_sentence(self) -> None:
+        self._feeding = False  # Vosk hears the audio: since a loud frame, to the sentence's end
         self._speaking = False
         self._loud_ms = 0
         self._silent_ms = 0
@@ -271,12 +293,21 @@ class Recogniser:
         self._partial = ""
 
     def _hear(self, frame: bytes) -> list[RecognitionEvent]:
-        events = self._follow_loudness(self._noise.is_speech(frame))
+        loud = self._noise.is_speech(frame)
+        events = self._follow_loudness(loud)
         audio = self._resampler.process(frame) if self._resampler else frame
         self.decoded_seconds += FRAME_MS / 1000
+        if not self._feeding:
+            if not loud:
+                self._preroll.append(audio)
+                return events
+            self._feeding = True
+            audio = b"".join(self._preroll) + audio
+            self._preroll.clear()
         if self._decode(lambda recogniser: recogniser.AcceptWaveform(audio)):
             return events + self._finish(self._decode(lambda recogniser: recogniser.Result()))
-        if self._speaking and self._silent_ms >= self.end_of_speech_ms:
+        # Quiet long enough: the end of a sentence, or of a noise that held no words.
+        if self._silent_ms >= self.end_of_speech_ms:
             return events + self._finish(self._decode(lambda recogniser: recogniser.FinalResult()))
         return events + self._partial_events()
 

@@ -36,6 +36,8 @@ ESPEAK_RATE = 150
 ESPEAK_SLOW_RATE = 115
 # Piper stretches every phoneme by this factor when asked to speak slowly.
 PIPER_SLOW_LENGTH = 1.35
+SYNTHESIS_TIMEOUT_SECONDS = 10.0
+"""Default longest wait for one sentence's audio; then the line is not spoken."""
 CACHE_SIZE = 512
 """Sentences kept rendered: every fixed prompt plus the steps callers asked for lately."""
 STATS_KEPT = 10_000
@@ -236,9 +238,12 @@ class Speaker:
         *,
         cache_size: int = CACHE_SIZE,
         notes: Mapping[Language, str] | None = None,
+        timeout_seconds: float = SYNTHESIS_TIMEOUT_SECONDS,
     ) -> None:
-        """`engines` by preference; `notes` explain a language's engine in `describe()`."""
+        """`engines` by preference; `notes` explain a language's engine in `describe()`;
+        a sentence whose audio takes longer than `timeout_seconds` is a SynthesisError."""
         self.engines = tuple(engines)
+        self.timeout_seconds = timeout_seconds
         self.notes = dict(notes or {})
         self.stats = SpeakerStats()
         self._renders = _Renders(cache_size)
@@ -263,7 +268,7 @@ class Speaker:
         """Yield the mu-law audio of each sentence of `text`, first sentence first.
 
         The next sentence is rendered while the caller hears the current one. Raises
-        SynthesisError when nothing speaks `language` or the engine fails.
+        SynthesisError when nothing speaks `language`, or the engine fails or is too slow.
         """
         engine = self.engine_for(language)
         if engine is None:
@@ -277,8 +282,7 @@ class Speaker:
         current = next(renders, None)
         first = True
         while current is not None:
-            # Shielded: a caller who stops listening must not cancel a render others share.
-            audio = await asyncio.shield(current)
+            audio = await self._finished(current)
             current = next(renders, None)
             if not audio:
                 continue
@@ -293,6 +297,18 @@ class Speaker:
             if self.engine_for(language) is not None:
                 async for _ in self.stream(text, language):
                     pass
+
+    async def _finished(self, render: asyncio.Task[bytes]) -> bytes:
+        """The audio of a render, waited for at most `timeout_seconds`."""
+        # Waited on, not awaited: a caller who stops listening must not cancel a render
+        # others share.
+        await asyncio.wait([render], timeout=self.timeout_seconds)
+        if not render.done():
+            render.cancel()  # a stuck engine: forgotten (`_rendered`), tried again next time
+            raise SynthesisError(f"no audio after {self.timeout_seconds:g} s")
+        if render.cancelled():
+            raise SynthesisError("the sentence's render was given up")
+        return render.result()
 
     def _render(
         self, engine: SpeechEngine, language: Language, sentence: str, slow: bool
@@ -342,10 +358,13 @@ def _shown(path: Path) -> Path:
         return path
 
 
-def speaker_for(voices_wanted: Mapping[Language, Path]) -> Speaker:
+def speaker_for(
+    voices_wanted: Mapping[Language, Path], timeout_seconds: float = SYNTHESIS_TIMEOUT_SECONDS
+) -> Speaker:
     """A Speaker with Piper for the languages whose voice file is there, espeak-ng for the rest.
 
-    `voices_wanted`: where each language's Piper voice is looked for (`piper_voice_path`).
+    `voices_wanted`: where each language's Piper voice is looked for (`piper_voice_path`);
+    `timeout_seconds`: the longest wait for a sentence's audio.
     """
     voices: dict[Language, Path] = {}
     notes: dict[Language, str] = {}
@@ -361,4 +380,4 @@ def speaker_for(voices_wanted: Mapping[Language, Path]) -> Speaker:
         )
         if not espeak.installed:
             notes[language] += "; espeak-ng is not installed either: apt-get install espeak-ng"
-    return Speaker([PiperEngine(voices), espeak], notes=notes)
+    return Speaker([PiperEngine(voices), espeak], notes=notes, timeout_seconds=timeout_seconds)

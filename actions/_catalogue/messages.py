@@ -30,6 +30,7 @@ BUTTON_NAMES: tuple[str, ...] = (
     "no",
     "more",
     "contact_commune",
+    "sms_steps",
 )
 # Messages that invite speech on the phone: each has a keypad-only form, `<name>_keys`,
 # said in a language with no speech model.
@@ -51,6 +52,7 @@ REQUIRED_MESSAGES: Mapping[str, frozenset[str]] = {
     "procedure_one_step": _NONE,
     "step_label": frozenset({"n", "total"}),
     "all_steps_intro": frozenset({"title"}),
+    "sms_more_info": frozenset({"link"}),
     "end_of_procedure": _NONE,
     **{f"section_{name}": _NONE for name in SECTIONS},
     "did_it_help": _NONE,

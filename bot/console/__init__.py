@@ -21,6 +21,7 @@ from bot.console import (
     conversation,
     csrf,
     errors,
+    forms,
     live,
     queue,
     sessions,
@@ -55,6 +56,7 @@ def setup(app: web.Application) -> None:
             sessions.middleware(app[settings_key]),
             errors.error_pages,
             sessions.require_agent,
+            forms.well_formed,
             csrf.require_token,
         ]
     )

@@ -7,6 +7,7 @@ from aiohttp_session import get_session
 
 from bot.appkeys import service_key
 from bot.console import accounts, pages, sessions
+from bot.console.forms import BadForm
 from bot.settings import LANGUAGES
 
 
@@ -14,6 +15,8 @@ async def set_availability(request: web.Request) -> web.Response:
     """Available: conversations and the offer of a live agent come to this agent; away: not."""
     agent = sessions.current_agent(request)
     form = await request.post()
+    if form.get("available") not in ("0", "1"):
+        raise BadForm(400)
     available = form.get("available") == "1"
     await pages.desk(request).set_available(agent.id, available)
     await pages.flash(request, "flash_available" if available else "flash_away")

@@ -8,6 +8,7 @@ the agent in words, never as an error page.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -17,8 +18,12 @@ from bot.console import accounts, canned, pages, payloads, sessions
 from bot.console.i18n import Translator
 from bot.console.topics import topic_title
 from bot.conversations.desk import OUTCOMES, ConversationView, NotYours, TakenBy
-from bot.conversations.model import State
+from bot.conversations.inbound import SMS_CHANNEL, WHATSAPP_CHANNEL, WHATSAPP_WINDOW
+from bot.conversations.model import Author, State
 from bot.conversations.states import MoveRefused
+
+# Channels where a message can be sent and not arrive: its delivery is shown.
+MESSAGING_CHANNELS = frozenset({SMS_CHANNEL, WHATSAPP_CHANNEL})
 
 
 async def conversation_page(request: web.Request) -> web.Response:
@@ -54,6 +59,8 @@ async def conversation_page(request: web.Request) -> web.Response:
             "outcomes": OUTCOMES,
             "canned": _canned_by_language(conversation.language),
             "max_chars": request.config_dict[settings_key].max_text_chars,
+            "delivery_shown": conversation.channel in MESSAGING_CHANNELS,
+            "window_closed": _window_closed(view, pages.now(request)),
         },
     )
 
@@ -190,6 +197,14 @@ def _canned_by_language(first: str) -> list[tuple[str, list[canned.CannedReply]]
     replies = canned.canned_replies()
     order = [first, *(lang for lang in ("fr", "nl", "en") if lang != first)]
     return [(lang, replies) for lang in order]
+
+
+def _window_closed(view: ConversationView, now: datetime) -> bool:
+    """On WhatsApp, whether the person's last message is older than WhatsApp's window."""
+    if view.conversation.channel != WHATSAPP_CHANNEL:
+        return False
+    written = [m.created_at for m in view.messages if m.author == Author.PERSON]
+    return not written or now - max(written) > WHATSAPP_WINDOW
 
 
 def _short(conversation_id: str) -> str:

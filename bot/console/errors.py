@@ -6,6 +6,7 @@ from aiohttp import web
 
 from bot.console import pages, sessions
 from bot.console.csrf import CsrfRefused
+from bot.console.forms import BadForm
 from bot.console.i18n import Translator
 
 # What each refusal tells the agent: (title, explanation).
@@ -19,6 +20,8 @@ async def error_pages(request: web.Request, handler: sessions.Handler) -> web.St
         return await handler(request)
     except CsrfRefused:
         return await _refusal(request, 403, "refused_title", "csrf_failed")
+    except BadForm as error:
+        return await _refusal(request, error.status, "bad_form_title", "bad_form")
     except web.HTTPException as error:
         if error.status not in _PAGES or error.content_type == "application/json":
             raise

@@ -143,6 +143,14 @@ _TEXTS: dict[str, tuple[str, str, str]] = {
                    "De persoon krijgt het meteen ({channel}).",
                    "The person gets it at once ({channel})."),
     "send_reply": ("Envoyer la réponse", "Antwoord versturen", "Send reply"),
+    "whatsapp_window_closed": (
+        "Le dernier message WhatsApp de la personne date de plus de 24 heures. WhatsApp ne "
+        "laisse passer qu'un message modèle approuvé : votre réponse ne sera pas envoyée.",
+        "Het laatste WhatsApp-bericht van de persoon is meer dan 24 uur oud. WhatsApp laat dan "
+        "alleen een goedgekeurd sjabloonbericht door: uw antwoord wordt niet verstuurd.",
+        "The person's last WhatsApp message is more than 24 hours old. WhatsApp then lets only "
+        "an approved template message through: your reply will not be sent."),
+    "not_delivered": ("Non envoyé :", "Niet verstuurd:", "Not sent:"),
     "canned_label": ("Réponse toute faite", "Kant-en-klaar antwoord", "Ready-made reply"),
     "canned_send": ("Envoyer cette réponse", "Dit antwoord versturen", "Send this reply"),
     "canned_insert": ("Mettre dans votre réponse", "In uw antwoord zetten",
@@ -195,6 +203,13 @@ _TEXTS: dict[str, tuple[str, str, str]] = {
     "not_found": ("Il n'y a rien à cette adresse.", "Er is niets op dit adres.",
                   "There is nothing at this address."),
     "refused_title": ("Refusé", "Geweigerd", "Refused"),
+    "bad_form_title": ("Formulaire illisible", "Onleesbaar formulier", "Unreadable form"),
+    "bad_form": ("Ce qui a été envoyé n'est pas un formulaire de la console. Rien n'a été "
+                 "changé. Rechargez la page et réessayez.",
+                 "Wat verstuurd werd, is geen formulier van de console. Er is niets "
+                 "veranderd. Laad de pagina opnieuw en probeer nog eens.",
+                 "What was sent is not a console form. Nothing was changed. Reload the page "
+                 "and try again."),
     "csrf_failed": ("Ce formulaire a expiré. Rechargez la page et réessayez.",
                     "Dit formulier is verlopen. Laad de pagina opnieuw en probeer nog eens.",
                     "This form has expired. Reload the page and try again."),
@@ -290,6 +305,20 @@ _LABELS: dict[str, tuple[str, str, str]] = {
     "outcome.no_reply": ("pas de réponse de la personne", "geen antwoord van de persoon",
                          "no reply from the person"),
     "outcome.other": ("autre", "andere", "other"),
+    "delivery.queued": ("en attente d'envoi", "wacht op verzending", "waiting to be sent"),
+    "delivery.sent": ("envoyé", "verstuurd", "sent"),
+    "delivery.delivered": ("reçu", "ontvangen", "delivered"),
+    "delivery.failed": ("pas reçu", "niet ontvangen", "not delivered"),
+    "undelivered.opted_out": ("la personne a écrit STOP", "de persoon stuurde STOP",
+                              "the person sent STOP"),
+    "undelivered.whatsapp_window": (
+        "plus de 24 heures depuis son dernier message WhatsApp (seul un message modèle passe)",
+        "meer dan 24 uur sinds het laatste WhatsApp-bericht (alleen een sjabloon kan)",
+        "more than 24 hours since their last WhatsApp message (only a template could go)"),
+    "undelivered.no_sender": ("aucun numéro d'envoi configuré", "geen afzendnummer ingesteld",
+                              "no sending number configured"),
+    "undelivered.no_address": ("pas de numéro pour cette personne", "geen nummer voor deze persoon",
+                               "no number for this person"),
 }  # fmt: skip
 
 

@@ -2,20 +2,29 @@
 
 A small dialogue the hub leads itself (the brain is not asked while it runs), the same
 on every channel: the offer (call me back / leave a message / no thanks), the number
-(the channel's own, confirmed, or typed or keyed in), the half-day, and a confirmation
-that says who will call, when and in which language. Its place is kept in the
-conversation's `flow_data`, so it survives a restart. Pure: the service stores what a
-`FlowStep` says.
+(the channel's own, confirmed, or typed or keyed in: flows.NumberQuestion), the
+half-day, and a confirmation that says who will call, when and in which language. Its
+place is kept in the conversation's `flow_data`, so it survives a restart. Pure: the
+service stores what a `FlowStep` says.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from bot.conversations.flows import (
+    ANSWER_WORDS,
+    NO,
+    YES,
+    FlowStep,
+    NumberQuestion,
+    NumberTexts,
+    button,
+    chosen,
+    normalise_number,
+)
 from bot.conversations.model import Callback, CallbackKind
 from bot.conversations.office_hours import OfficeHours
 from bot.conversations.records import ConversationRecord
@@ -27,39 +36,15 @@ FLOW = "callback"
 CLOSED, BUSY = "closed", "busy"
 """Why the offer was made: the helpdesk is closed, or nobody is free."""
 HALF_DAYS_OFFERED = 3
-MAX_NUMBER_TRIES = 3
-CALLBACK, MESSAGE, NO = "/callback_yes", "/callback_message", "/callback_no"
+CALLBACK, MESSAGE = "/callback_yes", "/callback_message"
 STOP_WAITING = "/stop_waiting"
-YES, OTHER = "/affirm", "/deny"
-_BELGIAN_NUMBER = re.compile(r"^(?:\+32|0032|0)([1-9]\d{7,8})$")
-_INTERNATIONAL = re.compile(r"^(?:\+|00)([1-9]\d{7,14})$")
 _WORDS: dict[str, frozenset[str]] = {
     CALLBACK: frozenset({"rappel", "rappeler", "rappelez", "terugbellen", "bellen", "call",
                          "callback", "back", "appel", "appeler"}),
     MESSAGE: frozenset({"message", "bericht", "boodschap"}),
-    NO: frozenset({"non", "nee", "no", "annuler", "annuleren", "cancel", "stop", "menu",
-                   "niets", "rien", "nothing"}),
-    YES: frozenset({"oui", "ja", "yes", "ok", "okay", "d'accord", "goed", "correct", "juist"}),
-    OTHER: frozenset({"autre", "ander", "andere", "other", "another"}),
+    **ANSWER_WORDS,
 }  # fmt: skip
-
-
-@dataclass(frozen=True)
-class FlowStep:
-    """What one message in the dialogue leads to.
-
-    `flow_data` is None when the dialogue is over. `callback` is a request to store.
-    `left` is True when the person said no: they go back to the bot (and leave the queue).
-    `passed` is True when the message was no answer to the offer: the brain answers it.
-    """
-
-    replies: list[NewReply]
-    flow_data: dict[str, Any] | None
-    callback: Callback | None = None
-    expects_digits: bool = False
-    left: bool = False
-    booked: bool = False
-    passed: bool = False
+_NUMBER = NumberQuestion(NumberTexts(confirm="confirm_number", ask="ask_number"))
 
 
 class CallbackBooking:
@@ -84,13 +69,13 @@ class CallbackBooking:
         opens = when(self._hours.next_opening(now), lang, now)
         why = say("closed_now", lang, when=opens) if closed else say("nobody_free", lang)
         last = (
-            _button("button_stop_waiting", lang, STOP_WAITING)
+            button("button_stop_waiting", lang, STOP_WAITING)
             if queued
-            else _button("button_no", lang, NO)
+            else button("button_no", lang, NO)
         )
         buttons = [
-            _button("button_callback", lang, CALLBACK),
-            _button("button_message", lang, MESSAGE),
+            button("button_callback", lang, CALLBACK),
+            button("button_message", lang, MESSAGE),
             last,
         ]
         offer = say("offer_queued" if queued else "offer", lang, spoken)
@@ -112,11 +97,11 @@ class CallbackBooking:
             return self._cancel(conversation.language, spoken)
         if step == "offer":
             return self._after_offer(conversation, choice, now, spoken)
-        if step == "confirm_number":
+        if step == NumberQuestion.CONFIRM:
             if choice == YES:
                 return self._ask_half_day(conversation, {"phone": data["proposed"]}, now, spoken)
-            return self._ask_number(conversation.language, spoken, data)
-        if step == "number":
+            return _NUMBER.ask(conversation.language, spoken, {})
+        if step == NumberQuestion.ASK:
             return self._after_number(conversation, text, data, now, spoken)
         if step == "half_day":
             return self._after_half_day(conversation, text, data, now, spoken)
@@ -133,22 +118,8 @@ class CallbackBooking:
             return FlowStep([NewReply(say("ask_message", lang, spoken, when=later))],
                             {"step": "message"})  # fmt: skip
         if conversation.contact and (number := normalise_number(conversation.contact)):
-            return self._confirm_number(lang, spoken, number)
-        return self._ask_number(lang, spoken, {})
-
-    def _confirm_number(self, lang: Language, spoken: bool, number: str) -> FlowStep:
-        text = say("confirm_number", lang, spoken, number=_shown(number, spoken))
-        buttons = [_button("button_yes", lang, YES), _button("button_other_number", lang, OTHER)]
-        return FlowStep([NewReply(text, buttons)], {"step": "confirm_number", "proposed": number})
-
-    def _ask_number(self, lang: Language, spoken: bool, data: dict[str, Any]) -> FlowStep:
-        tries = int(data.get("tries", 0))
-        name = "bad_number" if data.get("step") == "number" else "ask_number"
-        return FlowStep(
-            [NewReply(say(name, lang, spoken))],
-            {"step": "number", "tries": tries + 1},
-            expects_digits=True,
-        )
+            return _NUMBER.confirm(lang, spoken, number)
+        return _NUMBER.ask(lang, spoken, {})
 
     def _after_number(
         self,
@@ -161,9 +132,8 @@ class CallbackBooking:
         number = normalise_number(text)
         if number is not None:
             return self._ask_half_day(conversation, {"phone": number}, now, spoken)
-        if int(data.get("tries", 0)) >= MAX_NUMBER_TRIES:
-            return self._cancel(conversation.language, spoken)
-        return self._ask_number(conversation.language, spoken, data)
+        again = _NUMBER.retry(conversation.language, spoken, data)
+        return again or self._cancel(conversation.language, spoken)
 
     def _ask_half_day(
         self, conversation: ConversationRecord, data: dict[str, Any], now: datetime, spoken: bool
@@ -246,40 +216,10 @@ class CallbackBooking:
         return self._hours.local(now).date()
 
 
-def normalise_number(text: str) -> str | None:
-    """A phone number as +<digits>, from what a person typed or keyed; None if it is none."""
-    compact = re.sub(r"[\s./()\-]", "", text)
-    if match := _BELGIAN_NUMBER.match(compact):
-        return f"+32{match.group(1)}"
-    if match := _INTERNATIONAL.match(compact):
-        return f"+{match.group(1)}"
-    return None
-
-
 def _choice(text: str) -> str | None:
-    """Which choice a payload, a menu number or a few words make."""
-    stripped = text.strip()
-    if stripped in {CALLBACK, MESSAGE, NO, YES, OTHER}:
-        return stripped
-    words = set(_plain(stripped).split())
-    for choice, vocabulary in _WORDS.items():
-        if words & vocabulary:
-            return choice
-    return None
-
-
-def _plain(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def _button(name: str, lang: Language, payload: str) -> dict[str, str]:
-    return {"title": say(name, lang), "payload": payload}
-
-
-def _shown(number: str, spoken: bool) -> str:
-    """Belgian numbers the Belgian way (0470 12 34 56); spoken or written alike."""
-    return speakable_number(number) if number.startswith("+32") or spoken else number
+    """Which choice of the offer or the number question a payload, a menu number or a few
+    words make."""
+    return chosen(text, _WORDS)
 
 
 def _capital(text: str) -> str:

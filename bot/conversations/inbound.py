@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.settings import Language
 
 PHONE_CHANNEL = "phone"
+SMS_CHANNEL = "sms"
+WHATSAPP_CHANNEL = "whatsapp"
+WHATSAPP_WINDOW = timedelta(hours=24)
+"""WhatsApp lets a business write freely only this long after the person's last message;
+later, only a template message approved by WhatsApp goes through."""
 # Channels whose replies are spoken aloud: the brain renders spoken forms for them.
 SPOKEN_CHANNELS = frozenset({PHONE_CHANNEL})
 KEYS_ONLY: ContextVar[bool] = ContextVar("keys_only", default=False)

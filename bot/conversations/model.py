@@ -170,6 +170,10 @@ class Message(Base):
     payload: Mapped[str | None] = mapped_column(Text)
     # The client's key for a person's message (web chat's Idempotency-Key), if it gave one.
     idempotency_key: Mapped[str | None] = mapped_column(String(64))
+    # The channel provider's id of a message sent to the person (Twilio's "SM..."), for its
+    # delivery reports; and why it could not be delivered, when it could not.
+    provider_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    delivery_error: Mapped[str | None] = mapped_column(String(200))
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages", lazy="raise")
 
@@ -189,6 +193,34 @@ class Agent(Base):
     locked_until: Mapped[datetime | None]
     last_seen_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OptOut(Base):
+    """A messaging address that sent STOP: nothing is sent to it until it sends START."""
+
+    __tablename__ = "opt_outs"
+
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)  # never logged
+    opted_out_at: Mapped[datetime]
+    opted_in_at: Mapped[datetime | None]  # set by START: messages may go out again
+
+
+class KeptPage(Base):
+    """The rest of a reply too long for one SMS, sent when the person asks for more.
+
+    `asked_by` and `page`: the person's message that asked for the last page, and that
+    page, so that a provider's retry of that message gets the same page again.
+    """
+
+    __tablename__ = "kept_pages"
+
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    rest: Mapped[str] = mapped_column(Text)
+    asked_by: Mapped[str | None] = mapped_column(String(64))
+    page: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class StateChange(Base):

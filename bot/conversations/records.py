@@ -78,6 +78,8 @@ class MessageRecord:
     internal: bool = False
     understood: bool | None = None
     payload: str | None = None
+    provider_id: str | None = None
+    delivery_error: str | None = None
 
     @property
     def meaning(self) -> str:
@@ -100,6 +102,8 @@ class MessageRecord:
             internal=bool(row.internal),
             understood=row.understood,
             payload=row.payload,
+            provider_id=row.provider_id,
+            delivery_error=row.delivery_error,
         )
 
     def public(self) -> dict[str, Any]:

@@ -34,12 +34,15 @@ from typing import Any, cast
 from weakref import WeakValueDictionary
 
 from bot.brain import BrainAnswer, BrainClient, BrainUnavailable
-from bot.conversations.callbacks import CLOSED, FLOW, STOP_WAITING, CallbackBooking, FlowStep
+from bot.conversations import sms_steps
+from bot.conversations.callbacks import CLOSED, FLOW, STOP_WAITING, CallbackBooking
 from bot.conversations.desk import AgentDesk
 from bot.conversations.events import QUEUE_TOPIC, Event, EventBus, conversation_topic
+from bot.conversations.flows import FlowStep
 from bot.conversations.inbound import (
     KEYS_ONLY,
     PHONE_CHANNEL,
+    SMS_CHANNEL,
     SPOKEN_CHANNELS,
     InboundMessage,
 )
@@ -104,9 +107,11 @@ class ConversationService:
         self._clock = clock
         self._urgent = urgent or load_urgent(URGENT_FILE)
         self._booking = CallbackBooking(self.office_hours)
+        self.sms_steps = sms_steps.SmsSteps()  # the SMS channel connects itself to it
         # One lock per conversation keeps its messages in order; unused locks are dropped.
         self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
         self._tasks: set[asyncio.Task[Turn]] = set()
+        self._deliveries: set[asyncio.Future[None]] = set()  # late answers on their way out
         # The turn of each message being handled, by message id: a repeat of it (same
         # idempotency key) waits for the same turn instead of making a second one.
         self._turns: dict[int, asyncio.Future[Turn]] = {}
@@ -128,17 +133,30 @@ class ConversationService:
         received = await self._receive(inbound)
         if received.repeated:
             return await self._repeat(received)
-        turn = asyncio.ensure_future(self._turn(received.conversation, received.message))
-        self._turns[received.message.id] = turn
-        turn.add_done_callback(lambda _: self._turns.pop(received.message.id, None))
+        return await self._start_turn(received.conversation, received.message)
+
+    async def _start_turn(self, conversation: ConversationRecord, message: MessageRecord) -> Turn:
+        """Answer a stored message in a turn that a repeat of it can wait for."""
+        turn = asyncio.ensure_future(self._turn(conversation, message))
+        self._turns[message.id] = turn
+        turn.add_done_callback(lambda _: self._turns.pop(message.id, None))
         # Shielded: a client that goes away does not stop the turn (its repeat gets it).
         return await asyncio.shield(turn)
 
     async def _repeat(self, received: Received) -> Turn:
-        """The turn of a message sent again: the first one's, when it ends if still going."""
+        """The turn of a message sent again: the first one's, when it ends if still going.
+
+        A first one whose turn broke off unanswered (the database went away; its client was
+        told to send it again) is answered now, as a kept message: the brain's tracker is
+        read first, so a message the brain has taken is not taken twice.
+        """
         first = self._turns.get(received.message.id)
         if first is not None:
             return await asyncio.shield(first)
+        if received.message.status in (Status.RECEIVED, Status.FAILED):
+            await self.store.set_status([received.message.id], Status.PENDING)
+            kept = replace(received.message, status=Status.PENDING)
+            return await self._start_turn(received.conversation, kept)
         replies = await self.store.replies_to(received.message)
         return Turn(await self._current(received.conversation.id), replies)
 
@@ -166,6 +184,7 @@ class ConversationService:
         try:
             return await asyncio.wait_for(asyncio.shield(task), self._settings.brain_timeout)
         except Exception:  # slow, down or broken: the person still gets an answer (_finished logs)
+            task.add_done_callback(self._deliver_late)
             return Turn(conversation, await self._hold(conversation), held=True)
 
     async def conversation(self, conversation_id: str) -> ConversationRecord | None:
@@ -410,6 +429,8 @@ class ConversationService:
     async def _flow_turn(
         self, conversation: ConversationRecord, message: MessageRecord, text: str
     ) -> Turn | None:
+        if conversation.flow == sms_steps.FLOW:
+            return await self._sms_steps_turn(conversation, message, text)
         step = self._booking.advance(conversation, text, self._clock(), _spoken(conversation))
         # Once the dialogue is over, only the memory of the offer stays (not made twice).
         offered = (
@@ -436,6 +457,40 @@ class ConversationService:
         if step.callback is not None:
             self.events.publish(QUEUE_TOPIC, Event("callback", conversation.id))
         return Turn(conversation, stored, expects_digits=step.expects_digits)
+
+    async def _sms_steps_turn(
+        self, conversation: ConversationRecord, message: MessageRecord, text: str
+    ) -> Turn | None:
+        """The person's answer while the steps are about to be sent by SMS (sms_steps.py)."""
+        spoken = _spoken(conversation)
+        step = self.sms_steps.advance(conversation, text, spoken)
+        if isinstance(step, sms_steps.Send):
+            delivered = await self._send_steps(conversation, step)
+            reply = sms_steps.sent_reply(conversation.language, step.number, delivered, spoken)
+            step = FlowStep([NewReply(reply)], None)
+        changes = {"flow": sms_steps.FLOW if step.flow_data else None,
+                   "flow_data": step.flow_data or {}}  # fmt: skip
+        if step.passed:  # the person moved on: the brain answers
+            await self.store.update_conversation(conversation.id, **changes)
+            return None
+        turn = await self._reply(conversation, message, step.replies, changes=changes)
+        return replace(turn, expects_digits=step.expects_digits)
+
+    def can_send_steps_by_sms(self) -> bool:
+        """Whether the SMS channel is set up to send the steps of a procedure."""
+        return self.sms_steps.count_segments is not None and self.outbound.has_sender(SMS_CHANNEL)
+
+    async def _send_steps(self, conversation: ConversationRecord, send: sms_steps.Send) -> bool:
+        """Send the SMS into the person's SMS conversation; True once the channel took it."""
+        if not self.can_send_steps_by_sms():
+            return False
+        quiet = timedelta(minutes=self._settings.messaging_quiet_minutes)
+        sent = await self.send_to(SMS_CHANNEL, send.number, send.text, conversation.language, quiet)
+        after = await self.store.messages(sent.conversation_id, after=sent.id - 1)
+        delivered = any(m.id == sent.id and m.status == Status.SENT for m in after)
+        outcome = "sent" if delivered else "failed"
+        log.info("Steps by SMS in %d segment(s): %s", send.segments, outcome)
+        return delivered
 
     async def _start_handoff(
         self,
@@ -611,10 +666,15 @@ class ConversationService:
                     conversation, late_answer_intro(conversation.language, message.text)
                 )
             return await self._start_handoff(conversation, message, "asked", changes=changes)
+        sms = self._sms_steps_start(conversation, answer)
+        if sms is not None:  # the hub asks where to send the steps, then sends them
+            changes |= {"flow": sms_steps.FLOW if sms.flow_data else None,
+                        "flow_data": sms.flow_data or {}}  # fmt: skip
         language = cast(Language, changes.get("language", conversation.language))
-        replies = [NewReply(reply.text, reply.buttons) for reply in answer.replies] or [
-            NewReply(no_answer(language, _spoken(conversation)))
-        ]
+        replies = [
+            *(NewReply(reply.text, reply.buttons) for reply in answer.replies),
+            *(sms.replies if sms else []),
+        ] or [NewReply(no_answer(language, _spoken(conversation)))]
         if late:
             replies = [NewReply(late_answer_intro(language, message.text)), *replies]
         conversation, stored = await self.store.answer(
@@ -626,7 +686,19 @@ class ConversationService:
         self.publish_messages(conversation.id, stored)
         if late:
             await self.deliver(conversation, stored)
-        return Turn(conversation, stored, farewell=answer.signals.get("farewell") == "said")
+        return Turn(
+            conversation, stored, farewell=answer.signals.get("farewell") == "said",
+            expects_digits=sms is not None and sms.expects_digits,
+        )  # fmt: skip
+
+    def _sms_steps_start(
+        self, conversation: ConversationRecord, answer: BrainAnswer
+    ) -> FlowStep | None:
+        """The first step of sending the steps by SMS, when the brain wrote them."""
+        if sms_steps.SIGNAL not in answer.signals:
+            return None
+        signal = answer.signals[sms_steps.SIGNAL]
+        return self.sms_steps.start(conversation, signal, _spoken(conversation))
 
     async def _ask_brain(
         self, conversation: ConversationRecord, message: MessageRecord
@@ -690,6 +762,16 @@ class ConversationService:
             "spoken": _spoken(conversation),
             "keypad_only": _spoken(conversation) and KEYS_ONLY.get(),
         }
+
+    def _deliver_late(self, task: asyncio.Task[Turn]) -> None:
+        """An answer that comes after the holding reply goes out through the person's channel
+        (an SMS cannot take it back in the webhook's response any more)."""
+        if task.cancelled() or task.exception() is not None:
+            return  # kept for replay, or broken: _finished logs it
+        turn = task.result()
+        delivery = asyncio.ensure_future(self.deliver(turn.conversation, turn.replies))
+        self._deliveries.add(delivery)
+        delivery.add_done_callback(self._deliveries.discard)
 
     def _finished(self, task: asyncio.Task[Turn]) -> None:
         self._tasks.discard(task)

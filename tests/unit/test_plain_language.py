@@ -29,6 +29,7 @@ from actions.render import LANGUAGE_NAMES
 from bot import handoff_texts
 from bot import texts as bot_texts
 from bot.channels.phone import prompts as phone_prompts
+from bot.channels.sms import texts as messaging_texts
 
 
 def hub_texts() -> dict[str, dict[str, str]]:
@@ -50,7 +51,11 @@ def other_texts() -> dict[str, dict[str, str]]:
         f"bot/channels/phone/prompts.py {name}": texts
         for name, texts in phone_prompts.all_texts().items()
     }
-    return {**hub_texts(), **phone, "actions/render.py LANGUAGE_NAMES": names}
+    messaging = {
+        f"bot/channels/sms/texts.py {name}": texts
+        for name, texts in messaging_texts.all_texts().items()
+    }
+    return {**hub_texts(), **phone, **messaging, "actions/render.py LANGUAGE_NAMES": names}
 
 
 @pytest.fixture(scope="module")

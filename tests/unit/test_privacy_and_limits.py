@@ -38,6 +38,12 @@ def test_ordinary_words_and_short_numbers_are_kept():
     # Twilio's call ids look like an IBAN to a careless pattern; logs must keep them.
     call = "CA12a4c6e8f0a2c4e6a8c0e2a4c6e8f0a2"
     assert redact(f"Call {call}: stream started") == f"Call {call}: stream started"
+    # Nor are conversation ids (128 random bits in hex), alone or after a channel's name.
+    for conversation in (
+        "ab12cd34ef56ab78cd90ef12ab34cd56",
+        "sms-ab12cd34ef56ab78cd90ef12ab34cd56",
+    ):
+        assert redact(f"Reply to {conversation} sent") == f"Reply to {conversation} sent"
 
 
 def test_log_records_are_redacted_with_their_arguments():

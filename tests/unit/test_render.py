@@ -24,6 +24,7 @@ from actions.render import (
     PREVIOUS,
     REPEAT,
     RESTART,
+    SMS,
     YES,
     Button,
     Reply,
@@ -164,7 +165,7 @@ def test_all_steps_numbering(cat: Catalogue, card: Procedure) -> None:
     assert "Good to know:\nAlso block your bank cards." in reply.text
     assert "That was the last step." not in reply.text
     assert reply.text.endswith("Did this help?")
-    assert payloads(reply) == [YES, NO, RESTART, MENU]
+    assert payloads(reply) == [YES, NO, RESTART, SMS, MENU]
 
 
 def test_all_steps_spoken(cat: Catalogue, card: Procedure) -> None:

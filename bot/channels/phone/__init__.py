@@ -17,6 +17,7 @@ from bot.channels.phone.webhooks import (
     render_prompts,
     setup,
     stream_twiml,
+    warm_up,
 )
 
 __all__ = [
@@ -27,4 +28,5 @@ __all__ = [
     "render_prompts",
     "setup",
     "stream_twiml",
+    "warm_up",
 ]

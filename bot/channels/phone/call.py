@@ -24,7 +24,7 @@ Life cycle: `run` waits for the stream's start, then three tasks serve the call 
 reader (Twilio's events to where they belong), the `Listener` (audio to recognition
 events) and the dialogue (turns); the `Player` speaks in tasks of its own. When the
 caller hangs up, the socket drops, a task fails or the dialogue ends the call, every
-task is cancelled and the recognisers closed before `run` returns.
+task is cancelled and the recognisers given back to the pool before `run` returns.
 """
 
 from __future__ import annotations
@@ -54,14 +54,8 @@ from voice.line import Line
 from voice.listener import Listener
 from voice.media_stream import Dtmf, Mark, Media, Start, Stop, TwilioEvent
 from voice.player import Player
-from voice.recognition import (
-    Partial,
-    Recogniser,
-    RecognitionEvent,
-    SpeechModels,
-    SpeechStarted,
-    Utterance,
-)
+from voice.recognisers import RecogniserPool
+from voice.recognition import Partial, Recogniser, RecognitionEvent, SpeechStarted, Utterance
 from voice.synthesis import Speaker
 
 log = logging.getLogger(__name__)
@@ -70,10 +64,13 @@ SILENCES_BEFORE_GOODBYE = 3
 """Silences in a row: a reprompt, the menu, then goodbye."""
 GREET = "/greet"
 LANGUAGE_KEYS: dict[str, Language] = {"1": "fr", "2": "nl", "3": "en"}
+SMS_KEY = "7"
+"""The steps of the current procedure by SMS (spoken menus never read more than 6 options)."""
 # The keys that mean the same on every menu (the digits 1-9 pick a menu's n-th option).
 # Payloads are intents of domain.yml, as the brain's buttons send them.
 MENU = "/show_menu"
-KEY_PAYLOADS = {"*": "/step_repeat", "0": "/request_human", "#": MENU}
+SMS_STEPS = "/send_steps_by_sms"
+KEY_PAYLOADS = {"*": "/step_repeat", "0": "/request_human", "#": MENU, SMS_KEY: SMS_STEPS}
 REPEAT_KEY = "*"
 LANGUAGE_KEY = "9"
 NUMBER_KEY = "8"
@@ -145,15 +142,16 @@ class CallSession:
         send: Callable[[str], Awaitable[None]],
         service: ConversationService,
         speaker: Speaker,
-        models: SpeechModels,
+        recognisers: RecogniserPool,
         settings: Settings,
         sender: PhoneSender | None = None,
         transfer: Transfer = transfer_call,
     ) -> None:
-        """`sender` learns when the call is live; `transfer` puts it through to a number."""
+        """`recognisers` lends the call its recognisers; `sender` learns when the call is
+        live; `transfer` puts it through to a number."""
         self.stats = CallStats()
         self._service = service
-        self._models = models
+        self._pool = recognisers
         self._settings = settings
         self._sender = sender
         self._transfer_call = transfer
@@ -162,7 +160,7 @@ class CallSession:
         self._inbox: asyncio.Queue[tuple[Inbound, float]] = asyncio.Queue()
         # Sentences and keys that came while the brain was thinking: the next turns.
         self._heard_early: deque[tuple[Heard, float]] = deque()
-        self._listener = Listener(self._recognised)
+        self._listener = Listener(self._recognised, self._release)
         self._player = Player(
             send,
             speaker,
@@ -170,6 +168,7 @@ class CallSession:
             on_idle=lambda: self._inbox.put_nowait((_Played(), self._now())),
             on_audio=self._answered,
             on_synthesis=self.stats.synthesis.append,
+            mark_wait_seconds=settings.mark_wait_seconds,
         )
         self._conversation_id = ""
         self._call_sid = ""
@@ -177,23 +176,28 @@ class CallSession:
         self._last_answer: list[Line] = []
         self._last_key = ""
         self._told_number_key = False  # "to hear the number again, press 8": said once
+        self._told_sms_key = False  # "to get these steps by SMS, press 7": said once
         self._told_keypad_only: set[Language] = set()
         self._voice_without_words: VoiceWithoutWords | None = None  # set while keys only
         self._waiting: tuple[list[float], float] | None = None  # (stats list, since) of a turn
-        self._recognisers: list[Recogniser] = []  # every one made, for the stats at the end
-        self._making: set[asyncio.Future[Recogniser | None]] = set()  # made in a thread now
+        self._taking: set[asyncio.Future[Recogniser | None]] = set()  # from the pool, now
         self._expects_digits = False  # the last turn asked for a number: keys are its digits
         self._transferred = False  # the call is the helpdesk's now
         self._voice_at: float | None = None  # when the caller was last heard mid-sentence
         self._voice_changed = asyncio.Event()  # the caller was heard, or ended a sentence
         self._notices: asyncio.Queue[Line] = asyncio.Queue()  # messages from outside turns
 
+    @property
+    def call_sid(self) -> str:
+        """Twilio's id of the call, once its stream has started ("" before)."""
+        return self._call_sid
+
     def tasks_alive(self) -> int:
         """Tasks of this call still running (none once `run` has returned)."""
         return len(self._tasks)
 
     async def run(self, events: AsyncIterator[TwilioEvent]) -> None:
-        """Serve the call until it ends; every task and recogniser is freed on return."""
+        """Serve the call until it ends; every task and recogniser is let go on return."""
         try:
             start = await _stream_start(events)
             if start is None:
@@ -257,14 +261,14 @@ class CallSession:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        self._player.close()
         await self._listener.close()
-        # A recogniser still being made when the call ended, or made and not yet listening:
-        # the listener never had it, so it is closed here.
-        made = await asyncio.gather(*self._making, return_exceptions=True)
-        self._recognisers += [r for r in made if r is not None and not isinstance(r, BaseException)]
-        for recogniser in self._recognisers:
-            recogniser.close()
-        self.stats.count_recognition(self._recognisers)
+        # A recogniser still being taken when the call ended, or taken and not yet
+        # listening: the listener never had it, so it is given back here.
+        taken = await asyncio.gather(*self._taking, return_exceptions=True)
+        for recogniser in taken:
+            if isinstance(recogniser, Recogniser):
+                self._release(recogniser)
 
     # ---------------------------------------------------------------- what comes in
 
@@ -385,7 +389,7 @@ class CallSession:
     async def _choose_language(self) -> Language | None:
         """Ask for the language in all three; None if the caller never answers."""
         # The menu starts at once; models load (the first call's may take seconds) meanwhile.
-        speech = any(self._models.available(language) for language in LANGUAGES)
+        speech = any(self._pool.available(language) for language in LANGUAGES)
         self._player.play(prompts.language_menu(speech))
         await self._listen_in(LANGUAGES)
         silences = 0
@@ -451,6 +455,15 @@ class CallSession:
         self._told_number_key = True
         return [prompts.number_key_hint(language)]
 
+    def _sms_key_hint(self, turn: Turn) -> list[Line]:
+        """How to get the steps by SMS: said once, after the first step of a procedure."""
+        if self._told_sms_key or turn.conversation.topic is None:
+            return []
+        if not self._service.can_send_steps_by_sms():
+            return []
+        self._told_sms_key = True
+        return [prompts.sms_key_hint(turn.conversation.language)]
+
     async def _after_silence(self, silences: int) -> bool:
         """A reprompt, then the menu, then goodbye; False when the call is to end."""
         if silences == 1:
@@ -473,7 +486,8 @@ class CallSession:
         if turn.replies:  # none while an agent has the conversation: they answer by `say`
             self._last_answer = [Line(reply.text, language) for reply in turn.replies]
             down = [prompts.brain_down(language)] if turn.held else []
-            self._player.play([*self._last_answer, *down, *self._number_key_hint(language)])
+            hints = [*self._number_key_hint(language), *self._sms_key_hint(turn)]
+            self._player.play([*self._last_answer, *down, *hints])
         if language != self._language:  # "in English, please"
             await self._use_language(language)
         self._expects_digits = turn.expects_digits
@@ -604,7 +618,7 @@ class CallSession:
         """Speak `language` from now on; with no speech model for it, the brain's texts say
         "press" (KEYS_ONLY: for the turns this task asks for from now on)."""
         self._language = language
-        KEYS_ONLY.set(not self._models.available(language))
+        KEYS_ONLY.set(not self._pool.available(language))
 
     async def _hear_in(self, language: Language) -> None:
         """Listen in `language`, or, with no model for it, for the caller's voice without
@@ -632,22 +646,18 @@ class CallSession:
         return bool(recognisers)
 
     async def _recogniser(self, language: Language) -> Recogniser | None:
-        # In a thread: a model may take seconds to load, a decoder tens of ms to build,
-        # and meanwhile the event loop paces every call's audio. Shielded: if the call
-        # ends meanwhile, `_clean_up` still gets the recogniser, to close it.
-        making = asyncio.ensure_future(asyncio.to_thread(self._new_recogniser, language))
-        self._making.add(making)
-        recogniser = await asyncio.shield(making)
-        self._making.discard(making)
-        if recogniser is not None:
-            self._recognisers.append(recogniser)
+        # Shielded: one the pool has to make takes a while in a thread; if the call ends
+        # meanwhile, `_clean_up` still gets it, to give it back.
+        taking = asyncio.ensure_future(self._pool.take(language))
+        self._taking.add(taking)
+        recogniser = await asyncio.shield(taking)
+        self._taking.discard(taking)
         return recogniser
 
-    def _new_recogniser(self, language: Language) -> Recogniser | None:
-        model = self._models.load(language)
-        if model is None:
-            return None
-        return Recogniser(model, self._settings.end_of_speech_ms, self._models.rate(language))
+    def _release(self, recogniser: Recogniser) -> None:
+        """The call is done with a recogniser: count what it did, and give it back."""
+        self.stats.count_recognition([recogniser])
+        self._pool.give_back(recogniser)
 
     @staticmethod
     def _now() -> float:

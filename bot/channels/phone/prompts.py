@@ -80,6 +80,16 @@ _NUMBER_KEY_HINT: dict[Language, str] = {
     "nl": "Om het nummer opnieuw te horen, druk op 8.",
     "en": "To hear the number again, press 8.",
 }
+_SMS_KEY_HINT: dict[Language, str] = {
+    "fr": "Pour recevoir ces étapes par SMS, tapez 7.",
+    "nl": "Om deze stappen per sms te krijgen, druk op 7.",
+    "en": "To get these steps by SMS, press 7.",
+}
+_LINES_BUSY: dict[Language, str] = {
+    "fr": "Toutes nos lignes sont occupées. Rappelez dans quelques minutes, s'il vous plaît.",
+    "nl": "Al onze lijnen zijn bezet. Bel over een paar minuten opnieuw, alstublieft.",
+    "en": "All our lines are busy. Please call again in a few minutes.",
+}
 _THE_NUMBER: dict[Language, str] = {
     "fr": "Le numéro : {number}. Je répète : {number}.",
     "nl": "Het nummer: {number}. Ik herhaal: {number}.",
@@ -177,6 +187,16 @@ def number_key_hint(language: Language) -> Line:
     return Line(_NUMBER_KEY_HINT[language], language)
 
 
+def sms_key_hint(language: Language) -> Line:
+    """Said once in a call, after the first step of a procedure (when SMS can be sent)."""
+    return Line(_SMS_KEY_HINT[language], language)
+
+
+def lines_busy() -> list[Line]:
+    """Said to a caller over the line's capacity, in all three, before it hangs up."""
+    return [Line(_LINES_BUSY[language], language) for language in LANGUAGES]
+
+
 def _phone_numbers(text: str) -> list[str]:
     """The phone numbers of a spoken text, by the rule the brain's spoken form follows."""
     return [run for run in _DIGIT_GROUPS.findall(text) if _is_phone_number(run)]
@@ -233,6 +253,8 @@ def all_texts() -> dict[str, dict[Language, str]]:
         "transfer_failed": _TRANSFER_FAILED,
         "number_again": _NUMBER_AGAIN,
         "number_key_hint": _NUMBER_KEY_HINT,
+        "sms_key_hint": _SMS_KEY_HINT,
         "no_number": _NO_NUMBER,
+        "lines_busy": _LINES_BUSY,
     }
     return {name: dict(table) for name, table in tables.items()}

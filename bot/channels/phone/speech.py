@@ -1,7 +1,8 @@
 """The phone line's speech models and voices, where the settings say they are.
 
 voice/ takes plain paths; this is the one place that reads them from the hub's settings
-(`vosk_model_<lang>`, `piper_voice_<lang>`, else the files under `voice_dir`).
+(`vosk_model_<lang>`, `piper_voice_<lang>`, else the files under `voice_dir`), and the
+speech settings of the line (recognisers kept ready, the wait for synthesis).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.settings import LANGUAGES, Language, Settings
+from voice.recognisers import RecogniserPool
 from voice.recognition import SpeechModels, vosk_model_path
 from voice.synthesis import Speaker, piper_voice_path, speaker_for
 
@@ -25,6 +27,11 @@ def speech_models(settings: Settings) -> SpeechModels:
     )
 
 
+def recogniser_pool(settings: Settings) -> RecogniserPool:
+    """Recognisers for the line's calls: as many kept ready per language as calls at once."""
+    return RecogniserPool(speech_models(settings), settings.end_of_speech_ms, settings.max_calls)
+
+
 def speaker(settings: Settings) -> Speaker:
     """Piper where a voice is installed for a language, espeak-ng for the others."""
     return speaker_for(
@@ -33,7 +40,8 @@ def speaker(settings: Settings) -> Speaker:
                 settings.voice_dir, language, _configured(settings, "piper_voice", language)
             )
             for language in LANGUAGES
-        }
+        },
+        settings.synthesis_timeout_seconds,
     )
 
 

@@ -11,11 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from twilio.base.exceptions import TwilioRestException
-from twilio.http.http_client import TwilioHttpClient
-from twilio.rest import Client
 from twilio.twiml.voice_response import VoiceResponse
 
+from bot.channels.twilio_rest import failure_reason, rest_client
 from bot.settings import Language, Settings
 
 log = logging.getLogger(__name__)
@@ -24,10 +22,6 @@ TRANSFER_TIMEOUT_SECONDS = 10.0
 """How long Twilio may take to accept the update before the call goes on with Loket."""
 # The voices Twilio's <Say> uses for each language, when a sentence is said by Twilio.
 SAY_LANGUAGES: dict[Language, str] = {"fr": "fr-FR", "nl": "nl-NL", "en": "en-GB"}
-
-# Twilio's client logs every request's address and headers at INFO: only its warnings here.
-_client_log = logging.getLogger(f"{__name__}.twilio")
-_client_log.setLevel(logging.WARNING)
 
 
 def dial_twiml(number: str, say: str | None = None, language: Language = "fr") -> str:
@@ -59,7 +53,8 @@ async def transfer_call(
             TRANSFER_TIMEOUT_SECONDS,
         )
     except Exception as error:  # down, refused, slow or malformed: the call goes on
-        log.warning("Call %s not transferred to the helpdesk: %s", call_sid, _reason(error))
+        reason = failure_reason(error, TRANSFER_TIMEOUT_SECONDS)
+        log.warning("Call %s not transferred to the helpdesk: %s", call_sid, reason)
         return False
     log.info("Call %s transferred to the helpdesk", call_sid)
     return True
@@ -67,28 +62,5 @@ async def transfer_call(
 
 def _update_call(settings: Settings, call_sid: str, twiml: str) -> None:
     """Give the live call its new TwiML (blocking)."""
-    client = _client(settings)
+    client = rest_client(settings, TRANSFER_TIMEOUT_SECONDS)
     client.calls(call_sid).update(twiml=twiml)
-
-
-def _client(settings: Settings) -> Client:
-    """Twilio's REST client for the settings' account, at the settings' address."""
-    client = Client(
-        settings.twilio_account_sid,
-        settings.twilio_auth_token.get_secret_value(),
-        http_client=TwilioHttpClient(timeout=TRANSFER_TIMEOUT_SECONDS, logger=_client_log),
-        # The settings alone say where Twilio is: no TWILIO_EDGE or _REGION from the process.
-        environment={},
-    )
-    if settings.twilio_api_base_url:
-        client.api.base_url = settings.twilio_api_base_url.rstrip("/")
-    return client
-
-
-def _reason(error: Exception) -> str:
-    """Why a transfer failed, in words that hold no phone number."""
-    if isinstance(error, TwilioRestException):
-        return f"Twilio answered {error.status} (error {error.code})"
-    if isinstance(error, TimeoutError):
-        return f"no answer from Twilio within {TRANSFER_TIMEOUT_SECONDS:.0f} s"
-    return type(error).__name__

@@ -8,6 +8,7 @@ only turns Twilio's HTTP and WebSocket traffic into what that session reads.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import re
@@ -19,15 +20,18 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import Connect, VoiceResponse
 
-from bot.channels.phone import speech
+from bot.channels import twilio_signature
+from bot.channels.phone import prompts, speech
 from bot.channels.phone.call import CallSession
+from bot.channels.phone.capacity import CallSlots, busy_twiml
 from bot.channels.phone.prompts import all_texts
 from bot.channels.phone.sender import PhoneSender
 from bot.channels.phone.tickets import TICKET_PARAMETER, StreamTickets
 from bot.conversations.inbound import PHONE_CHANNEL, call_conversation_id
 from bot.conversations.service import ConversationService
 from bot.errors import ApiError
-from bot.settings import Settings
+from bot.settings import Language, Settings
+from voice.audio import ulaw_to_pcm16
 from voice.media_stream import (
     MAX_PAYLOAD_BYTES,
     ProtocolError,
@@ -35,12 +39,11 @@ from voice.media_stream import (
     TwilioEvent,
     parse_twilio_event,
 )
-from voice.recognition import SpeechModels
+from voice.recognisers import RecogniserPool
 from voice.synthesis import Speaker, SynthesisError
 
 log = logging.getLogger(__name__)
 
-SIGNATURE_HEADER = "X-Twilio-Signature"
 VOICE_PATH = "/twilio/voice"
 STATUS_PATH = "/twilio/status"
 MEDIA_PATH = "/twilio/media"
@@ -65,7 +68,10 @@ class PhoneLine:
     service: ConversationService
     settings: Settings
     speaker: Speaker
-    models: SpeechModels
+    recognisers: RecogniserPool
+    """Lends each call its recognisers, kept ready and warm (voice/recognisers.py)."""
+    slots: CallSlots
+    """The calls in progress against LOKET_MAX_CALLS (capacity.py)."""
     sender: PhoneSender = field(default_factory=PhoneSender)
     """Speaks messages from outside the turns on live calls (the core's outbound path)."""
     calls: set[web.WebSocketResponse] = field(default_factory=set)
@@ -73,6 +79,8 @@ class PhoneLine:
     """Single-use tickets: a stream opens only for a call /twilio/voice announced."""
     on_call_end: Callable[[CallSession], None] | None = None
     """Called with each call's session once the call is over (benchmarks read its stats)."""
+    warmed: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set once `warm_up` is done: prompts rendered, recognisers ready."""
 
     @property
     def media_url(self) -> str:
@@ -81,12 +89,7 @@ class PhoneLine:
 
     def verify(self, request: web.Request, url: str, params: Mapping[str, str]) -> None:
         """Refuse (403) a request without Twilio's signature of `url` and `params`."""
-        signature = request.headers.get(SIGNATURE_HEADER, "")
-        if not (signature and self.validator.validate(url, params, signature)):
-            log.warning("Refused %s %s: missing or wrong Twilio signature", request.method, url)
-            raise ApiError(
-                403, "invalid_signature", "This address only answers requests signed by Twilio."
-            )
+        twilio_signature.verify(self.validator, request, url, params)
 
 
 line_key = web.AppKey("phone_line", PhoneLine)
@@ -106,13 +109,14 @@ def open_line(settings: Settings, service: ConversationService) -> PhoneLine | N
         service=service,
         settings=settings,
         speaker=speech.speaker(settings),
-        models=speech.speech_models(settings),
+        recognisers=speech.recogniser_pool(settings),
+        slots=CallSlots(settings.max_calls),
     )
     service.outbound.register(PHONE_CHANNEL, line.sender)
     log.info("Phone line on: Twilio streams calls to %s", line.media_url)
     if settings.helpdesk_phone and not settings.twilio_account_sid:
         log.warning("Calls cannot be put through to the helpdesk: set LOKET_TWILIO_ACCOUNT_SID.")
-    for description in line.models.describe():
+    for description in line.recognisers.models.describe():
         log.info("Speech recognition %s", description)
     for description in line.speaker.describe():
         log.info("Speech synthesis %s", description)
@@ -131,6 +135,27 @@ async def render_prompts(speaker: Speaker) -> None:
         log.info("Phone prompts rendered in %.1f s", time.perf_counter() - started)
 
 
+async def warm_up(line: PhoneLine) -> None:
+    """Get the line ready for its first callers: its prompts rendered, then its
+    recognisers made and warmed on speech in their language (off the event loop)."""
+    await render_prompts(line.speaker)
+    await line.recognisers.fill(await _warm_audio(line.speaker))
+    line.warmed.set()
+
+
+async def _warm_audio(speaker: Speaker) -> dict[Language, bytes]:
+    """A sentence per language for new recognisers to hear before a caller (8 kHz PCM):
+    the language menu's line, words callers say; none for a language nothing speaks."""
+    audio: dict[Language, bytes] = {}
+    for line in prompts.language_menu(speech=True):
+        try:
+            spoken = [ulaw async for ulaw in speaker.stream(line.text, line.language)]
+        except SynthesisError:
+            continue  # its recognisers start on silence only
+        audio[line.language] = ulaw_to_pcm16(b"".join(spoken))
+    return audio
+
+
 def setup(app: web.Application) -> None:
     """Add Twilio's webhooks and the media WebSocket to the hub."""
     app.router.add_post(VOICE_PATH, answer_call)
@@ -144,8 +169,20 @@ async def answer_call(request: web.Request) -> web.Response:
     line = _line(request)
     form = await _signed_form(line, request)
     call_sid = _call_sid(form)
+    if not line.slots.admit(call_sid):
+        log.warning(
+            "Call %s refused: all %d lines busy (%d refused since start-up)",
+            call_sid,
+            line.slots.limit,
+            line.slots.refused,
+        )
+        return web.Response(text=busy_twiml(), content_type="text/xml")
     caller = contact(form.get("From", ""))
-    await line.service.start_call(call_conversation_id(call_sid), caller)
+    try:
+        await line.service.start_call(call_conversation_id(call_sid), caller)
+    except BaseException:  # the database away, a cancelled request: the call never starts
+        line.slots.ended(call_sid)
+        raise
     ticket = line.tickets.issue(call_sid)
     return web.Response(
         text=stream_twiml(line.media_url, call_sid, caller, ticket), content_type="text/xml"
@@ -161,6 +198,7 @@ async def call_status(request: web.Request) -> web.Response:
     if status not in ENDED_STATUSES:
         return web.Response(status=204)
     line.tickets.call_ended(call_sid)
+    line.slots.ended(call_sid)
     if not await line.service.end_call(call_conversation_id(call_sid)):
         log.info("Call %s ended (%s) with no open conversation", call_sid, status)
     return web.Response(status=204)
@@ -171,18 +209,24 @@ async def media_stream(request: web.Request) -> web.WebSocketResponse:
     line = _line(request)
     # Twilio signs the upgrade request over the stream's wss:// address, without parameters.
     line.verify(request, _websocket_url(line.public_base_url) + request.path_qs, {})
-    socket = web.WebSocketResponse(max_msg_size=MAX_MESSAGE_BYTES)
+    idle = line.settings.call_idle_seconds
+    # Pings too: a peer gone without a word (no pong) is found even between messages.
+    socket = web.WebSocketResponse(max_msg_size=MAX_MESSAGE_BYTES, heartbeat=idle)
     await socket.prepare(request)
     line.calls.add(socket)
     session = CallSession(
-        _sender(socket), line.service, line.speaker, line.models, line.settings, line.sender
+        _sender(socket), line.service, line.speaker, line.recognisers, line.settings, line.sender
     )
+    stream = _MediaStream(socket, idle)
     try:
-        await session.run(_admitted(line.tickets, socket, _events(socket)))
+        await session.run(_admitted(line, socket, stream.events()))
     except Exception:
         log.exception("A call session failed; hanging up")
     finally:
         line.calls.discard(socket)
+        line.slots.ended(session.call_sid)
+        if stream.went_silent:
+            await _end_dropped_call(line, session.call_sid)
         await socket.close()  # with <Connect><Stream>, closing the stream ends the call
         if line.on_call_end is not None:
             line.on_call_end(session)
@@ -219,10 +263,7 @@ def _line(request: web.Request) -> PhoneLine:
 
 async def _signed_form(line: PhoneLine, request: web.Request) -> Mapping[str, str]:
     """The webhook's form fields, once its signature over the public URL is checked."""
-    form = await request.post()
-    fields = {name: value for name, value in form.items() if isinstance(value, str)}
-    line.verify(request, line.public_base_url + request.path_qs, fields)
-    return fields
+    return await twilio_signature.signed_form(line.validator, line.public_base_url, request)
 
 
 def _call_sid(form: Mapping[str, str]) -> str:
@@ -247,37 +288,76 @@ def _sender(socket: web.WebSocketResponse) -> Callable[[str], Awaitable[None]]:
     return send
 
 
-async def _events(socket: web.WebSocketResponse) -> AsyncIterator[TwilioEvent]:
-    """Twilio's messages as events, until the socket closes or a message is malformed."""
-    async for message in socket:
-        if message.type is WSMsgType.ERROR:
-            return  # a dropped connection ends the call like a hang-up
-        try:
-            if message.type is not WSMsgType.TEXT:
-                raise ProtocolError("binary message")
-            event = parse_twilio_event(message.data)
-        except ProtocolError:
-            # Not the message itself: it may carry the caller's audio.
-            log.warning("Closing a media stream after a malformed message")
-            await socket.close(code=WSCloseCode.POLICY_VIOLATION, message=b"malformed message")
-            return
-        yield event
+class _MediaStream:
+    """A call's WebSocket read as Twilio's events, until it closes, breaks, carries a
+    malformed message or goes silent.
+
+    Twilio sends 20 ms of audio at a time for as long as the call lasts: nothing for
+    `idle_seconds` (or no answer to a ping) means the other end is gone without closing
+    (a half-open socket). `went_silent` then says so.
+    """
+
+    def __init__(self, socket: web.WebSocketResponse, idle_seconds: float) -> None:
+        self.went_silent = False
+        self._socket = socket
+        self._idle_seconds = idle_seconds
+
+    async def events(self) -> AsyncIterator[TwilioEvent]:
+        """Twilio's messages as events."""
+        while True:
+            try:
+                message = await self._socket.receive(timeout=self._idle_seconds)
+            except TimeoutError:
+                self.went_silent = True
+                return
+            if message.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED):
+                return
+            if message.type is WSMsgType.ERROR:
+                # No pong to our heartbeat: gone silent; anything else: dropped, like a hang-up.
+                self.went_silent = isinstance(message.data, TimeoutError)
+                return
+            try:
+                if message.type is not WSMsgType.TEXT:
+                    raise ProtocolError("binary message")
+                event = parse_twilio_event(message.data)
+            except ProtocolError:
+                # Not the message itself: it may carry the caller's audio.
+                log.warning("Closing a media stream after a malformed message")
+                await self._socket.close(
+                    code=WSCloseCode.POLICY_VIOLATION, message=b"malformed message"
+                )
+                return
+            yield event
+
+
+async def _end_dropped_call(line: PhoneLine, call_sid: str) -> None:
+    """A stream that went silent: the call is over for Loket, and recorded as ended."""
+    log.warning(
+        "Call %s: nothing on its media stream for %g s; taken as dropped",
+        call_sid or "(not started)",
+        line.settings.call_idle_seconds,
+    )
+    if call_sid:
+        line.tickets.call_ended(call_sid)
+        await line.service.end_call(call_conversation_id(call_sid))
 
 
 async def _admitted(
-    tickets: StreamTickets, socket: web.WebSocketResponse, events: AsyncIterator[TwilioEvent]
+    line: PhoneLine, socket: web.WebSocketResponse, events: AsyncIterator[TwilioEvent]
 ) -> AsyncIterator[TwilioEvent]:
     """The stream's events, if its `start` brings a valid ticket for its call; else none.
 
-    A refused stream is closed at once: its session sees no start and ends.
+    A refused stream is closed at once: its session sees no start and ends. An admitted
+    one holds its call's slot until it ends.
     """
     async for event in events:
         if isinstance(event, Start):
             ticket = event.custom_parameters.get(TICKET_PARAMETER, "")
-            if not tickets.admit(ticket, event.call_sid):
+            if not line.tickets.admit(ticket, event.call_sid):
                 log.warning("Refused a media stream for call %s: no valid ticket", event.call_sid)
                 await socket.close(code=WSCloseCode.POLICY_VIOLATION, message=b"invalid ticket")
                 return
+            line.slots.streaming(event.call_sid)
         yield event
 
 
@@ -286,3 +366,5 @@ async def _hang_up_all(app: web.Application) -> None:
     line = app.get(line_key)
     for socket in list(line.calls if line else ()):
         await socket.close(code=WSCloseCode.GOING_AWAY, message=b"Loket is stopping")
+    if line is not None:
+        line.recognisers.close()

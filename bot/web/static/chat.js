@@ -29,8 +29,10 @@
   var REOPEN_MAX_MS = 30000;
   var FETCH_TIMEOUT_MS = 15000;
   var POST_TIMEOUT_MS = 60000;   // the brain can be slow; never wait forever
-  // After a network error a message is sent again (same Idempotency-Key) after these waits.
-  var RESEND_DELAYS_MS = [1000, 3000, 8000];
+  // After a network error or a 502/503/504 (the hub or its database briefly away), a
+  // message is sent again (same Idempotency-Key) after these waits.
+  var RESEND_DELAYS_MS = [1000, 3000, 8000, 15000];
+  var RESEND_STATUSES = [502, 503, 504];
   var LANGUAGES = ['fr', 'nl', 'en'];
   var DEFAULT_LANGUAGE = 'fr';
   var ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -732,19 +734,26 @@
   }
 
   /**
-   * POST one message; on a network error, send it again with the same key after each
-   * delay in turn. The hub answers a repeat with the first answer, never a second turn.
+   * POST one message; on a network error or a passing server error (RESEND_STATUSES),
+   * send it again with the same key after each delay in turn. The hub answers a repeat
+   * with the first answer, never a second turn.
    */
   function postMessage(body, key, delays) {
+    function again(failure) {
+      if (!delays.length) return failure();
+      return new Promise(function (resolve) { setTimeout(resolve, delays[0]); }).then(function () {
+        return postMessage(body, key, delays.slice(1));
+      });
+    }
     return requestJson(conversationUrl() + '/messages', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key },
       body: body
-    }, POST_TIMEOUT_MS).catch(function (error) {
-      if (!delays.length) throw error;
-      return new Promise(function (resolve) { setTimeout(resolve, delays[0]); }).then(function () {
-        return postMessage(body, key, delays.slice(1));
-      });
+    }, POST_TIMEOUT_MS).then(function (result) {
+      if (RESEND_STATUSES.indexOf(result.status) < 0) return result;
+      return again(function () { return result; });
+    }, function (error) {
+      return again(function () { throw error; });
     });
   }
 

