@@ -87,7 +87,7 @@ from benchmarks.web_chat import (
 )
 from bot.channels.sms.webhook import MESSAGES_PATH
 from bot.channels.telegram import WEBHOOK_PATH
-from bot.channels.telegram.voice_notes import decode, recognise
+from bot.channels.telegram.voice_notes import MAX_SECONDS
 from bot.channels.telegram.webhook import SECRET_HEADER, make_bot
 from bot.settings import ROOT, Settings
 from tests.messaging import BASE, LOKET_NUMBER, answer_text, message_form, new_sid, signature
@@ -96,6 +96,7 @@ from tests.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, TwilioStandIn
 from tests.unit.test_telegram import ogg_opus, voice_update
 from voice.audio import read_wav
 from voice.recognition import SpeechModels
+from voice.recordings import Listeners, decode, recognise
 
 SECTION = ("<!-- messaging:start -->", "<!-- messaging:end -->")
 ADDED_MEDIAN_GOAL_MS = 10.0  # the hub adds at most this to the brain's median
@@ -307,8 +308,10 @@ async def run_window(
     crowd: Sequence[Person],
     seconds: float,
     processes: Processes,
+    think: float,
 ) -> Window:
-    """Every person talks to `side` for `seconds` (closed loop); the last answers awaited."""
+    """Every person talks to `side` for `seconds` (closed loop, `think` seconds between an
+    answer and the next message); the last answers awaited."""
     cpu_before = processes.cpu_seconds()
     started = time.monotonic()
     window = Window(side.name, len(crowd), started, started + seconds)
@@ -316,6 +319,8 @@ async def run_window(
     async def talk(person: Person) -> None:
         while time.monotonic() < window.deadline:
             window.answers.append(await speak(session, side, person))
+            # A person reads the answer and types the next SMS: `think` seconds, give or take.
+            await asyncio.sleep(think * person.chance.uniform(0.5, 1.5))
 
     await asyncio.gather(*(talk(person) for person in crowd))
     cpu_after = processes.cpu_seconds()
@@ -520,6 +525,7 @@ class VoiceParts:
         self.bot = bot
         self.rasa = RasaAlone(rasa_url)
         self.models = SpeechModels({"en": KOREAN_MODEL})
+        self.listeners = Listeners()  # used again note after note, as the hub's are
         self.seconds: dict[str, list[float]] = {}
 
     async def measure(self, session: aiohttp.ClientSession, file_id: str) -> float:
@@ -532,9 +538,9 @@ class VoiceParts:
         self._note(DOWNLOAD, time.perf_counter() - started)
         _, seconds = await asyncio.to_thread(timed, decode_only, note)
         self._note(DECODE_ONLY, seconds)
-        pcm, seconds = await asyncio.to_thread(timed, decode, note, rate)
+        pcm, seconds = await asyncio.to_thread(timed, decode, note, rate, MAX_SECONDS)
         self._note(f"decode + resample to {rate // 1000} kHz", seconds)
-        words, seconds = await asyncio.to_thread(timed, recognise, model, pcm, rate)
+        words, seconds = await asyncio.to_thread(timed, recognise, self.listeners, model, pcm, rate)
         self._note("Vosk", seconds)
         answer = await send(session, self.rasa, f"bench-voice-{new_sid()}", words, "en")
         self._note("brain (Rasa alone, the words heard)", answer.latency)
@@ -580,6 +586,8 @@ def hub_env(voice_dir: Path, twilio_url: str, telegram_url: str) -> dict[str, st
         "LOKET_TELEGRAM_API_BASE_URL": telegram_url,
         "LOKET_VOICE_DIR": str(voice_dir),
         "LOKET_VOSK_MODEL_EN": str(KOREAN_MODEL),
+        # No calls here: one recogniser made ahead, not ten (minutes of CPU at start-up).
+        "LOKET_MAX_CALLS": "1",
     }
 
 
@@ -593,7 +601,9 @@ async def measure_sms(
     """The crowd against each side, in alternating rounds."""
     windows = []
     for number, side in window_order(options.rounds, sides):
-        window = await run_window(session, side, crowd, options.seconds / options.rounds, processes)
+        window = await run_window(
+            session, side, crowd, options.seconds / options.rounds, processes, options.think
+        )
         windows.append(window)
         print(f"  round {number}/{options.rounds} {progress(window)}", flush=True)
         await asyncio.sleep(SETTLE_SECONDS)
@@ -785,8 +795,9 @@ def render(run: Run) -> str:
         "(FR, NL, EN: greet, ask for a procedure, step through it, thank) by SMS: each "
         "message is a real Twilio webhook (`POST /twilio/messages`, Twilio's form fields, "
         "a new MessageSid, signed by the twilio library's RequestValidator), the answer is "
-        "read from the TwiML. Closed loop: each person sends the next message once the "
-        "answer is in; after the hub's holding reply (the brain did not answer within "
+        "read from the TwiML. Closed loop: each person sends the next message "
+        f"{o.think:g} s (on average, 0.5 to 1.5 times that) after the answer is in; "
+        "after the hub's holding reply (the brain did not answer within "
         "30 s), once the answer sent later through Twilio's REST API is in, and the "
         "message's latency runs until then (so the table's holding column stays 0 for "
         f"the hub: they are counted below). {RETRY_SHARE:.0%} of the webhooks are sent "
@@ -870,6 +881,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--people", type=int, default=100,
         help="people sending SMS at once (default 100)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--think", type=float, default=5.0,
+        help="seconds a person takes to read an answer and send the next SMS, on average "
+        "(default 5; 0: each sends again at once, which saturates Rasa on 2 cores)",
     )  # fmt: skip
     parser.add_argument(
         "--rounds", type=int, default=3,

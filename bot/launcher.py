@@ -64,6 +64,9 @@ class ChildSpec:
     env: dict[str, str]
 
 
+KEEP_ALIVE_SECONDS = 120
+
+
 def brain_processes(settings: Settings, model: Path, verbose: bool = False) -> list[ChildSpec]:
     """The action server and the Rasa server, both bound to localhost; quiet unless `verbose`."""
     python = rasa_executable(settings).parent / "python"
@@ -73,6 +76,12 @@ def brain_processes(settings: Settings, model: Path, verbose: bool = False) -> l
         # Trackers outlive a Rasa restart (endpoints.yml); in the environment, not on the
         # command line, so a database password is not in the process list.
         "LOKET_RASA_TRACKER_STORE": settings.rasa_tracker_store,
+        # Both servers are Sanic, which closes an idle connection after 5 s; their clients
+        # (the hub's aiohttp, Rasa's to the action server) keep one up to 15 s and then
+        # write to a socket being closed ("Cannot write to closing transport": a lost
+        # action, a held message). Servers that wait longer than their clients close first.
+        # rasa-sdk later made the same change (RasaHQ/rasa-sdk#1047).
+        "SANIC_KEEP_ALIVE_TIMEOUT": str(KEEP_ALIVE_SECONDS),
     }
     quiet = [] if verbose else QUIET_FLAGS
     if not verbose:

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import io
 import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import av
 import vosk
@@ -45,15 +48,45 @@ def decode(data: bytes, rate: int, max_seconds: float) -> bytes:
     return bytes(pcm)
 
 
-def recognise(model: vosk.Model, pcm: bytes, rate: int) -> str:
+class Listeners:
+    """Vosk recognisers for whole recordings, kept and used again, one recording at a time.
+
+    A new recogniser builds its part of the decoding graph as it meets it: its first
+    seconds of speech cost several times the CPU of the same speech heard by one that has
+    heard some before (docs/voice.md, "Recognisers ready before the call"). So a
+    recogniser is reset after a recording and lent to the next one. Thread-safe.
+    """
+
+    def __init__(self) -> None:
+        self._idle: dict[tuple[int, int], list[vosk.KaldiRecognizer]] = {}
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def borrow(self, model: vosk.Model, rate: int) -> Iterator[vosk.KaldiRecognizer]:
+        """A recogniser of `model` at `rate`, reset when it is given back."""
+        key = (id(model), rate)
+        with self._lock:
+            idle = self._idle.setdefault(key, [])
+            recogniser = idle.pop() if idle else None
+        if recogniser is None:
+            recogniser = vosk.KaldiRecognizer(model, rate)
+            recogniser.SetWords(False)
+        try:
+            yield recogniser
+        finally:
+            recogniser.Reset()
+            with self._lock:
+                self._idle[key].append(recogniser)
+
+
+def recognise(listeners: Listeners, model: vosk.Model, pcm: bytes, rate: int) -> str:
     """The words Vosk hears in 16-bit mono PCM at `rate` (the model's rate); may be empty."""
-    recogniser = vosk.KaldiRecognizer(model, rate)
-    recogniser.SetWords(False)
     chunk = 2 * round(rate * _CHUNK_SECONDS)
-    sentences = [
-        json.loads(recogniser.Result()).get("text", "")
-        for start in range(0, len(pcm), chunk)
-        if recogniser.AcceptWaveform(pcm[start : start + chunk])
-    ]
-    sentences.append(json.loads(recogniser.FinalResult()).get("text", ""))
+    with listeners.borrow(model, rate) as recogniser:
+        sentences = [
+            json.loads(recogniser.Result()).get("text", "")
+            for start in range(0, len(pcm), chunk)
+            if recogniser.AcceptWaveform(pcm[start : start + chunk])
+        ]
+        sentences.append(json.loads(recogniser.FinalResult()).get("text", ""))
     return " ".join(sentence for sentence in sentences if sentence)

@@ -14,6 +14,7 @@ from bot.launcher import Child, ChildSpec, brain_processes, python_module
 from bot.settings import Settings
 from nlu.rasa_server import TOKEN_VARIABLE, rasa_run_argv
 
+AIOHTTP_KEEPALIVE_SECONDS = 15.0  # aiohttp's BaseConnector default keepalive_timeout
 QUIET = {"LOG_LEVEL_LIBRARIES": "ERROR", "TF_CPP_MIN_LOG_LEVEL": "3"}
 
 
@@ -33,6 +34,13 @@ def test_a_token_starting_with_a_dash_reaches_rasa_as_the_tokens_value():
     # secrets.token_urlsafe() starts with "-" once in 64 starts: Rasa refused to start then.
     argv = rasa_run_argv(["--enable-api"], "-abc_def")
     assert argv == ["rasa", "run", "--enable-api", "--auth-token=-abc_def"]
+
+
+def test_the_brains_servers_keep_idle_connections_longer_than_their_clients():
+    # aiohttp (the hub's client of Rasa, Rasa's of the action server) keeps an idle
+    # connection 15 s by default; a server that closed it sooner would race the next request.
+    for spec in children().values():
+        assert float(spec.env["SANIC_KEEP_ALIVE_TIMEOUT"]) > AIOHTTP_KEEPALIVE_SECONDS, spec.name
 
 
 def test_the_brain_starts_quietly_by_default():

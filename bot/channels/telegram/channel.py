@@ -42,7 +42,7 @@ from bot.conversations.service import REQUEST_HUMAN, ConversationService
 from bot.languages import LanguageSource, choose, is_language
 from bot.settings import Language, Settings
 from voice.recognition import SpeechModels
-from voice.recordings import RecordingError
+from voice.recordings import Listeners, RecordingError
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +110,7 @@ class TelegramChannel:
         self._max_text_chars = settings.max_text_chars
         self._default_language = settings.default_language
         self._listening = asyncio.Semaphore(LISTENERS)
+        self._listeners = Listeners()
         self._updates: OrderedDict[int, asyncio.Future[None]] = OrderedDict()
 
     async def process(self, update: Update) -> None:
@@ -215,7 +216,7 @@ class TelegramChannel:
         try:
             async with self._listening:
                 words = await asyncio.to_thread(
-                    voice_notes.transcribe, self._models, language, data
+                    voice_notes.transcribe, self._models, self._listeners, language, data
                 )
         except voice_notes.NoModel:
             await self._say(person, "cannot_listen")

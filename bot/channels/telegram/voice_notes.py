@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bot.settings import Language
 from voice.recognition import SpeechModels
-from voice.recordings import decode, recognise
+from voice.recordings import Listeners, decode, recognise
 
 MAX_SECONDS = 120
 """Longest voice note Loket listens to; longer ones are refused before download."""
@@ -20,7 +20,7 @@ class NoModel(LookupError):
     """No speech model can be loaded for the language: Loket cannot listen in it."""
 
 
-def transcribe(models: SpeechModels, language: Language, data: bytes) -> str:
+def transcribe(models: SpeechModels, listeners: Listeners, language: Language, data: bytes) -> str:
     """What is said in a voice note in `language` (blocking: run it in a thread).
 
     Raises NoModel when the language has no model that loads, voice.recordings'
@@ -30,4 +30,4 @@ def transcribe(models: SpeechModels, language: Language, data: bytes) -> str:
     if model is None:
         raise NoModel(language)
     rate = models.rate(language)
-    return recognise(model, decode(data, rate, MAX_SECONDS), rate)
+    return recognise(listeners, model, decode(data, rate, MAX_SECONDS), rate)
