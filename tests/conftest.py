@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.app import create_app
 from bot.settings import Settings
 from tests.fakes import FakeBrain, reserve_port
+from tests.twilio_standin import TwilioStandIn
 
 EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
 
@@ -74,3 +75,12 @@ async def hub(settings: Settings) -> AsyncIterator[TestClient]:
     """The hub under test, talking to whatever listens on the brain port (or nothing)."""
     async with TestClient(TestServer(create_app(settings))) as client:
         yield client
+
+
+@pytest.fixture
+async def twilio_api() -> AsyncIterator[TwilioStandIn]:
+    """Twilio's REST API, standing in on a local port."""
+    standin = TwilioStandIn()
+    await standin.start()
+    yield standin
+    await standin.stop()

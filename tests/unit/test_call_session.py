@@ -904,15 +904,6 @@ CLOSED = datetime(2026, 3, 8, 11, 0, tzinfo=UTC)  # a Sunday, noon in Brussels
 AGENT = "Hello, this is Anna from the helpdesk."
 
 
-@pytest.fixture
-async def twilio_api() -> AsyncIterator[TwilioStandIn]:
-    """Twilio's REST API, standing in on a local port."""
-    standin = TwilioStandIn()
-    await standin.start()
-    yield standin
-    await standin.stop()
-
-
 def with_helpdesk(phone: Phone, api: TwilioStandIn, now: datetime, token: str = AUTH_TOKEN) -> None:
     """Calls of `phone` happen at `now`, with the helpdesk's number and Twilio's account."""
     phone.clock = lambda: now

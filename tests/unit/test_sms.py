@@ -29,19 +29,11 @@ from tests.messaging import (
     new_sid,
     service_of,
     signature,
-    standin,
     transcript,
 )
 from tests.twilio_standin import TwilioStandIn
 
 SENTENCE = "Go to the town hall of your commune with your identity card."  # 61 GSM-7 chars
-
-
-@pytest.fixture
-async def twilio_api() -> AsyncIterator[TwilioStandIn]:
-    twilio = await standin()
-    yield twilio
-    await twilio.stop()
 
 
 @pytest.fixture

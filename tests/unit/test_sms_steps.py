@@ -24,7 +24,7 @@ from bot.conversations.sms_steps import MAX_SEGMENTS, StepsMessage
 from bot.settings import Settings
 from tests.console import Clock
 from tests.fakes import FakeBrain, echo
-from tests.messaging import messaging_hub, messaging_settings, service_of, standin
+from tests.messaging import messaging_hub, messaging_settings, service_of
 from tests.twilio_standin import TwilioStandIn
 
 URL = "/api/conversations/{}/messages"
@@ -40,13 +40,6 @@ def answers_with_steps(text: str, metadata: dict[str, Any]) -> list[dict[str, An
     procedure = CATALOGUE.procedures["lost-eid"]
     parts = render.sms_steps(CATALOGUE, procedure, metadata["language"])
     return [{"custom": {"loket": {"sms_steps": parts}}}]
-
-
-@pytest.fixture
-async def twilio_api() -> AsyncIterator[TwilioStandIn]:
-    twilio = await standin()
-    yield twilio
-    await twilio.stop()
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ from tests.messaging import (
     messaging_hub,
     messaging_settings,
     service_of,
-    standin,
     transcript,
 )
 from tests.twilio_standin import TwilioStandIn
@@ -39,13 +38,6 @@ ANTWERP = {"Latitude": "51.2194", "Longitude": "4.4025"}
 @pytest.fixture
 def clock() -> Clock:
     return Clock(OPEN)
-
-
-@pytest.fixture
-async def twilio_api() -> AsyncIterator[TwilioStandIn]:
-    twilio = await standin()
-    yield twilio
-    await twilio.stop()
 
 
 @pytest.fixture
