@@ -21,7 +21,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from . import render, resolve, spoken
-from .catalogue import LANGUAGES, Catalogue, Procedure, default_content_dir, load_catalogue
+from .catalogue import (
+    LANGUAGES,
+    Catalogue,
+    Commune,
+    Procedure,
+    default_content_dir,
+    load_catalogue,
+)
 from .render import Reply
 
 logger = logging.getLogger(__name__)
@@ -297,6 +304,9 @@ class ActionCommune(LoketAction):
         )
         out.send(render.commune_answer(CATALOGUE, place, turn.lang, turn.spoken))
         if place.kind == resolve.FOUND and place.commune is not None:
+            if turn.procedure is not None and turn.procedure.id == render.COMMUNE_CONTACT:
+                # the answer to "which commune?" asked by "contact my commune"
+                out.send(render.commune_contact(CATALOGUE, place.commune, turn.lang, turn.spoken))
             return {"commune": place.commune.id}
         if place.kind in (resolve.OUTSIDE, resolve.UNKNOWN):
             return {"commune": None}  # the latest place said wins, even outside Brussels
@@ -314,8 +324,27 @@ class ActionStartProcedure(LoketAction):
         if proc is None:  # an intent without a procedure file: never invent one
             out.send(render.cannot_help(CATALOGUE, turn.lang, turn.spoken))
             return {"awaiting": "human"}
+        updates: SlotUpdates = {}
+        if proc.id == render.COMMUNE_CONTACT:  # the person's own commune first
+            commune = _persons_commune(turn)
+            out.send(render.commune_contact(CATALOGUE, commune, turn.lang, turn.spoken))
+            updates = {"commune": commune.id} if commune else {}
         out.send(render.procedure_intro(CATALOGUE, proc, turn.lang, turn.spoken))
-        return _show_step(out, turn, proc, 0)
+        return {**updates, **_show_step(out, turn, proc, 0)}
+
+
+def _persons_commune(turn: Turn) -> Commune | None:
+    """The commune this message names ("contact my commune in Jette"), else the one the
+    person said earlier (slot `commune`), else None."""
+    place = resolve.find_commune(
+        CATALOGUE.communes,
+        postcode=turn.entities.get("postcode"),
+        commune=turn.entities.get("commune"),
+        said=turn.said.get("commune"),
+    )
+    if place.kind == resolve.FOUND and place.commune is not None:
+        return place.commune
+    return CATALOGUE.commune(turn.slots.get("commune"))
 
 
 class ActionStep(LoketAction):
@@ -355,6 +384,22 @@ class ActionSendStepsBySms(LoketAction):
             return {}
         out.signal(sms_steps=render.sms_steps(CATALOGUE, turn.procedure, turn.lang))
         return {"awaiting": turn.awaiting}  # "Did this help?" still stands after the SMS
+
+
+class ActionReportProblem(LoketAction):
+    """report_problem: a problem with an online public procedure, for the helpdesk.
+
+    The brain says nothing: the hub asks which service, what went wrong, the person's
+    own words and how to answer them, then files the report with a reference
+    (bot/conversations/problem_reports.py).
+    """
+
+    action_name = "action_report_problem"
+
+    def act(self, turn: Turn, out: Output) -> SlotUpdates:
+        """Signal the hub; where the person was in a procedure stays as it was."""
+        out.signal(problem_report="asked")
+        return {}
 
 
 class ActionSwitchLanguage(LoketAction):

@@ -479,9 +479,10 @@ def _message_texts(label: str, phrase: Phrase) -> Iterator[tuple[str, str, str, 
 def _menu_texts(
     catalogue: Catalogue, content_label: str
 ) -> Iterator[tuple[str, str, str, bool, str]]:
-    """Yield the texts of menu.yml, clarifications.yml and communes.yml.
+    """Yield the texts of menu.yml, clarifications.yml, communes.yml and glossary.yml.
 
-    Titles, labels and names are short and not scored; questions and notes are.
+    Titles, labels and names are short and not scored; questions, notes and
+    explanations are.
     """
     for category in catalogue.menu:
         for lang in LANGUAGES:
@@ -501,6 +502,8 @@ def _menu_texts(
             yield f"{base}.name.{lang}", lang, "title", True, commune.name.in_(lang)
             if commune.note is not None:
                 yield f"{base}.note.{lang}", lang, "message", True, commune.note.in_(lang)
+    for term in catalogue.glossary.values():
+        yield from _phrase_texts(f"{content_label}/glossary.yml {term.id}", term.phrase, "message")
 
 
 def _texts(
@@ -518,6 +521,8 @@ def _texts(
             yield from _phrase_texts(f"{base}steps[{index}]", step, "step")
         for name, phrase in proc.sections():
             yield from _phrase_texts(f"{base}{name}", phrase, "section")
+        for index, right in enumerate(proc.related_rights):
+            yield from _phrase_texts(f"{base}related_rights[{index}].why", right.why, "section")
     base = f"{content_label}/messages.yml "
     for name, phrase in catalogue.messages.phrases.items():
         yield from _message_texts(f"{base}{name}", phrase)

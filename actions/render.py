@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import resolve
-from .catalogue import LANGUAGES, Catalogue, Category, Clarification, Procedure
+from .catalogue import LANGUAGES, Catalogue, Category, Clarification, Commune, Procedure
 from .resolve import Place
 
 NEXT = "/step_next"
@@ -324,6 +324,38 @@ def commune_answer(cat: Catalogue, place: Place, lang: str, spoken: bool) -> Rep
     contact = cat.procedures.get(COMMUNE_CONTACT)
     options = [voice.fixed("contact_commune", f"/{contact.intent}")] if contact else []
     return voice.offer(text, [*options, back])
+
+
+def commune_contact(cat: Catalogue, commune: Commune | None, lang: str, spoken: bool) -> Reply:
+    """How to reach the person's commune (communes.yml `contact`): its phone number, its
+    address and where its opening hours are, each only when an official page gave it,
+    else honestly that it is missing; written, the source. No commune: ask which."""
+    voice = _Voice(cat, lang, spoken)
+    if commune is None:
+        return Reply(voice.say("commune_contact_ask"))
+    name = commune.name.in_(lang)
+    contact = commune.contact
+    phone = contact.phone if contact else None
+    address = contact.address if contact else None
+    website = contact.website if contact else None
+    lines = [
+        voice.say("commune_contact_intro", commune=name),
+        voice.say("commune_contact_phone", phone=phone)
+        if phone
+        else voice.say("commune_contact_no_phone", commune=name),
+        voice.say("commune_contact_address", address=address.in_(lang))
+        if address
+        else voice.say("commune_contact_no_address", commune=name),
+    ]
+    if website is None:
+        lines.append(voice.say("commune_contact_no_website"))
+    else:  # a web address is never read aloud
+        hours = "commune_contact_hours_spoken" if spoken else "commune_contact_hours"
+        lines.append(voice.say(hours, website=website))
+    if contact is not None and not spoken:
+        date = contact.checked_on.isoformat()
+        lines.append(voice.say("commune_contact_checked", source=contact.sources[0], date=date))
+    return Reply("\n".join(lines))
 
 
 # ---------------------------------------------------------------- a procedure

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from bot import console, event_streams, health
+from bot import console, event_streams, health, metrics
 from bot.appkeys import service_key, settings_key
 from bot.brain import BrainClient
 from bot.channels import phone, sms, telegram, webchat
@@ -18,6 +18,7 @@ from bot.conversations.store import ConversationStore, create_engine
 from bot.errors import json_errors
 from bot.languages import warm_up
 from bot.migrations import upgrade
+from bot.privacy.retention import Periods, sweep_forever
 from bot.proxies import ClientAddresses, client_addresses_key, parse_networks
 from bot.ratelimit import MessageLimits, RateLimiter
 from bot.settings import Settings
@@ -60,7 +61,10 @@ def create_app(
     settings: Settings, brain: BrainClient | None = None, clock: Clock | None = None
 ) -> web.Application:
     """Build the hub. Tests pass their own brain client or clock."""
-    app = web.Application(middlewares=[json_errors], client_max_size=MAX_BODY_BYTES)
+    # measure first: it then sees the status json_errors gives to a failure.
+    app = web.Application(
+        middlewares=[metrics.measure, json_errors], client_max_size=MAX_BODY_BYTES
+    )
     app.on_response_prepare.append(security_headers)
     brain = brain or BrainClient(settings)
     app[settings_key] = settings
@@ -70,6 +74,7 @@ def create_app(
     )
     app[client_addresses_key] = ClientAddresses(parse_networks(settings.trusted_proxies))
     app[health.brain_key] = brain
+    brain.observe = metrics.setup(app).observe_brain
     app.cleanup_ctx.append(lambda app: _lifecycle(app, settings, brain, clock))
     event_streams.setup(app)
     health.setup(app)
@@ -94,9 +99,16 @@ async def _lifecycle(
     await service.start()
     app[service_key] = service
     service.outbound.register(webchat.CHANNEL, webchat.LiveStreamSender())
-    background = [asyncio.create_task(_care_forever(service))]
+    periods = Periods(settings.retention_transcript_days, settings.retention_caller_number_days)
+    background = [
+        asyncio.create_task(_care_forever(service)),
+        asyncio.create_task(
+            sweep_forever(store, periods, settings.retention_interval_seconds, service.now)
+        ),
+    ]
     if line := phone.open_line(settings, service):
         app[phone.line_key] = line
+        app[metrics.metrics_key].active_calls.set_function(lambda: line.slots.in_use)
         background.append(asyncio.create_task(phone.warm_up(line)))
     yield
     for task in background:

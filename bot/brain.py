@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -50,6 +52,10 @@ class Readiness:
         return self.model_loaded and self.action_server
 
 
+def _unobserved(outcome: str, seconds: float) -> None:
+    """Nobody measures this client (a script or a test without the hub's metrics)."""
+
+
 class BrainClient:
     """Sends a person's message to Rasa's REST channel and reads its answer."""
 
@@ -60,6 +66,8 @@ class BrainClient:
         self._actions = settings.action_server_url.rstrip("/")
         self._token = settings.rasa_token.get_secret_value()
         self._session: aiohttp.ClientSession | None = None
+        # The hub's metrics set this: (outcome, seconds) of each message sent to Rasa.
+        self.observe: Callable[[str, float], None] = _unobserved
         # Bounded, so a stuck Rasa never holds a conversation for long; never shorter than
         # the wait before the holding reply, so an answer in time is never cut off.
         self._request_timeout = aiohttp.ClientTimeout(
@@ -79,7 +87,20 @@ class BrainClient:
     async def send(
         self, conversation_id: str, message_id: str, text: str, metadata: dict[str, Any]
     ) -> BrainAnswer:
-        """Send one message and return the brain's answer, or raise BrainUnavailable.
+        """Send one message and return the brain's answer, or raise BrainUnavailable."""
+        started = time.perf_counter()
+        outcome = "unavailable"
+        try:
+            answer = await self._send(conversation_id, message_id, text, metadata)
+            outcome = "answered"
+            return answer
+        finally:
+            self.observe(outcome, time.perf_counter() - started)
+
+    async def _send(
+        self, conversation_id: str, message_id: str, text: str, metadata: dict[str, Any]
+    ) -> BrainAnswer:
+        """One message to Rasa's REST channel and its parsed answer.
 
         Rasa's REST channel takes no message id of its own, but it keeps the metadata in the
         message's `user` event: `message_id` there lets `processed` find the message later.

@@ -29,6 +29,23 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DATABASE_URL", "LOKET_DATABASE_URL"),
         description="SQLAlchemy URL; empty means SQLite in data_dir. postgresql://... works too.",
     )
+    metrics_token: SecretStr = Field(
+        SecretStr(""),
+        description="Bearer token for GET /metrics; empty: only loopback clients may read it "
+        "(set one when a proxy on this machine forwards outside requests).",
+    )
+    retention_transcript_days: int = Field(
+        90, ge=0, description="Days messages are kept; then deleted (0: no limit)."
+    )
+    retention_caller_number_days: int = Field(
+        30,
+        ge=0,
+        description="Days a caller's number (conversation contact, callback phone) is kept; "
+        "then blanked, the anonymous conversation staying for statistics (0: no limit).",
+    )
+    retention_interval_seconds: float = Field(
+        3600.0, gt=0, description="Seconds between two retention sweeps."
+    )
     rasa_url: str = Field("http://127.0.0.1:5005", description="The Rasa server (localhost).")
     rasa_token: SecretStr = Field(
         SecretStr(""), description="Token of Rasa's HTTP API; `loket run` makes one per start."

@@ -1,6 +1,6 @@
 """Content directories for the pure tests of actions/: fixtures, or every procedure.
 
-- `fixture_content`: the real schema, messages and communes with the fixture
+- `fixture_content`: the real schemas, messages, communes and glossary with the fixture
   procedures, menu and clarifications (tests/fixtures): small and stable.
 - `full_content`: the real content with the procedures still staged in
   content/procedures-next/ published too: the catalogue as it will be.
@@ -17,10 +17,17 @@ FIXTURES = REPO / "tests" / "fixtures"
 
 
 def fixture_content(tmp_path: Path, with_procedures: bool = True) -> Path:
-    """Build tmp_path/content from the real schema, messages and communes and the fixtures."""
+    """Build tmp_path/content from the real schemas, messages, communes and glossary and
+    the fixtures."""
     content = tmp_path / "content"
     (content / "procedures").mkdir(parents=True)
-    for name in ("procedure.schema.json", "messages.yml", "communes.yml"):
+    for name in (
+        "procedure.schema.json",
+        "messages.yml",
+        "communes.yml",
+        "glossary.yml",
+        "glossary.schema.json",
+    ):
         shutil.copy(CONTENT / name, content)
     for name in ("menu.yml", "clarifications.yml"):
         shutil.copy(FIXTURES / name, content)

@@ -319,6 +319,17 @@ def _without_article(name: str) -> str:
     return re.sub(r"^(?:le |la |les |l'|het |de |the )", "", name, flags=re.IGNORECASE)
 
 
+def date_problem(value: Any) -> str | None:
+    """Why `value` is not a real date written like 2026-11-30, or None."""
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return "must be a date like 2026-11-30, in quotes"
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return f"must be a date like 2026-11-30 ({value} does not exist)"
+    return None
+
+
 def procedure_problems(doc: Document) -> Iterator[tuple[PathParts, str]]:
     """Yield problems the schema cannot express: id vs file name, real dates, spoken texts,
     and what the content review looks for (see `_review_problems`)."""
@@ -327,13 +338,39 @@ def procedure_problems(doc: Document) -> Iterator[tuple[PathParts, str]]:
     if isinstance(data.get("id"), str) and data["id"] != stem:
         yield ("id",), f"must equal the file name without .yml ({stem!r}), not {data['id']!r}"
     checked_on = data.get("checked_on")
-    if isinstance(checked_on, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", checked_on):
-        try:
-            datetime.date.fromisoformat(checked_on)
-        except ValueError:
-            yield ("checked_on",), f"must be a date like 2026-11-30 ({checked_on} does not exist)"
+    # A badly written date is the schema's to report; a date that does not exist is ours.
+    if (
+        isinstance(checked_on, str)
+        and re.fullmatch(r"\d{4}-\d{2}-\d{2}", checked_on)
+        and (problem := date_problem(checked_on))
+    ):
+        yield ("checked_on",), problem
     yield from _text_problems(data)
     yield from _review_problems(data)
+
+
+def related_rights_problems(doc: Document, ids: ProcedureIds) -> Iterator[tuple[PathParts, str]]:
+    """Problems of a procedure's related_rights the schema cannot see: a target that is
+    no procedure, the procedure itself, or named twice. The other direction is not
+    required: a right can lead to a procedure that does not lead back."""
+    data = doc.data if isinstance(doc.data, dict) else {}
+    rights = data.get("related_rights")
+    if not isinstance(rights, list):
+        return
+    named: dict[str, int] = {}
+    for index, right in enumerate(rights):
+        target = right.get("procedure") if isinstance(right, dict) else None
+        where: PathParts = ("related_rights", index, "procedure")
+        if not isinstance(target, str):
+            continue  # the schema reports it
+        if target == doc.path.stem:
+            yield where, "must name another procedure, not this one"
+        elif problem := ids.problem(target):
+            yield where, problem
+        elif target in named:
+            yield where, f"{target} is already related right [{named[target]}]"
+        else:
+            named[target] = index
 
 
 # ---------------------------------------------------------------- shared checks of small files

@@ -62,6 +62,17 @@ class Phrase:
 
 
 @dataclass(frozen=True)
+class RelatedRight:
+    """Another procedure the person may be entitled to, said once at the end of this one.
+
+    `why` is one careful sentence ("you may be entitled to ..."), written and spoken.
+    """
+
+    procedure: str
+    why: Phrase
+
+
+@dataclass(frozen=True)
 class Procedure:
     """One public procedure, explained step by step."""
 
@@ -79,6 +90,7 @@ class Procedure:
     where: Phrase | None = None
     offline: Phrase | None = None
     related: Phrase | None = None
+    related_rights: tuple[RelatedRight, ...] = ()
 
     def sections(self) -> tuple[tuple[str, Phrase], ...]:
         """Return the optional sections this procedure has, as (name, phrase), in SECTIONS order."""
@@ -134,6 +146,21 @@ class Clarification:
 
 
 @dataclass(frozen=True)
+class CommuneContact:
+    """How to reach a commune, as official pages give it: each fact may be missing.
+
+    `phone` is grouped as it is said ("02 279 22 11"); `website` is where its opening
+    hours are; `sources` and `checked_on` say where and when the facts were read.
+    """
+
+    sources: tuple[str, ...]
+    checked_on: datetime.date
+    phone: str | None = None
+    address: Text | None = None
+    website: str | None = None
+
+
+@dataclass(frozen=True)
 class Commune:
     """One of the 19 communes of the Brussels-Capital Region."""
 
@@ -141,12 +168,38 @@ class Commune:
     name: Text
     postcodes: tuple[str, ...]
     note: Text | None = None
+    contact: CommuneContact | None = None
+
+
+@dataclass(frozen=True)
+class Term:
+    """A word people do not know (CPAS, C4, itsme), explained in one or two sentences.
+
+    `names` holds how people write it, per language; `written` is shown in chat and SMS,
+    `spoken` is read on the phone; `sources` support the explanation's facts.
+    """
+
+    id: str
+    # A mapping cannot be hashed: the other fields make a Term's hash.
+    names: Mapping[str, tuple[str, ...]] = field(hash=False)
+    written: Text
+    spoken: Text
+    sources: tuple[str, ...]
+
+    @property
+    def phrase(self) -> Phrase:
+        """The explanation as a Phrase, like a procedure's sections."""
+        return Phrase(written=self.written, spoken=self.spoken)
+
+    def render(self, lang: str, spoken: bool) -> str:
+        """Return the spoken or written explanation in `lang`."""
+        return self.phrase.render(lang, spoken)
 
 
 @dataclass(frozen=True)
 class Catalogue:
     """All procedures (in file-name order), all messages, the menu, the clarifying
-    questions and the communes.
+    questions, the communes and the glossary (by term id).
 
     `menu` holds the categories that have at least one published procedure, each
     listing only published procedures.
@@ -157,6 +210,7 @@ class Catalogue:
     menu: tuple[Category, ...] = ()
     clarifications: Mapping[str, Clarification] = field(default_factory=dict)
     communes: tuple[Commune, ...] = ()
+    glossary: Mapping[str, Term] = field(default_factory=dict)
 
     def by_intent(self, intent: str | None) -> Procedure | None:
         """Return the procedure started by `intent`, or None if no procedure has it."""
@@ -173,6 +227,10 @@ class Catalogue:
     def by_postcode(self, postcode: str | None) -> Commune | None:
         """Return the commune with `postcode` ("1030"), or None."""
         return next((c for c in self.communes if postcode in c.postcodes), None)
+
+    def commune(self, commune_id: str | None) -> Commune | None:
+        """Return the commune `commune_id` ("schaerbeek"), or None."""
+        return next((c for c in self.communes if c.id == commune_id), None)
 
 
 def build_text(data: Mapping[str, str]) -> Text:

@@ -9,17 +9,24 @@ from typing import Any
 
 import jsonschema
 
-from .checks import procedure_problems
-from .model import SECTIONS, Procedure, build_phrase, build_text
+from .checks import ProcedureIds, procedure_problems, related_rights_problems
+from .model import SECTIONS, Procedure, RelatedRight, build_phrase, build_text
 from .report import PathParts, Report
 from .schema import schema_problems
 from .yaml_source import Document, read_yaml
 
 
 def load_procedures(
-    directory: Path, validator: jsonschema.protocols.Validator | None, report: Report
+    directory: Path,
+    validator: jsonschema.protocols.Validator | None,
+    ids: ProcedureIds,
+    report: Report,
 ) -> dict[str, Procedure]:
-    """Validate and build every procedures/*.yml; problems go to `report`."""
+    """Validate and build every procedures/*.yml; problems go to `report`.
+
+    `ids` are the procedures a related right may name; one staged but not published
+    yet is left out until it is published.
+    """
     if not directory.is_dir():
         report.add(directory, None, (), "is missing (it must hold the procedure files)")
         return {}
@@ -38,11 +45,12 @@ def load_procedures(
         # One problem per field is enough: the schema's word wins over the extra checks.
         reported = {where for where, _ in problems}
         problems += [p for p in procedure_problems(doc) if p[0] not in reported]
+        problems += [p for p in related_rights_problems(doc, ids) if p[0] not in reported]
         problems += _intent_clash(doc, intents, report)
         for where, problem in sorted(problems, key=lambda p: (doc.line(p[0]) or 0, str(p))):
             report.add(path, doc.line(where), where, problem)
         if not problems and validator is not None:
-            procedures[path.stem] = _build_procedure(doc.data)
+            procedures[path.stem] = _build_procedure(doc.data, ids.files)
     return procedures
 
 
@@ -59,8 +67,9 @@ def _intent_clash(
     return []
 
 
-def _build_procedure(data: Mapping[str, Any]) -> Procedure:
-    """Build a Procedure from data that passed every check."""
+def _build_procedure(data: Mapping[str, Any], published: frozenset[str]) -> Procedure:
+    """Build a Procedure from data that passed every check; related rights to a
+    procedure not `published` yet are left out."""
     return Procedure(
         id=data["id"],
         intent=data["intent"],
@@ -71,4 +80,9 @@ def _build_procedure(data: Mapping[str, Any]) -> Procedure:
         who=build_text(data["who"]),
         steps=tuple(build_phrase(step) for step in data["steps"]),
         **{name: build_phrase(data[name]) for name in SECTIONS if name in data},
+        related_rights=tuple(
+            RelatedRight(procedure=right["procedure"], why=build_phrase(right["why"]))
+            for right in data.get("related_rights", ())
+            if right["procedure"] in published
+        ),
     )

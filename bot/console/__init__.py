@@ -23,11 +23,13 @@ from bot.console import (
     errors,
     forms,
     live,
+    problem_reports,
     queue,
     sessions,
     signin,
 )
 from bot.console.pages import setup_templates
+from bot.dashboard import pages as dashboard
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -64,6 +66,7 @@ def setup(app: web.Application) -> None:
     setup_templates(console)
     _routes(console.router)
     app.add_subapp(sessions.PREFIX, console)
+    dashboard.redirect_to_console(app)
 
 
 def _routes(router: web.UrlDispatcher) -> None:
@@ -80,7 +83,9 @@ def _routes(router: web.UrlDispatcher) -> None:
     for action in ("take", "reply", "note", "hand_back", "release", "close"):
         path = f"/conversations/{{conversation_id}}/{action.replace('_', '-')}"
         router.add_post(path, getattr(conversation, action))
+    router.add_post("/conversations/{conversation_id}/report", problem_reports.file_report)
     router.add_get("/callbacks", callbacks.callbacks_page, name="callbacks")
     router.add_post(r"/callbacks/{callback_id:\d+}/settle", callbacks.settle)
     router.add_get("/agents", agents.agents_page, name="agents")
+    dashboard.setup_routes(router)
     router.add_static("/static", STATIC, name="static")

@@ -82,14 +82,17 @@ async def add_agent(
         raise AccountError(f"an account named {name!r} exists already") from None
 
 
-async def set_password(sessions: Sessions, name: str, password: str) -> None:
-    """Give an existing account a new password, and unlock it."""
+async def set_password(
+    sessions: Sessions, name: str, password: str, role: str | None = None
+) -> None:
+    """Give an existing account a new password (and `role`, if given), and unlock it."""
     password_hash = await asyncio.to_thread(_hasher.hash, password)
     async with sessions.begin() as session:
         row = await session.scalar(select(Agent).where(Agent.name == name))
         if row is None:
             raise AccountError(f"there is no account named {name!r}")
         row.password_hash, row.failed_sign_ins, row.locked_until = password_hash, 0, None
+        row.role = role or row.role
 
 
 async def sign_in(
@@ -148,12 +151,15 @@ async def set_language(sessions: Sessions, agent_id: int, language: str) -> None
 
 
 async def reset_demo_agent(sessions: Sessions, language: str) -> tuple[str, str]:
-    """(Re)create the account "demo" with a new generated password; return both."""
+    """(Re)create the account "demo" with a new generated password; return both.
+
+    A supervisor: the demo shows the queue, the accounts and the dashboard.
+    """
     password = generate_password()
     try:
-        await add_agent(sessions, DEMO_NAME, password, Role.AGENT, language)
+        await add_agent(sessions, DEMO_NAME, password, Role.SUPERVISOR, language)
     except AccountError:
-        await set_password(sessions, DEMO_NAME, password)
+        await set_password(sessions, DEMO_NAME, password, Role.SUPERVISOR)
     return DEMO_NAME, password
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.appkeys import service_key, settings_key
-from bot.console import accounts, canned, pages, payloads, sessions
+from bot.console import accounts, canned, pages, payloads, problem_reports, sessions
 from bot.console.i18n import Translator
 from bot.console.topics import topic_title
 from bot.conversations.desk import OUTCOMES, ConversationView, NotYours, TakenBy
@@ -61,6 +61,7 @@ async def conversation_page(request: web.Request) -> web.Response:
             "max_chars": request.config_dict[settings_key].max_text_chars,
             "delivery_shown": conversation.channel in MESSAGING_CHANNELS,
             "window_closed": _window_closed(view, pages.now(request)),
+            **await problem_reports.page_context(store, conversation.id, t.language),
         },
     )
 

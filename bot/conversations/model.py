@@ -57,10 +57,12 @@ class Status(StrEnum):
 
 
 class Role(StrEnum):
-    """What a console account may do: supervisors also see the dashboard and manage agents."""
+    """What a console account may do: supervisors also see the dashboard and manage agents;
+    operators are accounts meant for the dashboard (bot/dashboard)."""
 
     AGENT = "agent"
     SUPERVISOR = "supervisor"
+    OPERATOR = "operator"
 
 
 class CallbackKind(StrEnum):
@@ -258,3 +260,38 @@ class Callback(Base):
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     done_at: Mapped[datetime | None]
+
+
+class ReportStatus(StrEnum):
+    """Where a problem report is: operators move it on from `new`."""
+
+    NEW = "new"
+    FORWARDED = "forwarded"
+    CLOSED = "closed"
+
+
+class ProblemReport(Base):
+    """A person's report of a problem with an online public procedure (issue 13).
+
+    The conversation link is a plain nullable key, not a cascade: erasure deletes the
+    report rows itself (bot/privacy), so that what it deleted is counted and audited.
+    """
+
+    __tablename__ = "problem_reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # Short and said slowly on the phone, character by character ("K7P-4QX").
+    reference: Mapped[str] = mapped_column(String(12), unique=True)
+    conversation_id: Mapped[str | None] = mapped_column(ForeignKey("conversations.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(2))
+    service: Mapped[str] = mapped_column(String(32))  # an id of content/problem_reports.yml
+    service_text: Mapped[str | None] = mapped_column(Text)  # the person's own words for it
+    category: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str | None] = mapped_column(Text)  # in their own words, optional
+    contact: Mapped[str] = mapped_column(String(16))  # "none", "channel" or "phone"
+    contact_number: Mapped[str | None] = mapped_column(String(32))  # never logged
+    status: Mapped[str] = mapped_column(String(16), default=ReportStatus.NEW)
+    filed_by: Mapped[str | None] = mapped_column(String(64))  # a console account, or the person
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -6,7 +6,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from bot.conversations.model import Agent, Callback, Conversation, Message, State
+from bot.conversations.model import (
+    Agent,
+    Callback,
+    Conversation,
+    Message,
+    ProblemReport,
+    State,
+)
 from bot.settings import Language
 
 
@@ -169,4 +176,46 @@ class CallbackRecord:
             row.agent_id,
             row.created_at,
             row.done_at,
+        )
+
+
+@dataclass(frozen=True)
+class ProblemReportRecord:
+    """A problem report with an online public procedure, as filed (see model.ProblemReport)."""
+
+    id: int
+    reference: str
+    conversation_id: str | None
+    channel: str
+    language: str
+    service: str
+    service_text: str | None
+    category: str
+    description: str | None
+    contact: str
+    contact_number: str | None
+    status: str
+    filed_by: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, row: ProblemReport) -> ProblemReportRecord:
+        """The record of a stored report."""
+        return cls(
+            id=row.id,
+            reference=row.reference,
+            conversation_id=row.conversation_id,
+            channel=row.channel,
+            language=row.language,
+            service=row.service,
+            service_text=row.service_text,
+            category=row.category,
+            description=row.description,
+            contact=row.contact,
+            contact_number=row.contact_number,
+            status=row.status,
+            filed_by=row.filed_by,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
         )

@@ -34,7 +34,7 @@ from typing import Any, cast
 from weakref import WeakValueDictionary
 
 from bot.brain import BrainAnswer, BrainClient, BrainUnavailable
-from bot.conversations import sms_steps
+from bot.conversations import problem_reports, sms_steps
 from bot.conversations.callbacks import CLOSED, FLOW, STOP_WAITING, CallbackBooking
 from bot.conversations.desk import AgentDesk
 from bot.conversations.events import QUEUE_TOPIC, Event, EventBus, conversation_topic
@@ -345,6 +345,11 @@ class ConversationService:
             QUEUE_TOPIC, Event("queue", conversation.id, {"state": conversation.state})
         )
 
+    def report_filed(self, conversation_id: str, service: str, category: str) -> None:
+        """Tell the consoles (and whoever counts them) that a problem report was filed."""
+        kind = {"service": service, "category": category}
+        self.events.publish(QUEUE_TOPIC, Event("problem_report", conversation_id, kind))
+
     async def deliver(
         self, conversation: ConversationRecord, messages: list[MessageRecord]
     ) -> None:
@@ -388,8 +393,12 @@ class ConversationService:
 
     async def agents_free(self, now: datetime) -> bool:
         """True when at least one agent is available and was seen lately."""
+        return await self.agents_available(now) > 0
+
+    async def agents_available(self, now: datetime) -> int:
+        """How many agents are available and were seen lately."""
         seen_after = now - timedelta(seconds=self._settings.agent_idle_seconds)
-        return await self.store.agents_available(seen_after) > 0
+        return await self.store.agents_available(seen_after)
 
     async def _announce(
         self, conversation: ConversationRecord, stored: list[MessageRecord]
@@ -431,6 +440,8 @@ class ConversationService:
     ) -> Turn | None:
         if conversation.flow == sms_steps.FLOW:
             return await self._sms_steps_turn(conversation, message, text)
+        if conversation.flow == problem_reports.FLOW:
+            return await self._report_turn(conversation, message, text)
         step = self._booking.advance(conversation, text, self._clock(), _spoken(conversation))
         # Once the dialogue is over, only the memory of the offer stays (not made twice).
         offered = (
@@ -475,6 +486,28 @@ class ConversationService:
             return None
         turn = await self._reply(conversation, message, step.replies, changes=changes)
         return replace(turn, expects_digits=step.expects_digits)
+
+    async def _report_turn(
+        self, conversation: ConversationRecord, message: MessageRecord, text: str
+    ) -> Turn | None:
+        """The person's answer while reporting a problem (problem_reports.py); the report
+        is stored in the same unit of work as the reply, so a retried message files one."""
+        step = problem_reports.advance(conversation, text, self._clock(), _spoken(conversation))
+        report = step.report if isinstance(step, problem_reports.Filed) else None
+        step = step.step if isinstance(step, problem_reports.Filed) else step
+        changes = {"flow": problem_reports.FLOW if step.flow_data else None,
+                   "flow_data": step.flow_data or {}}  # fmt: skip
+        if step.passed:  # the person moved on: the brain answers
+            await self.store.update_conversation(conversation.id, **changes)
+            return None
+        conversation, stored = await self.store.answer(
+            conversation.id, step.replies, self._clock(), answered=message.id,
+            changes=changes, report=report,
+        )  # fmt: skip
+        self._after_turn(conversation, stored, moved=False)
+        if report is not None:
+            self.report_filed(conversation.id, report.service, report.category)
+        return Turn(conversation, stored, expects_digits=step.expects_digits)
 
     def can_send_steps_by_sms(self) -> bool:
         """Whether the SMS channel is set up to send the steps of a procedure."""
@@ -666,14 +699,14 @@ class ConversationService:
                     conversation, late_answer_intro(conversation.language, message.text)
                 )
             return await self._start_handoff(conversation, message, "asked", changes=changes)
-        sms = self._sms_steps_start(conversation, answer)
-        if sms is not None:  # the hub asks where to send the steps, then sends them
-            changes |= {"flow": sms_steps.FLOW if sms.flow_data else None,
-                        "flow_data": sms.flow_data or {}}  # fmt: skip
+        flow, hub_step = self._hub_flow_start(conversation, message, answer)
+        if hub_step is not None:  # the hub leads: where to send the steps, or the problem report
+            changes |= {"flow": flow if hub_step.flow_data else None,
+                        "flow_data": hub_step.flow_data or {}}  # fmt: skip
         language = cast(Language, changes.get("language", conversation.language))
         replies = [
             *(NewReply(reply.text, reply.buttons) for reply in answer.replies),
-            *(sms.replies if sms else []),
+            *(hub_step.replies if hub_step else []),
         ] or [NewReply(no_answer(language, _spoken(conversation)))]
         if late:
             replies = [NewReply(late_answer_intro(language, message.text)), *replies]
@@ -688,17 +721,21 @@ class ConversationService:
             await self.deliver(conversation, stored)
         return Turn(
             conversation, stored, farewell=answer.signals.get("farewell") == "said",
-            expects_digits=sms is not None and sms.expects_digits,
+            expects_digits=hub_step is not None and hub_step.expects_digits,
         )  # fmt: skip
 
-    def _sms_steps_start(
-        self, conversation: ConversationRecord, answer: BrainAnswer
-    ) -> FlowStep | None:
-        """The first step of sending the steps by SMS, when the brain wrote them."""
-        if sms_steps.SIGNAL not in answer.signals:
-            return None
-        signal = answer.signals[sms_steps.SIGNAL]
-        return self.sms_steps.start(conversation, signal, _spoken(conversation))
+    def _hub_flow_start(
+        self, conversation: ConversationRecord, message: MessageRecord, answer: BrainAnswer
+    ) -> tuple[str | None, FlowStep | None]:
+        """The first step of a dialogue the brain hands to the hub, and its name: sending
+        the steps by SMS (the brain wrote them), or reporting a problem."""
+        spoken = _spoken(conversation)
+        if sms_steps.SIGNAL in answer.signals:
+            signal = answer.signals[sms_steps.SIGNAL]
+            return sms_steps.FLOW, self.sms_steps.start(conversation, signal, spoken)
+        if problem_reports.SIGNAL in answer.signals:
+            return problem_reports.FLOW, problem_reports.start(conversation, message.text, spoken)
+        return None, None
 
     async def _ask_brain(
         self, conversation: ConversationRecord, message: MessageRecord

@@ -27,6 +27,7 @@ from bot.conversations.model import (
     CallbackStatus,
     Conversation,
     Message,
+    ProblemReport,
     State,
     StateChange,
     Status,
@@ -313,12 +314,14 @@ class ConversationStore:
         changes: dict[str, Any] | None = None,
         move: StateMove | None = None,
         callback: Callback | None = None,
+        report: ProblemReport | None = None,
     ) -> tuple[ConversationRecord, list[MessageRecord]]:
         """One unit of work after a turn: change the conversation, store what is said back.
 
         `answered`: the person's message this answers (marked answered, and `understood`);
         `changes`: fields of the conversation to set; `move`: a move of the state machine
-        (MoveRefused leaves everything as it was); `callback`: a request to store with it.
+        (MoveRefused leaves everything as it was); `callback`: a request to store with it;
+        `report`: a problem report to store with it (a retried message never files two).
         Replies are in the conversation's language after the changes.
         """
         async with self.session.begin() as session:
@@ -332,6 +335,8 @@ class ConversationStore:
             row.updated_at = now
             if callback is not None:
                 session.add(callback)
+            if report is not None:
+                session.add(report)
             stored = await self._insert_messages(
                 session, conversation_id, replies, row.language, status, now
             )

@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.languages import SENTENCE_LETTERS
 from bot.settings import LANGUAGES, ROOT
+from nlu.evaluation import first_wave
 from nlu.evaluation.comparisons import ENTITY_COLUMNS, Comparison
 from nlu.evaluation.detection import (
     OURS,
@@ -149,6 +150,7 @@ def targets_section(run: Run) -> list[str]:
         )
     lines += detection_target_rows(run.detections)
     lines += other_language_target_rows(run.other_languages)
+    lines += first_wave.target_rows(run.results)
     return [*lines, ""]
 
 
@@ -293,13 +295,16 @@ def intents_section(run: Run) -> list[str]:
         lines += [
             f"### {r.language}",
             "",
-            "| intent | precision | recall | F1 | F1 rasa test nlu | fell back | messages |",
-            "|---|---:|---:|---:|---:|---:|---:|",
+            "| intent | precision | recall | F1 | F1 rasa test nlu | fell back | messages "
+            "| F1 first wave |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
         ]
+        before = first_wave.baseline().get(r.language, {})
         for intent, s in r.scores().items():
+            was = f"{before[intent]:.3f}" if intent in before else "new"
             lines.append(
                 f"| {intent} | {s.precision:.3f} | {s.recall:.3f} | {s.f1:.3f} "
-                f"| {diet[intent].f1:.3f} | {fell[intent]} | {s.support} |"
+                f"| {diet[intent].f1:.3f} | {fell[intent]} | {s.support} | {was} |"
             )
         lines.append("")
     return lines

@@ -73,7 +73,8 @@ def procedures_table(catalogue: Catalogue) -> str:
 
 
 def sources_page(catalogue: Catalogue) -> str:
-    """docs/sources.md: the official pages every procedure's facts come from."""
+    """docs/sources.md: the official pages every procedure's and glossary term's facts
+    come from."""
     lines = [
         "# Where the facts come from",
         "",
@@ -94,6 +95,33 @@ def sources_page(catalogue: Catalogue) -> str:
                 f"{procedure.checked_on.isoformat()}:",
                 "",
                 *(f"- <{url}>" for url in procedure.sources),
+            ]
+    lines += [
+        "",
+        "## Glossary (`content/glossary.yml`)",
+        "",
+        "The words Loket explains (CPAS, C4, itsme...), each with the pages its explanation",
+        "comes from; the file's header says when they were checked.",
+    ]
+    for term in catalogue.glossary.values():
+        lines += ["", f"### `{term.id}`", "", *(f"- <{url}>" for url in term.sources)]
+    lines += [
+        "",
+        "## The communes' contacts (`content/communes.yml`)",
+        "",
+        "Each commune's phone number, address and website, as these pages give them;",
+        "what no official page gave is left out.",
+    ]
+    for commune in catalogue.communes:
+        contact = commune.contact
+        lines += ["", f"### {commune.name.in_('fr')} (`{commune.id}`)", ""]
+        if contact is None:
+            lines.append("No official page found yet.")
+        else:
+            lines += [
+                f"Checked on {contact.checked_on.isoformat()}:",
+                "",
+                *(f"- <{url}>" for url in contact.sources),
             ]
     return "\n".join(lines) + "\n"
 

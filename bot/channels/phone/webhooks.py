@@ -30,6 +30,7 @@ from bot.channels.phone.tickets import TICKET_PARAMETER, StreamTickets
 from bot.conversations.inbound import PHONE_CHANNEL, call_conversation_id
 from bot.conversations.service import ConversationService
 from bot.errors import ApiError
+from bot.metrics import metrics_key
 from bot.settings import Language, Settings
 from voice.audio import ulaw_to_pcm16
 from voice.media_stream import (
@@ -228,6 +229,7 @@ async def media_stream(request: web.Request) -> web.WebSocketResponse:
         if stream.went_silent:
             await _end_dropped_call(line, session.call_sid)
         await socket.close()  # with <Connect><Stream>, closing the stream ends the call
+        request.app[metrics_key].observe_call(session.stats.after_speech)
         if line.on_call_end is not None:
             line.on_call_end(session)
     return socket
