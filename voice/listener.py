@@ -2,12 +2,15 @@
 
 Recognition is CPU-bound, so it runs in a worker thread while the event loop goes on
 sending Loket's audio. Frames that arrive while the recognisers are busy are heard
-together next time, so a slow moment never builds a backlog of small jobs.
+together next time, so a slow moment never builds a backlog of small jobs. Audio that
+arrives before the call's first recognisers are ready (one may take seconds to make on
+a busy machine) is kept for them: a caller who speaks at once is still heard.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Callable, Mapping
 
 from voice.audio import ulaw_to_pcm16
@@ -18,6 +21,9 @@ Report = Callable[[RecognitionEvent, float], None]
 """Receives each event with the time (event loop clock) its audio arrived."""
 Release = Callable[[Recogniser], None]
 """Receives each recogniser the listener is done with (`Recogniser.close` by default)."""
+
+EARLY_AUDIO_PIECES = 500
+"""Pieces of audio kept until the first recognisers listen: 10 s of Twilio's 20-ms frames."""
 
 
 class Listener:
@@ -33,6 +39,8 @@ class Listener:
         self._release = release
         self._recognisers: dict[Language, Recogniser] = {}
         self._audio: asyncio.Queue[tuple[bytes, float]] = asyncio.Queue()
+        # Until the first `listen_with`: the caller's audio, for the recognisers to come.
+        self._early: deque[tuple[bytes, float]] | None = deque(maxlen=EARLY_AUDIO_PIECES)
         self._lock = asyncio.Lock()  # recognisers change only between two pieces of work
         self._work: asyncio.Future[list[tuple[RecognitionEvent, float]]] | None = None
         self._speaking = False  # some recogniser reported SpeechStarted, none an Utterance yet
@@ -44,9 +52,13 @@ class Listener:
         return dict(self._recognisers)
 
     def hear(self, ulaw: bytes) -> None:
-        """Take the next piece of the caller's audio (mu-law); dropped when nothing listens."""
+        """Take the next piece of the caller's audio (mu-law). Before the first recognisers
+        listen, it is kept for them; afterwards, it is dropped when nothing listens."""
+        piece = (ulaw, asyncio.get_running_loop().time())
         if self._recognisers:
-            self._audio.put_nowait((ulaw, asyncio.get_running_loop().time()))
+            self._audio.put_nowait(piece)
+        elif self._early is not None:
+            self._early.append(piece)
 
     async def listen_with(self, recognisers: Mapping[Language, Recogniser]) -> None:
         """Listen with these recognisers from now on; the others are released."""
@@ -58,6 +70,9 @@ class Listener:
             self._recognisers = dict(recognisers)
             self._speaking = False
             self._partials.clear()
+            early, self._early = self._early or (), None
+            for piece in early if recognisers else ():
+                self._audio.put_nowait(piece)
 
     async def run(self) -> None:
         """Recognise the audio as it comes, until cancelled."""
