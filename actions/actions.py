@@ -26,7 +26,9 @@ from .catalogue import (
     Catalogue,
     Commune,
     Procedure,
+    RelatedRight,
     default_content_dir,
+    find_term,
     load_catalogue,
 )
 from .render import Reply
@@ -224,12 +226,42 @@ class LoketAction(Action, metaclass=ABCMeta):
 
 
 def _show_step(out: Output, turn: Turn, proc: Procedure, index: int) -> SlotUpdates:
-    """Send one step; remember it, and whether "Did this help?" was just asked."""
+    """Send one step; remember it, and whether "Did this help?" was just asked.
+
+    The last step also offers the procedure's related rights not offered yet.
+    """
     index = render.clamp_step(proc, index)
-    out.send(render.step(CATALOGUE, proc, index, turn.lang, turn.spoken, turn.keys_only))
     last = render.is_last_step(proc, index)
+    rights = _rights_to_offer(turn, proc) if last else ()
+    reply = render.step(CATALOGUE, proc, index, turn.lang, turn.spoken, turn.keys_only, rights)
+    out.send(reply)
     out.signal(topic=proc.id, step=str(index))  # agents see where the person is
-    return {"procedure": proc.id, "step": float(index), "awaiting": "feedback" if last else None}
+    return {
+        "procedure": proc.id,
+        "step": float(index),
+        "awaiting": "feedback" if last else None,
+        **_rights_offered(turn, rights),
+    }
+
+
+def _rights_to_offer(turn: Turn, proc: Procedure) -> tuple[RelatedRight, ...]:
+    """The related rights of `proc` not offered yet in this conversation."""
+    return render.unsaid_rights(proc, turn.slots.get("rights_offered"))
+
+
+def _rights_offered(turn: Turn, rights: tuple[RelatedRight, ...]) -> SlotUpdates:
+    """The slot `rights_offered` with `rights` added: each is offered once per conversation."""
+    if not rights:
+        return {}
+    offered = set(turn.slots.get("rights_offered") or ())
+    return {"rights_offered": sorted(offered | {right.procedure for right in rights})}
+
+
+def _place_kept(turn: Turn) -> SlotUpdates:
+    """The slots that the defaults of `_slot_events` would reset, as they are: an answer
+    in the middle of a procedure leaves a pending question and the count of
+    misunderstandings where they were."""
+    return {"awaiting": turn.awaiting, "misunderstood": float(turn.misunderstood)}
 
 
 def _menu(turn: Turn) -> Reply:
@@ -359,13 +391,34 @@ class ActionStep(LoketAction):
             out.send(render.no_procedure_active(CATALOGUE, turn.lang, turn.spoken))
             return {}
         if turn.intent == "step_all":
-            out.send(render.all_steps(CATALOGUE, proc, turn.lang, turn.spoken))
-            return {"awaiting": "feedback"}
+            rights = _rights_to_offer(turn, proc)
+            out.send(render.all_steps(CATALOGUE, proc, turn.lang, turn.spoken, rights))
+            return {"awaiting": "feedback", **_rights_offered(turn, rights)}
         if turn.intent == "step_previous" and turn.step == 0:
             out.send(render.first_step_notice(CATALOGUE, turn.lang, turn.spoken))
         moves = {"step_next": 1, "step_previous": -1}
         index = 0 if turn.intent == "step_restart" else turn.step + moves.get(turn.intent or "", 0)
         return _show_step(out, turn, proc, index)
+
+
+class ActionExplainTerm(LoketAction):
+    """explain_term: "what is the CPAS?", "c'est quoi un C4 ?", at any time.
+
+    The term is found in the message's words (content/glossary.yml, `find_term`), so no
+    entity is needed. The person keeps their place: every slot stays as it was.
+    """
+
+    action_name = "action_explain_term"
+
+    def act(self, turn: Turn, out: Output) -> SlotUpdates:
+        """Explain the word, or say honestly there is no explanation and offer a person;
+        in a procedure, then where the person was, with that step's buttons."""
+        term = find_term(turn.text, CATALOGUE.glossary)
+        reply = render.explain_term(
+            CATALOGUE, term, turn.lang, turn.spoken, turn.keys_only, turn.procedure, turn.step
+        )
+        out.send(reply)
+        return _place_kept(turn)
 
 
 class ActionSendStepsBySms(LoketAction):
@@ -487,7 +540,10 @@ class ActionCannotHelp(LoketAction):
         count = turn.misunderstood + 1
         again = count >= 2
         out.signal(understood="no")  # agents and operators see what Loket missed
-        out.send(render.not_understood(CATALOGUE, turn.lang, turn.spoken, again, turn.keys_only))
+        reply = render.not_understood(
+            CATALOGUE, turn.lang, turn.spoken, again, turn.keys_only, turn.procedure, turn.step
+        )
+        out.send(reply)
         # The first time, a pending yes/no question still stands.
         awaiting = "human" if again else turn.awaiting
         return {"misunderstood": float(count), "awaiting": awaiting}

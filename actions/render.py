@@ -28,7 +28,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import resolve
-from .catalogue import LANGUAGES, Catalogue, Category, Clarification, Commune, Procedure
+from .catalogue import (
+    LANGUAGES,
+    Catalogue,
+    Category,
+    Clarification,
+    Commune,
+    Procedure,
+    RelatedRight,
+    Term,
+)
 from .resolve import Place
 
 NEXT = "/step_next"
@@ -135,12 +144,18 @@ class _Voice:
             topics = self._page(topics, more, page)
         options = [*topics, *fixed]
         if self.spoken:
-            keys = [
-                self.say(option.message, option=option.button.title, n=number)
-                for number, option in enumerate(options, start=1)
-            ]
-            text = self.join([text, "\n".join(keys)])
+            text = self.join([text, "\n".join(self.read_keys(options))])
         return Reply(text, [option.button for option in options])
+
+    def read_keys(self, options: Sequence[_Option], first: int = 1) -> list[str]:
+        """On the phone, one sentence per option with its key, the first being key `first`
+        ("For identity and address, press 1."); nothing when written."""
+        if not self.spoken:
+            return []
+        return [
+            self.say(option.message, option=option.button.title, n=number)
+            for number, option in enumerate(options, start=first)
+        ]
 
     def _page(
         self, topics: Sequence[_Option], more: Callable[[int], str], page: int
@@ -380,17 +395,40 @@ def step(
     lang: str,
     spoken: bool,
     keys_only: bool = False,
+    rights: Sequence[RelatedRight] = (),
 ) -> Reply:
     """One step with its label ("Step 2 of 5:") and the navigation buttons.
 
-    The last step also carries the end of the procedure (optional sections, then
-    "Did this help?") and Yes / No instead of Next.
+    The last step also carries the end of the procedure (optional sections, the related
+    `rights` to offer, then "Did this help?") and Yes / No instead of Next.
     """
     voice = _Voice(cat, lang, spoken, keys_only)
     index = clamp_step(proc, index)
-    total = len(proc.steps)
-    label = voice.say("step_label", n=index + 1, total=total)
+    label = voice.say("step_label", n=index + 1, total=len(proc.steps))
     text = f"{label}\n{proc.steps[index].render(lang, spoken)}"
+    if not is_last_step(proc, index):
+        return Reply(
+            voice.join([text, voice.invite("keys_next_step") if spoken else ""]),
+            _step_buttons(voice, proc, index),
+        )
+    end = _end_part(voice, proc, last_step=True, rights=rights)
+    buttons = _step_buttons(voice, proc, index, _right_options(voice, rights))
+    return Reply(voice.join([text, *end]), buttons)
+
+
+def _lead_buttons(voice: _Voice, proc: Procedure, index: int) -> list[Button]:
+    """What answers step `index`: Next, or Yes / No ("Did this help?") on the last step."""
+    return _yes_no(voice) if is_last_step(proc, index) else [voice.button("next", NEXT)]
+
+
+def _step_buttons(
+    voice: _Voice, proc: Procedure, index: int, extra: Sequence[_Option] = ()
+) -> list[Button]:
+    """The buttons of step `index`: its lead buttons, the `extra` options, then navigation.
+
+    The extra options come right after the lead, so their phone keys stay low (2 or 3
+    on): the keys 7 to 9 mean the same on every menu of the phone line.
+    """
     previous = [voice.button("previous", PREVIOUS)] if index > 0 else []
     navigation = [
         *previous,
@@ -398,17 +436,42 @@ def step(
         voice.button("all_steps", ALL_STEPS),
         voice.button("menu", MENU),
     ]
-    if index < total - 1:
-        return Reply(
-            voice.join([text, voice.invite("keys_next_step") if spoken else ""]),
-            [voice.button("next", NEXT), *navigation],
-        )
-    end = _end_part(voice, proc, last_step=True)
-    return Reply(voice.join([text, *end]), [*_yes_no(voice), *navigation])
+    lead = _lead_buttons(voice, proc, index)
+    return [*lead, *(option.button for option in extra), *navigation]
 
 
-def all_steps(cat: Catalogue, proc: Procedure, lang: str, spoken: bool) -> Reply:
-    """Every step as a numbered list, then the end of the procedure and "Did this help?"."""
+def _back_to_step(
+    voice: _Voice,
+    before: str,
+    proc: Procedure,
+    index: float | int | None,
+    extra: Sequence[_Option] = (),
+) -> Reply:
+    """`before` (said in the middle of a procedure), then where the person was and how
+    to go on ("next", or "Did this help?" on the last step), with that step's buttons
+    and the `extra` options (read with their keys on the phone)."""
+    index = clamp_step(proc, index)
+    title = proc.title.in_(voice.lang)
+    if is_last_step(proc, index):
+        where = [voice.say("resume_last_step", title=title), voice.say("did_it_help")]
+        keys = [voice.keys("yes_no")]
+    else:
+        where = [voice.say("resume_step", n=index + 1, total=len(proc.steps), title=title)]
+        keys = [voice.invite("keys_next_step") if voice.spoken else ""]
+    keys += voice.read_keys(extra, first=len(_lead_buttons(voice, proc, index)) + 1)
+    text = voice.join([before, " ".join(where), " ".join(filter(None, keys))])
+    return Reply(text, _step_buttons(voice, proc, index, extra))
+
+
+def all_steps(
+    cat: Catalogue,
+    proc: Procedure,
+    lang: str,
+    spoken: bool,
+    rights: Sequence[RelatedRight] = (),
+) -> Reply:
+    """Every step as a numbered list, then the end of the procedure (with the related
+    `rights` to offer) and "Did this help?"."""
     voice = _Voice(cat, lang, spoken)
     total = len(proc.steps)
     lines = [voice.say("all_steps_intro", title=proc.title.in_(lang))]
@@ -416,11 +479,13 @@ def all_steps(cat: Catalogue, proc: Procedure, lang: str, spoken: bool) -> Reply
         # Spoken, "Step 2 of 5." reads better than a bare "2.".
         prefix = voice.say("step_label", n=number, total=total) if spoken else f"{number}."
         lines.append(f"{prefix} {phrase.render(lang, spoken)}")
-    text = voice.join(["\n".join(lines), *_end_part(voice, proc, last_step=False)])
+    end = _end_part(voice, proc, last_step=False, rights=rights)
+    text = voice.join(["\n".join(lines), *end])
     # Written, the steps can also go by SMS; the phone has a key for it (docs/voice.md).
     sms = [] if spoken else [voice.button("sms_steps", SMS)]
-    buttons = [*_yes_no(voice), voice.button("restart", RESTART), *sms, voice.button("menu", MENU)]
-    return Reply(text, buttons)
+    rest = [voice.button("restart", RESTART), *sms, voice.button("menu", MENU)]
+    extra = [option.button for option in _right_options(voice, rights)]
+    return Reply(text, [*_yes_no(voice), *extra, *rest])
 
 
 def sms_steps(cat: Catalogue, proc: Procedure, lang: str) -> dict[str, Any]:
@@ -450,14 +515,33 @@ def first_sentence(text: str) -> str:
     return " ".join(kept)
 
 
-def _end_part(voice: _Voice, proc: Procedure, last_step: bool) -> list[str]:
-    """Paragraphs closing a procedure: the sections it has, then the feedback question."""
+def _end_part(
+    voice: _Voice, proc: Procedure, last_step: bool, rights: Sequence[RelatedRight]
+) -> list[str]:
+    """Paragraphs closing a procedure: the sections it has, the related `rights`, then the
+    feedback question; on the phone, the keys of Yes / No and of each right."""
     closing = [voice.say("end_of_procedure")] if last_step else []
     sections = [
         f"{voice.say(f'section_{name}')}\n{phrase.render(voice.lang, voice.spoken)}"
         for name, phrase in proc.sections()
     ]
-    return [*closing, *sections, voice.say("did_it_help"), voice.keys("yes_no")]
+    said = [right.why.render(voice.lang, voice.spoken) for right in rights]
+    about = ["\n".join([voice.say("section_rights"), *said])] if rights else []
+    yes_no = len(_yes_no(voice))
+    keys = [voice.keys("yes_no"), *voice.read_keys(_right_options(voice, rights), yes_no + 1)]
+    return [*closing, *sections, *about, voice.say("did_it_help"), " ".join(filter(None, keys))]
+
+
+def unsaid_rights(proc: Procedure, said: Iterable[str] | None) -> tuple[RelatedRight, ...]:
+    """The related rights of `proc` not offered yet in this conversation: `said` holds the
+    procedure ids of the rights already offered (slot `rights_offered`)."""
+    offered = set(said or ())
+    return tuple(right for right in proc.related_rights if right.procedure not in offered)
+
+
+def _right_options(voice: _Voice, rights: Sequence[RelatedRight]) -> list[_Option]:
+    """Each right as an option that starts its procedure, titled like a menu topic."""
+    return [_procedure_option(voice, voice.cat.procedures[right.procedure]) for right in rights]
 
 
 def _yes_no(voice: _Voice) -> list[Button]:
@@ -488,12 +572,24 @@ def feedback_answer(cat: Catalogue, lang: str, spoken: bool, helped: bool) -> Re
 
 
 def not_understood(
-    cat: Catalogue, lang: str, spoken: bool, again: bool, keys_only: bool = False
+    cat: Catalogue,
+    lang: str,
+    spoken: bool,
+    again: bool,
+    keys_only: bool = False,
+    proc: Procedure | None = None,
+    index: float | int | None = 0,
 ) -> Reply:
-    """Not understood: first ask to rephrase (with the menu), then offer a person."""
+    """Not understood: first ask to rephrase (with the menu), then offer a person.
+
+    In a procedure (`proc`, at step `index`), the first time says where the person was
+    and that "next" still works, with the step's buttons: nothing moved.
+    """
     voice = _Voice(cat, lang, spoken, keys_only)
     if again:
         return Reply(voice.say("not_understood_again"), _person_or_menu(voice))
+    if proc is not None:
+        return _back_to_step(voice, voice.say("not_understood_in_step"), proc, index)
     return _offer_menu(voice, voice.invite("not_understood"))
 
 
@@ -506,6 +602,29 @@ def cannot_help(cat: Catalogue, lang: str, spoken: bool) -> Reply:
 def _person_or_menu(voice: _Voice) -> list[Button]:
     """Buttons "Talk to a person" and "Menu", after "Do you want to talk to a person?"."""
     return [voice.button("human", HUMAN), voice.button("menu", MENU)]
+
+
+# ---------------------------------------------------------------- words people do not know
+
+
+def explain_term(
+    cat: Catalogue,
+    term: Term | None,
+    lang: str,
+    spoken: bool,
+    keys_only: bool = False,
+    proc: Procedure | None = None,
+    index: float | int | None = 0,
+) -> Reply:
+    """Answer "what is the CPAS?": the glossary's explanation of `term`, or honestly that
+    there is none, with the offer of a person. In a procedure (`proc`, at step `index`),
+    then where the person was, with the step's buttons: the place is kept."""
+    voice = _Voice(cat, lang, spoken, keys_only)
+    person = [] if term is not None else [voice.fixed("human", HUMAN)]
+    text = term.render(lang, spoken) if term is not None else voice.say("term_unknown")
+    if proc is not None:
+        return _back_to_step(voice, text, proc, index, person)
+    return voice.offer(text, [], [*person, voice.fixed("menu", MENU)])
 
 
 # ---------------------------------------------------------------- language, person, closing

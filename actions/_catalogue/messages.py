@@ -86,6 +86,12 @@ REQUIRED_MESSAGES: Mapping[str, frozenset[str]] = {
     "commune_unknown_postcode": frozenset({"postcode"}),
     "commune_unknown_name": _NONE,
     "ask_commune": _NONE,
+    # Keeping the person's place in a procedure, words explained, related rights.
+    "resume_step": frozenset({"n", "total", "title"}),
+    "resume_last_step": frozenset({"title"}),
+    "not_understood_in_step": _NONE,
+    "term_unknown": _NONE,
+    "section_rights": _NONE,
 }
 """Messages the renderer needs, with the placeholders each must use in every language."""
 
