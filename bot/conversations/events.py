@@ -2,8 +2,9 @@
 
 The web chat's and the console's server-sent event streams subscribe here; the core
 publishes after each change is committed, so a subscriber that reads the store on an
-event always finds what the event announces. One process: an in-memory fan-out.
-Several hub replicas put a Redis pub/sub behind the same two calls (issue 14).
+event always finds what the event announces. Within a process: an in-memory fan-out.
+Several hub replicas also hand every event to the others (bot/conversations/fanout.py:
+Redis pub/sub), which deliver it to their own subscribers.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,7 +46,8 @@ class Subscription:
         self._bus = bus
         self.topics = topics
         self.dropped = False
-        """True once the bus dropped this subscriber for falling behind: reload, resubscribe."""
+        """True once the bus dropped this subscriber (it fell behind, or events from other hubs
+        may have been missed): reload, resubscribe."""
         self._queue: asyncio.Queue[Event | None] = asyncio.Queue(MAX_BACKLOG)
 
     def offer(self, event: Event) -> None:
@@ -54,10 +56,15 @@ class Subscription:
             self._queue.put_nowait(event)
         except asyncio.QueueFull:
             log.warning("Dropping a live-event subscriber that fell %d events behind", MAX_BACKLOG)
-            self._bus.unsubscribe(self)
-            self.dropped = True
-            self._queue = asyncio.Queue(1)
-            self._queue.put_nowait(None)
+            self.drop()
+
+    def drop(self) -> None:
+        """Stop delivering: the reader gets None, and its client reconnects and reloads."""
+        self._bus.unsubscribe(self)
+        self.dropped = True
+        while not self._queue.empty():  # the same queue: a reader waiting on it wakes up
+            self._queue.get_nowait()
+        self._queue.put_nowait(None)
 
     async def next(self, timeout: float | None = None) -> Event | None:
         """The next event; None after `timeout` seconds without one, or once dropped."""
@@ -75,16 +82,37 @@ class Subscription:
             yield event
 
 
+Forward = Callable[[str, Event], None]
+
+
 class EventBus:
-    """Publish and subscribe by topic, within this process."""
+    """Publish and subscribe by topic: this process's subscribers, and the other hubs'
+    through `forward_to`."""
 
     def __init__(self) -> None:
         self._subscribers: dict[str, set[Subscription]] = {}
+        self._forward: Forward | None = None
 
     def publish(self, topic: str, event: Event) -> None:
-        """Hand `event` to every subscriber of `topic` (never blocks)."""
+        """Hand `event` to every subscriber of `topic`, here and on other hubs (never blocks)."""
+        self.deliver(topic, event)
+        if self._forward is not None:
+            self._forward(topic, event)
+
+    def deliver(self, topic: str, event: Event) -> None:
+        """Hand `event` to this process's subscribers of `topic` only (never blocks)."""
         for subscription in list(self._subscribers.get(topic, ())):
             subscription.offer(event)
+
+    def forward_to(self, forward: Forward | None) -> None:
+        """Also hand every event published here to `forward` (the other hubs); None: stop."""
+        self._forward = forward
+
+    def drop_all(self) -> None:
+        """Drop every subscriber: their clients reconnect and reload what they missed (after
+        an outage of the link to the other hubs, whose events meanwhile never came)."""
+        for subscription in {s for subscribers in self._subscribers.values() for s in subscribers}:
+            subscription.drop()
 
     @contextlib.contextmanager
     def subscribe(self, *topics: str) -> Any:

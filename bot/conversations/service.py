@@ -31,7 +31,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
-from weakref import WeakValueDictionary
 
 from bot.brain import BrainAnswer, BrainClient, BrainUnavailable
 from bot.conversations import problem_reports, sms_steps
@@ -46,6 +45,7 @@ from bot.conversations.inbound import (
     SPOKEN_CHANNELS,
     InboundMessage,
 )
+from bot.conversations.locks import ConversationLocks, ReplicaLockUnavailable
 from bot.conversations.model import Author, State, Status
 from bot.conversations.office_hours import OfficeHours
 from bot.conversations.outbound import Outbound
@@ -67,6 +67,9 @@ URGENT_PRIORITY = 2
 URGENT_FILE = ROOT / "content" / "urgent.yml"
 # Conversations replayed at once after an outage: the brain is not flooded as it comes back.
 REPLAY_CONCURRENCY = 8
+# With several hubs, a message still being answered after this many brain requests' time
+# is taken for one whose hub stopped: kept and replayed by another.
+ORPHAN_TURNS = 6
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,7 @@ class ConversationService:
         settings: Settings,
         clock: Clock = lambda: datetime.now(UTC),
         urgent: UrgentTopics | None = None,
+        locks: ConversationLocks | None = None,
     ) -> None:
         self.store = store
         self.events = EventBus()
@@ -108,8 +112,8 @@ class ConversationService:
         self._urgent = urgent or load_urgent(URGENT_FILE)
         self._booking = CallbackBooking(self.office_hours)
         self.sms_steps = sms_steps.SmsSteps()  # the SMS channel connects itself to it
-        # One lock per conversation keeps its messages in order; unused locks are dropped.
-        self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
+        # One lock per conversation keeps its messages in order (across hubs with Redis).
+        self._locks = locks or ConversationLocks()
         self._tasks: set[asyncio.Task[Turn]] = set()
         self._deliveries: set[asyncio.Future[None]] = set()  # late answers on their way out
         # The turn of each message being handled, by message id: a repeat of it (same
@@ -123,7 +127,17 @@ class ConversationService:
 
     async def start(self) -> None:
         """Keep for replay the messages the last run left unanswered (it stopped or broke)."""
-        await self.store.keep_unanswered()
+        await self._keep_unanswered()
+
+    async def _keep_unanswered(self) -> None:
+        """Keep for replay the messages no turn is answering: all those still unanswered
+        for a lone hub at start; with several hubs, those received long enough ago that
+        their hub must have stopped (the others' turns go on)."""
+        if not self._locks.shared:
+            await self.store.keep_unanswered()
+            return
+        orphan_age = timedelta(seconds=ORPHAN_TURNS * self._settings.brain_request_timeout)
+        await self.store.keep_unanswered(received_before=self._clock() - orphan_age)
 
     async def handle(self, inbound: InboundMessage) -> Turn:
         """Store the message, answer it (or pass it to the agent), and return the turn.
@@ -170,10 +184,10 @@ class ConversationService:
         # Off the event loop: lingua takes tens of milliseconds on a long text.
         foreign = None if urgent else await asyncio.to_thread(_other_language, conversation, text)
         if foreign:
-            async with self._lock(conversation.id):
+            async with self._locks.hold(conversation.id):
                 return await self._other_language_turn(conversation, message, foreign)
         if urgent or conversation.flow or text in (REQUEST_HUMAN, STOP_WAITING):
-            async with self._lock(conversation.id):
+            async with self._locks.hold(conversation.id):
                 turn = await self._hub_turn(conversation, message, urgent)
             if turn is not None:
                 return turn
@@ -212,7 +226,7 @@ class ConversationService:
         continues the person's conversation unless it has been quiet for `quiet` (or was
         closed); otherwise a new conversation starts, in the language they last chose.
         """
-        async with self._lock(f"{channel}:{contact}"):  # two first messages: one conversation
+        async with self._locks.hold(f"{channel}:{contact}"):  # two first messages: one conversation
             now = self._clock()
             found = await self.store.latest_open(channel, contact, now - quiet)
             if found is not None:
@@ -251,7 +265,10 @@ class ConversationService:
         """Answer the messages kept for replay, each conversation's in order; return how many.
 
         One task per conversation, each bounded: a stuck one never holds up the others.
+        With several hubs, the messages a hub that stopped was answering are kept first.
         """
+        if self._locks.shared:
+            await self._keep_unanswered()
         slots = asyncio.Semaphore(REPLAY_CONCURRENCY)
         kept = Counter(m.conversation_id for m in await self.store.pending())
         done = await asyncio.gather(*(self._replay(c, n, slots) for c, n in kept.items()))
@@ -265,14 +282,14 @@ class ConversationService:
             self._settings.brain_request_timeout, self._settings.brain_timeout
         )
         try:
-            async with slots, asyncio.timeout(bound), self._lock(conversation_id):
+            async with slots, asyncio.timeout(bound), self._locks.hold(conversation_id):
                 conversation = await self._current(conversation_id)
                 messages = await self.store.pending(conversation_id)
                 for message in messages:
                     turn = await self._answer(conversation, message, late=True)
                     conversation = turn.conversation
                 return len(messages)
-        except (BrainUnavailable, TimeoutError) as error:
+        except (BrainUnavailable, ReplicaLockUnavailable, TimeoutError) as error:
             log.warning("Replay postponed; messages kept: %s", error)
         except Exception:
             log.exception("Replaying kept messages failed; they are kept")
@@ -296,12 +313,12 @@ class ConversationService:
                 and not _transferred(conversation)
                 and (conversation.flow_data.get("offered") != CLOSED)
             ):
-                async with self._lock(conversation.id):
+                async with self._locks.hold(conversation.id):
                     await self._offer_callback(conversation)
 
     async def transfer_failed(self, conversation_id: str) -> Turn:
         """A call could not be put through: out of the queue, and a callback offered instead."""
-        async with self._lock(conversation_id):
+        async with self._locks.hold(conversation_id):
             conversation = await self._current(conversation_id)
             step = self._offer_step(conversation, queued=False)
             move = (
@@ -541,6 +558,8 @@ class ConversationService:
         now, lang, spoken = self._clock(), conversation.language, _spoken(conversation)
         replies = [NewReply(urgent.answer(lang, spoken))] if urgent else []
         changes = (changes or {}) | ({"priority": URGENT_PRIORITY} if urgent else {})
+        if conversation.handoff_requested_at is None:  # a button, a key, urgency: counted too
+            changes.setdefault("handoff_requested_at", now)
         waiting = conversation.state == State.WAITING_FOR_AGENT
         if waiting and not urgent:
             position = await self.store.queue_position(conversation)
@@ -627,12 +646,6 @@ class ConversationService:
 
     # ---------------------------------------------------------------- turns the brain answers
 
-    def _lock(self, conversation_id: str) -> asyncio.Lock:
-        lock = self._locks.get(conversation_id)
-        if lock is None:
-            lock = self._locks[conversation_id] = asyncio.Lock()
-        return lock
-
     async def _receive(self, inbound: InboundMessage) -> Received:
         # Payloads ("/step_next") are not words: they tell no language.
         detected, detected_source = (
@@ -665,28 +678,38 @@ class ConversationService:
         """Answer `message` after every earlier one of its conversation still unanswered.
 
         Under the conversation's lock, oldest first: two messages at once are answered in
-        the order they were stored, whichever got the lock first. A message an earlier
-        turn has answered meanwhile gets the replies stored for it.
+        the order they were stored, whichever got the lock first (on whichever hub). A
+        message an earlier turn has answered meanwhile gets the replies stored for it.
         """
-        async with self._lock(conversation.id):
-            try:
-                unanswered = await self.store.unanswered(conversation.id, up_to=message.id)
-                if message.id not in {m.id for m in unanswered}:
-                    replies = await self.store.replies_to(message)
-                    return Turn(await self._current(conversation.id), replies)
-                for earlier in unanswered:
-                    # Kept ones are late (their person had a holding reply); others are
-                    # being handled at this moment by a turn that will find them answered.
-                    late = earlier.id != message.id and earlier.status == Status.PENDING
-                    turn = await self._answer(conversation, earlier, late=late)
-                    conversation = turn.conversation
-                return turn
-            except BrainUnavailable:
-                await self.store.set_status([message.id], Status.PENDING)
-                raise
-            except Exception:  # kept too, and tried again after a restart (store.keep_unanswered)
-                await self.store.set_status([message.id], Status.FAILED)
-                raise
+        try:
+            async with self._locks.hold(conversation.id):
+                return await self._answer_unanswered(conversation, message)
+        except ReplicaLockUnavailable:  # Redis is away: kept, like a message the brain missed
+            await self.store.set_status([message.id], Status.PENDING)
+            raise
+
+    async def _answer_unanswered(
+        self, conversation: ConversationRecord, message: MessageRecord
+    ) -> Turn:
+        """`_answer_in_order` once the conversation's lock is held."""
+        try:
+            unanswered = await self.store.unanswered(conversation.id, up_to=message.id)
+            if message.id not in {m.id for m in unanswered}:
+                replies = await self.store.replies_to(message)
+                return Turn(await self._current(conversation.id), replies)
+            for earlier in unanswered:
+                # Kept ones are late (their person had a holding reply); others are
+                # being handled at this moment by a turn that will find them answered.
+                late = earlier.id != message.id and earlier.status == Status.PENDING
+                turn = await self._answer(conversation, earlier, late=late)
+                conversation = turn.conversation
+            return turn
+        except BrainUnavailable:
+            await self.store.set_status([message.id], Status.PENDING)
+            raise
+        except Exception:  # kept too, and tried again after a restart (store.keep_unanswered)
+            await self.store.set_status([message.id], Status.FAILED)
+            raise
 
     async def _answer(
         self, conversation: ConversationRecord, message: MessageRecord, late: bool = False
@@ -813,8 +836,8 @@ class ConversationService:
     def _finished(self, task: asyncio.Task[Turn]) -> None:
         self._tasks.discard(task)
         error = None if task.cancelled() else task.exception()
-        if isinstance(error, BrainUnavailable):
-            log.warning("Brain unavailable; message kept for replay: %s", error)
+        if isinstance(error, BrainUnavailable | ReplicaLockUnavailable):
+            log.warning("Brain or Redis unavailable; message kept for replay: %s", error)
         elif error is not None:
             log.error("Answering a message failed", exc_info=error)
 

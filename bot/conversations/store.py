@@ -497,21 +497,24 @@ class ConversationStore:
         async with self.session() as session:
             return [MessageRecord.of(row) for row in await session.scalars(query)]
 
-    async def keep_unanswered(self) -> None:
+    async def keep_unanswered(self, received_before: datetime | None = None) -> None:
         """At start: a person's message left unanswered by the last run (it stopped or
         crashed before answering, or answering broke) is kept for replay, like one the brain
-        could not take; not in calls that have ended."""
+        could not take; not in calls that have ended.
+
+        With `received_before` (several hubs, the others running): only messages that came
+        before then, whose turn is long over (their hub stopped, or answering broke).
+        """
         open_conversations = select(Conversation.id).where(Conversation.ended_at.is_(None))
+        query = update(Message).where(
+            Message.author == Author.PERSON,
+            Message.status.in_([Status.RECEIVED, Status.FAILED]),
+            Message.conversation_id.in_(open_conversations),
+        )
+        if received_before is not None:
+            query = query.where(Message.created_at < received_before)
         async with self.session.begin() as session:
-            await session.execute(
-                update(Message)
-                .where(
-                    Message.author == Author.PERSON,
-                    Message.status.in_([Status.RECEIVED, Status.FAILED]),
-                    Message.conversation_id.in_(open_conversations),
-                )
-                .values(status=Status.PENDING)
-            )
+            await session.execute(query.values(status=Status.PENDING))
 
     async def replies_to(self, message: MessageRecord) -> list[MessageRecord]:
         """What was said back to a person's message: the messages after it that the person

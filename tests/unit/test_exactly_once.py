@@ -133,7 +133,7 @@ async def test_one_stuck_conversation_does_not_hold_up_the_replay_of_others(hub,
     brain.down = False
     service = hub.server.app[service_key]
     with service.events.subscribe(conversation_topic("free")) as events:
-        async with service._lock("stuck"):  # a turn that never ends holds this conversation
+        async with service._locks.hold("stuck"):  # a turn that never ends holds this conversation
             replay = asyncio.create_task(service.replay_pending())
             async for event in events:  # the answer of "free" comes while "stuck" waits
                 if event.kind == "message" and event.data["author"] == "bot":
