@@ -8,17 +8,21 @@ import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
+from redis.asyncio import Redis
 
 from bot import console, event_streams, health, metrics
-from bot.appkeys import service_key, settings_key
+from bot.appkeys import rasa_trackers_key, service_key, settings_key
 from bot.brain import BrainClient
 from bot.channels import phone, sms, telegram, webchat
+from bot.conversations.fanout import RedisFanout
+from bot.conversations.locks import LOCK_MARGIN_SECONDS, ConversationLocks, Leadership
 from bot.conversations.service import Clock, ConversationService
 from bot.conversations.store import ConversationStore, create_engine
 from bot.errors import json_errors
 from bot.languages import warm_up
 from bot.migrations import upgrade
-from bot.privacy.retention import Periods, sweep_forever
+from bot.privacy.rasa_trackers import RasaTrackers
+from bot.privacy.retention import sweep_forever
 from bot.proxies import ClientAddresses, client_addresses_key, parse_networks
 from bot.ratelimit import MessageLimits, RateLimiter
 from bot.settings import Settings
@@ -26,6 +30,7 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 CARE_INTERVAL = 2.0  # seconds between looks for kept messages, silent agents, lone waiters
 MAX_BODY_BYTES = 64 * 1024
+REDIS_CONNECT_TIMEOUT = 5.0  # seconds; an unreachable Redis is then retried (bot/conversations/)
 
 # The chat page loads nothing from elsewhere: caller text never leaves our servers.
 _SECURITY_HEADERS = {
@@ -95,17 +100,28 @@ async def _lifecycle(
     await asyncio.to_thread(warm_up)
     store = ConversationStore(create_engine(settings.database))
     extra = {"clock": clock} if clock else {}
-    service = ConversationService(store, brain, settings, **extra)
+    # Replicas (LOKET_REDIS_URL): locks, live events and background work shared in Redis.
+    redis = (
+        Redis.from_url(settings.redis_url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT)
+        if settings.redis_url
+        else None
+    )
+    lock_ttl = settings.brain_request_timeout + LOCK_MARGIN_SECONDS
+    locks = ConversationLocks(redis, settings.redis_prefix, lock_ttl)
+    service = ConversationService(store, brain, settings, locks=locks, **extra)
     await service.start()
+    fanout = RedisFanout(service.events, redis, f"{settings.redis_prefix}events") if redis else None
+    if fanout is not None:
+        await fanout.start()
     app[service_key] = service
     service.outbound.register(webchat.CHANNEL, webchat.LiveStreamSender())
-    periods = Periods(settings.retention_transcript_days, settings.retention_caller_number_days)
-    background = [
-        asyncio.create_task(_care_forever(service)),
-        asyncio.create_task(
-            sweep_forever(store, periods, settings.retention_interval_seconds, service.now)
-        ),
+    trackers = RasaTrackers.open(settings)  # Rasa's events, for erasure and retention
+    app[rasa_trackers_key] = trackers
+    once = [  # on one replica at a time
+        lambda: _care_forever(service),
+        lambda: sweep_forever(store, trackers, settings, service.now),
     ]
+    background = [asyncio.create_task(Leadership(redis, settings.redis_prefix).run(once))]
     if line := phone.open_line(settings, service):
         app[phone.line_key] = line
         app[metrics.metrics_key].active_calls.set_function(lambda: line.slots.in_use)
@@ -116,7 +132,12 @@ async def _lifecycle(
         with contextlib.suppress(asyncio.CancelledError):
             await task
     await service.close()
+    if fanout is not None:
+        await fanout.close()
+    if redis is not None:
+        await redis.aclose()
     await brain.close()
+    await trackers.close()
     await store.close()
 
 

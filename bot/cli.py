@@ -1,4 +1,5 @@
-"""The `loket` command: run Loket or only its hub, train, migrate, get speech models, call."""
+"""The `loket` command: run Loket or only its hub, train, migrate, get speech models, call,
+seed demo data."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from bot.migrations import upgrade
 from bot.redact import configure_logging
 from bot.settings import get_settings
 from bot.training import BrainSetupError, ensure_model
+from tools import demo_seed
 from tools import phone_simulator as simulator
 from voice import models as voice_models
 
@@ -42,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     voice_models.add_arguments(voice)
     agent = commands.add_parser("agent", help="accounts of the agent console")
     agent_commands.add_arguments(agent)
+    demo = commands.add_parser("demo", help="demo data for people trying Loket")
+    demo_seed.add_arguments(demo)
     args = parser.parse_args(argv)
 
     settings = get_settings()
@@ -67,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
             return agent_commands.run(args, settings)
         elif args.command == "voice":
             return voice_models.run(args, settings.voice_dir)
+        elif args.command == "demo":
+            return demo_seed.run(args, settings)
     except BrainSetupError as error:
         log.error("%s", error)
         return 1

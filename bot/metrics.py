@@ -18,6 +18,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
 from bot.appkeys import service_key, settings_key
+from bot.conversations.reports import ProblemReports
 
 METRICS_PATH = "/metrics"
 # The first path segment tells the channel; anything else counts as "other" so that a
@@ -91,10 +92,10 @@ class Metrics:
             registry=self.registry,
         )
 
-        self.problem_reports = Counter(
+        self.problem_reports = Gauge(
             "loket_problem_reports",
-            "Problem reports filed, by service and category (content/problem_reports.yml ids).",
-            ["service", "category"],
+            "Problem reports kept, by status (new, forwarded, closed).",
+            ["status"],
             registry=self.registry,
         )
 
@@ -108,7 +109,7 @@ class Metrics:
             self.after_speech_seconds.observe(seconds)
 
     async def refresh(self, app: web.Application) -> None:
-        """Read the figures of now (queue, agents) just before a scrape."""
+        """Read the figures of now (queue, agents, problem reports) just before a scrape."""
         if (service := app.get(service_key)) is None:
             return  # still starting: the database is not open yet
         entries, total = await service.desk.queue()
@@ -116,6 +117,8 @@ class Metrics:
         waits = [entry.waiting_seconds for entry in entries if entry.agent_name is None]
         self.oldest_wait.set(max(waits, default=0.0))
         self.agents_available.set(await service.agents_available(service.now()))
+        for status, count in (await ProblemReports(service.store).count_by_status()).items():
+            self.problem_reports.labels(status).set(count)
 
     def exposition(self) -> bytes:
         """The registry in Prometheus' text format."""

@@ -16,6 +16,22 @@ LANGUAGES: tuple[Language, ...] = ("fr", "nl", "en")
 ROOT = Path(__file__).resolve().parent.parent
 
 
+ASYNC_DRIVERS = {
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "sqlite": "sqlite+aiosqlite",
+}
+
+
+def async_database_url(url: str) -> str:
+    """The same database with the hub's async driver (asyncpg, aiosqlite), whatever driver
+    the URL names (postgresql://, postgres://, postgresql+psycopg2://, sqlite://...);
+    another kind of database is kept as given."""
+    scheme, separator, rest = url.partition("://")
+    driver = ASYNC_DRIVERS.get(scheme.split("+")[0])
+    return f"{driver}{separator}{rest}" if driver and separator else url
+
+
 class Settings(BaseSettings):
     """Every configuration variable of the hub. The README's table lists them all."""
 
@@ -28,6 +44,17 @@ class Settings(BaseSettings):
         "",
         validation_alias=AliasChoices("DATABASE_URL", "LOKET_DATABASE_URL"),
         description="SQLAlchemy URL; empty means SQLite in data_dir. postgresql://... works too.",
+    )
+    redis_url: str = Field(
+        "",
+        validation_alias=AliasChoices("REDIS_URL", "LOKET_REDIS_URL"),
+        description="Redis shared by hub replicas (redis://host:6379/0): live events, "
+        "conversation locks, background work done once. Empty: one hub, nothing shared.",
+    )
+    redis_prefix: str = Field(
+        "loket:",
+        description="Prefix of Loket's Redis keys and channel (several installations, or "
+        "tests, on one Redis).",
     )
     metrics_token: SecretStr = Field(
         SecretStr(""),
@@ -42,6 +69,12 @@ class Settings(BaseSettings):
         ge=0,
         description="Days a caller's number (conversation contact, callback phone) is kept; "
         "then blanked, the anonymous conversation staying for statistics (0: no limit).",
+    )
+    retention_problem_report_days: int = Field(
+        365,
+        ge=0,
+        description="Days a problem report is kept from when it was filed; then deleted "
+        "(0: no limit).",
     )
     retention_interval_seconds: float = Field(
         3600.0, gt=0, description="Seconds between two retention sweeps."
@@ -225,14 +258,7 @@ class Settings(BaseSettings):
     @classmethod
     def _async_driver(cls, url: str) -> str:
         """Accept the usual URL spellings and pick the async driver for them."""
-        for plain, driver in (
-            ("postgres://", "postgresql+asyncpg://"),
-            ("postgresql://", "postgresql+asyncpg://"),
-            ("sqlite://", "sqlite+aiosqlite://"),
-        ):
-            if url.startswith(plain):
-                return driver + url.removeprefix(plain)
-        return url
+        return async_database_url(url)
 
     @field_validator("trusted_proxies")
     @classmethod

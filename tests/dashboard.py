@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.conversations.model import Callback, CallbackStatus
+from bot.conversations import reports
+from bot.conversations.model import Callback, CallbackStatus, ProblemReport
+from bot.conversations.records import ProblemReportRecord
 from bot.conversations.store import ConversationStore
 from bot.languages import LanguageSource
 from tests.console import OPEN
@@ -39,7 +41,7 @@ async def fill(store: ConversationStore) -> None:
         await converse(store, f"w{n}", "webchat", ["logement"], OPEN, topic="housing",
                        handoff=handoff)  # fmt: skip
     for n in range(5):
-        await converse(store, f"p{n}", "phone", ["1", "2#"], OPEN)
+        await converse(store, f"p{n}", "phone", ["/greet", "1", "2#", "/request_human"], OPEN)
     await converse(store, "spoken", "phone", ["je voudrais un rendez-vous"], OPEN)
     for n in range(6):
         await converse(store, f"u{n}", "webchat", [f"mon permis de conduire perdu {n}"],
@@ -52,3 +54,35 @@ async def fill(store: ConversationStore) -> None:
         callback = Callback(conversation_id=f"w{n}", kind="callback", language="fr",
                             created_at=OPEN, status=status, done_at=done)  # fmt: skip
         await store.add_callback(callback)
+
+
+CALL_ME = "+32470123456"  # a number left to be called back: never on the dashboard
+
+
+async def report(
+    store: ConversationStore, service: str, category: str, when: datetime,
+    description: str | None = None, contact_number: str | None = None,
+    conversation_id: str = "w0",
+) -> ProblemReportRecord:  # fmt: skip
+    """A report filed by an agent for a web chat conversation ("w0" of `fill`)."""
+    row = ProblemReport(
+        reference=reports.new_reference(), conversation_id=conversation_id, channel="webchat",
+        language="fr", service=service, category=category, description=description,
+        contact="phone" if contact_number else "none", contact_number=contact_number,
+        filed_by="ana", created_at=when, updated_at=when,
+    )  # fmt: skip
+    return await reports.ProblemReports(store).file(row)
+
+
+async def fill_reports(store: ConversationStore) -> None:
+    """Today six MyMinfin log-in reports, three IRISbox only in one language and two CSAM
+    "other"; two days ago two more; a month ago one, outside the default period."""
+    for _ in range(6):
+        await report(store, "myminfin", "login", OPEN)
+    for _ in range(3):
+        await report(store, "irisbox", "language", OPEN)
+    for _ in range(2):
+        await report(store, "csam", "other", OPEN)
+    for _ in range(2):
+        await report(store, "itsme", "error", OPEN - 2 * DAY)
+    await report(store, "actiris", "no_answer", OPEN - 30 * DAY)

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from bot.appkeys import settings_key
 from bot.console import (
+    access,
     account,
     agents,
     callbacks,
@@ -23,6 +24,7 @@ from bot.console import (
     errors,
     forms,
     live,
+    privacy,
     problem_reports,
     queue,
     sessions,
@@ -30,6 +32,7 @@ from bot.console import (
 )
 from bot.console.pages import setup_templates
 from bot.dashboard import pages as dashboard
+from bot.dashboard import worklist
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -60,6 +63,7 @@ def setup(app: web.Application) -> None:
             sessions.require_agent,
             forms.well_formed,
             csrf.require_token,
+            access.require_role,
         ]
     )
     console[sessions.signed_out_key] = sessions.SignedOut()
@@ -87,5 +91,7 @@ def _routes(router: web.UrlDispatcher) -> None:
     router.add_get("/callbacks", callbacks.callbacks_page, name="callbacks")
     router.add_post(r"/callbacks/{callback_id:\d+}/settle", callbacks.settle)
     router.add_get("/agents", agents.agents_page, name="agents")
+    privacy.setup_routes(router)
     dashboard.setup_routes(router)
+    worklist.setup_routes(router)
     router.add_static("/static", STATIC, name="static")

@@ -5,16 +5,14 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.appkeys import service_key
-from bot.console import accounts, pages, sessions
+from bot.console import access, accounts, pages, sessions
 from bot.console.i18n import Translator
-from bot.conversations.model import Role
 
 
+@access.for_roles(access.SUPERVISORS)
 async def agents_page(request: web.Request) -> web.Response:
-    """The accounts, for supervisors only (agents get 403)."""
+    """The accounts, for supervisors only (agents and operators get 403)."""
     agent = sessions.current_agent(request)
-    if agent.role != Role.SUPERVISOR:
-        raise web.HTTPForbidden(reason="supervisors_only")
     await pages.desk(request).touch(agent.id)
     store = request.config_dict[service_key].store
     t = Translator(await pages.language(request))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.console import pages, sessions
+from bot.console.access import REFUSALS
 from bot.console.csrf import CsrfRefused
 from bot.console.forms import BadForm
 from bot.console.i18n import Translator
@@ -26,6 +27,8 @@ async def error_pages(request: web.Request, handler: sessions.Handler) -> web.St
         if error.status not in _PAGES or error.content_type == "application/json":
             raise
         title, message = _PAGES[404 if error.status == 404 else 403]
+        if error.status == 403 and error.reason in REFUSALS.values():
+            message = error.reason  # whom the page is for
         return await _refusal(request, error.status, title, message)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.console import pages, payloads, sessions
+from bot.console import access, pages, payloads, sessions
 from bot.console.i18n import Translator
 from bot.console.topics import topic_title
 
@@ -12,6 +12,7 @@ QUEUE_PAGE_ROWS = 100
 """Rows the queue page shows: the most urgent; the caption tells how many there are."""
 
 
+@access.for_roles(access.EVERYONE)
 async def to_queue(_: web.Request) -> web.Response:
     """/agent without the slash: the queue."""
     raise web.HTTPMovedPermanently(f"{sessions.PREFIX}/")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.appkeys import service_key
-from bot.console import accounts, pages, sessions
+from bot.console import access, accounts, pages, sessions
 from bot.console.i18n import Translator
 
 MAX_FIELD_CHARS = 200  # longer than any name or sensible password; refuses huge bodies early
@@ -33,10 +33,13 @@ async def sign_in(request: web.Request) -> web.Response:
         )
     await sessions.start(request, agent)
     # Signing in is coming to work: available until the agent says "away" or signs out.
-    await service.desk.set_available(agent.id, True)
+    # Operators take no conversations: nobody is routed to them.
+    if agent.role in access.DESK:
+        await service.desk.set_available(agent.id, True)
     raise web.HTTPSeeOther(sessions.safe_next(str(form.get("next", ""))))
 
 
+@access.for_roles(access.EVERYONE)
 async def sign_out(request: web.Request) -> web.Response:
     """End the session; the agent is away from now on (nobody is routed to them)."""
     agent = sessions.current_agent(request)

@@ -11,6 +11,7 @@ from bot.settings import Language
 PHONE_CHANNEL = "phone"
 SMS_CHANNEL = "sms"
 WHATSAPP_CHANNEL = "whatsapp"
+WHATSAPP_PREFIX = "whatsapp:"  # how Twilio writes a WhatsApp address: whatsapp:+32...
 WHATSAPP_WINDOW = timedelta(hours=24)
 """WhatsApp lets a business write freely only this long after the person's last message;
 later, only a template message approved by WhatsApp goes through."""

@@ -295,3 +295,21 @@ class ProblemReport(Base):
     filed_by: Mapped[str | None] = mapped_column(String(64))  # a console account, or the person
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class PrivacyAction(Base):
+    """A supervisor exported or erased a person's data (bot/privacy, docs/privacy.md).
+
+    Who, when, by which kind of key and how many rows, by table: never the key itself (the
+    person's number or conversation id), so the log keeps nothing of an erased person.
+    """
+
+    __tablename__ = "privacy_actions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    action: Mapped[str] = mapped_column(String(16))  # "export" or "erase"
+    key_kind: Mapped[str] = mapped_column(String(16))  # "contact" or "conversation"
+    done_by: Mapped[str] = mapped_column(String(64))  # the supervisor's account name
+    rows: Mapped[int] = mapped_column(Integer)
+    tables: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)  # rows by table
+    done_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

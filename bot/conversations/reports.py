@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from bot.conversations.model import ProblemReport
+from bot.conversations.model import ProblemReport, ReportStatus
 from bot.conversations.records import ProblemReportRecord
 from bot.conversations.store import ConversationStore
 from bot.conversations.urgent import fold
@@ -32,7 +32,6 @@ REPORTS_FILE = ROOT / "content" / "problem_reports.yml"
 OTHER = "other"
 CONTACTS = ("none", "channel", "phone")
 """How the person wants to hear back: not at all, in the channel they wrote from, by phone."""
-STATUSES = ("new", "forwarded", "closed")
 # Letters and digits that are hard to mix up when read or heard: no 0/O, 1/I/L, 5/S, B/P/D.
 REFERENCE_ALPHABET = "ACEFHJKMNRTWXY2346789"
 REFERENCE_PATTERN = re.compile(r"^[A-Z0-9]{3}-[A-Z0-9]{3}$")
@@ -162,6 +161,13 @@ class ProblemReports:
             await session.flush()
             return ProblemReportRecord.of(report)
 
+    async def count_by_status(self) -> dict[str, int]:
+        """How many reports are new, forwarded and closed (every status, 0 included)."""
+        query = select(ProblemReport.status, func.count()).group_by(ProblemReport.status)
+        async with self._store.session() as session:
+            counted = dict((await session.execute(query)).tuples().all())
+        return {status.value: counted.get(status.value, 0) for status in ReportStatus}
+
     async def of_conversation(self, conversation_id: str) -> list[ProblemReportRecord]:
         """The reports filed in a conversation, oldest first."""
         query = (
@@ -182,5 +188,17 @@ class ProblemReports:
                 return None
             for name, value in values.items():
                 setattr(row, name, value)
+            row.updated_at = now
+            return ProblemReportRecord.of(row)
+
+    async def set_status(
+        self, report_id: int, status: ReportStatus, now: datetime
+    ) -> ProblemReportRecord | None:
+        """Move a report on (an operator's choice on the dashboard); None if there is none."""
+        async with self._store.session.begin() as session:
+            row = await session.get(ProblemReport, report_id, with_for_update=True)
+            if row is None:
+                return None
+            row.status = status
             row.updated_at = now
             return ProblemReportRecord.of(row)

@@ -15,8 +15,8 @@ _SVG = "{http://www.w3.org/2000/svg}"
 _DROPPED = frozenset({f"{_SVG}style", f"{_SVG}script", "style", "script"})
 
 
-def bars(title: str, counts: list[tuple[str, int]]) -> str:
-    """A bar chart of `counts` as an SVG string without style or script elements."""
+def bars(title: str, counts: list[tuple[str, int | None]]) -> str:
+    """A bar chart of `counts` (None: no bar) as an SVG string without style or script."""
     chart = pygal.Bar(show_legend=False, width=640, height=280, js=[], print_values=True)
     chart.title = title
     chart.x_labels = [label for label, _ in counts]

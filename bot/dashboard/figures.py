@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.conversations.model import Author, Callback, CallbackStatus, Conversation, Message
 
@@ -35,7 +36,7 @@ class Figures:
 
     total: int
     contained: int
-    per_day: list[tuple[str, int]]
+    per_day: list[tuple[str, int | None]]
     by_channel: list[tuple[str, int]]
     by_language: list[tuple[str, int]]
     by_topic: list[tuple[str, int]]
@@ -48,11 +49,14 @@ class Figures:
 
 
 def fold_small(counts: list[tuple[str | None, int]]) -> list[tuple[str, int]]:
-    """Groups under MIN_GROUP go into "other", which is itself hidden when still too small."""
+    """Groups under MIN_GROUP go into "other", which is itself hidden when still too small.
+
+    A group already named "other" (a category of the problem reports) joins it.
+    """
     shown: list[tuple[str, int]] = []
     other = 0
     for key, count in counts:
-        if count < MIN_GROUP or key is None:
+        if count < MIN_GROUP or key is None or key == OTHER:
             other += count
         else:
             shown.append((key, count))
@@ -62,8 +66,9 @@ def fold_small(counts: list[tuple[str | None, int]]) -> list[tuple[str, int]]:
     return shown
 
 
-def _in(period: Period) -> list[object]:
-    return [Conversation.created_at >= period.start, Conversation.created_at < period.end]
+def within(created_at: InstrumentedAttribute[datetime], period: Period) -> list[object]:
+    """The conditions of a row created in `period`."""
+    return [created_at >= period.start, created_at < period.end]
 
 
 @dataclass(frozen=True)
@@ -81,7 +86,11 @@ async def _breakdown(session: AsyncSession, period: Period) -> _Breakdown:
     handed = Conversation.handoff_requested_at.is_not(None).label("handed")
     columns = (Conversation.channel, Conversation.language, Conversation.topic,
                Conversation.handoff_reason, handed)  # fmt: skip
-    query = select(*columns, func.count()).where(*_in(period)).group_by(*columns)
+    query = (
+        select(*columns, func.count())
+        .where(*within(Conversation.created_at, period))
+        .group_by(*columns)
+    )
     by: dict[str, Counter[str | None]] = defaultdict(Counter)
     total = contained = 0
     for channel, language, topic, reason, was_handed, count in await session.execute(query):
@@ -96,20 +105,31 @@ async def _breakdown(session: AsyncSession, period: Period) -> _Breakdown:
     return _Breakdown(total, contained, by)
 
 
-async def _per_day(session: AsyncSession, period: Period) -> list[tuple[str, int]]:
-    """Days are UTC dates. SQLite stores UTC text (its first 10 characters are the day);
-    PostgreSQL would print a moment in the server's time zone, so it is converted first."""
+def hide_small(counts: list[tuple[str, int]]) -> list[tuple[str, int | None]]:
+    """A series over time keeps every day, but a count under MIN_GROUP becomes None
+    ("fewer than 5"): a day with one report can point at one person."""
+    return [(key, count if count >= MIN_GROUP else None) for key, count in counts]
+
+
+async def day_counts(
+    session: AsyncSession, created_at: InstrumentedAttribute[datetime], where: list[object]
+) -> list[tuple[str, int]]:
+    """Rows per day of `created_at` among those matching `where`, oldest day first.
+
+    Days are UTC dates. SQLite stores UTC text (its first 10 characters are the day);
+    PostgreSQL would print a moment in the server's time zone, so it is converted first.
+    """
     if session.bind.dialect.name == "postgresql":
-        day = func.to_char(func.timezone("UTC", Conversation.created_at), "YYYY-MM-DD")
+        day = func.to_char(func.timezone("UTC", created_at), "YYYY-MM-DD")
     else:
-        day = func.substr(Conversation.created_at, 1, 10)
-    query = select(day, func.count()).where(*_in(period)).group_by(day).order_by(day)
+        day = func.substr(created_at, 1, 10)
+    query = select(day, func.count()).where(*where).group_by(day).order_by(day)
     return [(str(key), count) for key, count in (await session.execute(query)).all()]
 
 
 async def _callbacks(session: AsyncSession, period: Period) -> tuple[int, int, float | None]:
     """Requested, done, and the median hours from request to done (computed in SQL order)."""
-    window = [Callback.created_at >= period.start, Callback.created_at < period.end]
+    window = within(Callback.created_at, period)
     done = func.sum(case((Callback.status == CallbackStatus.DONE, 1), else_=0))
     row = (await session.execute(select(func.count(), done).where(*window))).one()
     requested, settled = int(row[0] or 0), int(row[1] or 0)
@@ -137,16 +157,19 @@ def _seconds_between(session: AsyncSession, start: object, end: object) -> objec
 async def _keypad(session: AsyncSession, period: Period) -> tuple[int, int]:
     """Phone calls, and those where the person only pressed keys (every message is digits).
 
-    Calls keep no flag for it: a message made only of keypad characters is a key press.
+    Calls keep no flag for it: a message made only of keypad characters is a key press,
+    and so is a payload ("/greet" once the language is chosen, "/request_human" for 0):
+    the phone sends no other.
     """
     trim = func.btrim if session.bind.dialect.name == "postgresql" else func.trim
     spoken = and_(
         Message.conversation_id == Conversation.id,
         Message.author == Author.PERSON,
         trim(Message.text, KEYPAD) != "",
+        Message.text.not_like("/%"),
     )
     has_speech = select(Message.id).where(spoken).exists()
-    calls = [*_in(period), Conversation.channel == "phone"]
+    calls = [*within(Conversation.created_at, period), Conversation.channel == "phone"]
     query = select(func.count(), func.sum(case((has_speech, 0), else_=1))).where(*calls)
     row = (await session.execute(query)).one()
     return int(row[0] or 0), int(row[1] or 0)
@@ -157,10 +180,11 @@ async def figures(session: AsyncSession, period: Period) -> Figures:
     counts = await _breakdown(session, period)
     requested, done, median = await _callbacks(session, period)
     calls, keypad_only = await _keypad(session, period)
+    in_period = within(Conversation.created_at, period)
     return Figures(
         total=counts.total,
         contained=counts.contained,
-        per_day=await _per_day(session, period),
+        per_day=hide_small(await day_counts(session, Conversation.created_at, in_period)),
         by_channel=fold_small(list(counts.by["channel"].items())),
         by_language=fold_small(list(counts.by["language"].items())),
         by_topic=fold_small(list(counts.by["topic"].items())),

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
 from aiohttp import web
 from markupsafe import Markup
 
 from bot.appkeys import service_key
-from bot.console import pages, sessions
+from bot.console import access, pages, sessions
 from bot.console.i18n import Translator
-from bot.conversations.model import Role
-from bot.dashboard import charts, unknown
-from bot.dashboard.figures import MIN_GROUP, Period, figures
+from bot.conversations import reports
+from bot.dashboard import charts, problems, unknown
+from bot.dashboard.figures import MIN_GROUP, OTHER, Period, figures
 
 PATH = "/dashboard"
-ROLES = frozenset({Role.OPERATOR, Role.SUPERVISOR})
 DEFAULT_DAYS = 7
+for_dashboard = access.for_roles(access.DASHBOARD)
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def setup_routes(router: web.UrlDispatcher) -> None:
@@ -36,11 +38,6 @@ def redirect_to_console(app: web.Application) -> None:
         raise web.HTTPFound(f"{sessions.PREFIX}{PATH}")
 
     app.router.add_get(PATH, to_dashboard)
-
-
-def _allowed(request: web.Request) -> None:
-    if sessions.current_agent(request).role not in ROLES:
-        raise web.HTTPForbidden(reason="operators_only")
 
 
 def period_of(request: web.Request) -> Period:
@@ -77,13 +74,16 @@ async def _title(request: web.Request) -> str:
     return Translator(await pages.language(request))("nav_dashboard")
 
 
+@for_dashboard
 async def dashboard_page(request: web.Request) -> web.Response:
-    """Figures, charts with their tables, and the groups of what was not understood."""
-    _allowed(request)
+    """Figures, charts with their tables, problem reports, and the groups of what was not
+    understood."""
     period = period_of(request)
+    t = Translator(await pages.language(request))
     store = request.config_dict[service_key].store
     async with store.session() as session:
         numbers = await figures(session, period)
+        reported = await problems.report_figures(session, period)
     groups = await _groups(request, period)
     tables = {
         "per_day": numbers.per_day,
@@ -92,15 +92,23 @@ async def dashboard_page(request: web.Request) -> web.Response:
         "by_topic": numbers.by_topic,
         "handoffs": numbers.handoffs,
     }
+    report_tables = {
+        "reports_per_day": reported.per_day,
+        "reports_by_service": _labelled(reports.services(), reported.by_service, t),
+        "reports_by_category": _labelled(reports.categories(), reported.by_category, t),
+    }
+    charted = {key: rows for key, rows in (tables | report_tables).items() if rows}
     return await pages.render(
         request,
         "dashboard.html",
         {
-            "title": await _title(request),
+            "title": t("nav_dashboard"),
             "page": "dashboard",
             "figures": numbers,
             "tables": tables,
-            "charts": {key: Markup(charts.bars(key, rows)) for key, rows in tables.items() if rows},
+            "reports_total": reported.total,
+            "report_tables": report_tables,
+            "charts": {key: Markup(charts.bars(key, rows)) for key, rows in charted.items()},
             "groups": [(n, g) for n, g in enumerate(groups, 1)],
             "min_group": MIN_GROUP,
             "start": period.start.date().isoformat(),
@@ -110,9 +118,19 @@ async def dashboard_page(request: web.Request) -> web.Response:
     )
 
 
+def _labelled(
+    choices: Sequence[reports.Choice], counts: list[tuple[str, int]], t: Translator
+) -> list[tuple[str, int]]:
+    """Services or categories by their label in the console's language."""
+    return [
+        (t("dash_other") if key == OTHER else reports.label(choices, key, t.language), count)
+        for key, count in counts
+    ]
+
+
+@for_dashboard
 async def group_page(request: web.Request) -> web.Response:
     """The (redacted) messages of one group."""
-    _allowed(request)
     groups = await _groups(request, period_of(request))
     number = int(request.match_info["number"])
     if not 1 <= number <= len(groups):
@@ -125,9 +143,9 @@ async def group_page(request: web.Request) -> web.Response:
     )  # fmt: skip
 
 
+@for_dashboard
 async def nlu_export(request: web.Request) -> web.Response:
     """The groups as Rasa NLU training data (YAML), to sort into intents by hand."""
-    _allowed(request)
     body = unknown.nlu_yaml(await _groups(request, period_of(request)))
     return web.Response(
         text=body,
@@ -136,16 +154,34 @@ async def nlu_export(request: web.Request) -> web.Response:
     )
 
 
+@for_dashboard
 async def csv_export(request: web.Request) -> web.Response:
     """The groups as CSV: group number, size, text (redacted)."""
-    _allowed(request)
+    rows = [
+        (number, len(g.texts), text)
+        for number, g in enumerate(await _groups(request, period_of(request)), 1)
+        for text in g.texts
+    ]
+    return csv_download("not-understood.csv", ("group", "size", "text"), rows)
+
+
+def csv_download(
+    filename: str, header: Sequence[str], rows: Iterable[Sequence[object]]
+) -> web.Response:
+    """A CSV file to download. A cell a spreadsheet would take for a formula (a person's
+    "=..." or "+32...") gets a leading apostrophe, so that their words are never run."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["group", "size", "text"])
-    for number, g in enumerate(await _groups(request, period_of(request)), 1):
-        writer.writerows([number, len(g.texts), text] for text in g.texts)
+    writer.writerow(header)
+    writer.writerows([_inert(cell) for cell in row] for row in rows)
     return web.Response(
         text=out.getvalue(),
         content_type="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="not-understood.csv"'},
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def _inert(cell: object) -> object:
+    if isinstance(cell, str) and cell.startswith(_FORMULA_STARTS):
+        return f"'{cell}"
+    return cell

@@ -1,7 +1,9 @@
 """Retention: what is older than its period goes, in small batches, without holding the hub.
 
-Each batch is its own short transaction of at most `BATCH` rows, and the job yields to the
-event loop between batches: people keep being answered while an old backlog is cleared.
+Each batch is its own short transaction of at most `batches.BATCH` rows, and the job yields
+to the event loop between batches: people keep being answered while an old backlog is
+cleared. The transcripts' period applies to Rasa's tracker events too (they hold the
+same messages), problem reports have their own.
 """
 
 from __future__ import annotations
@@ -12,14 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, select, update
-from sqlalchemy.orm import InstrumentedAttribute
-
-from bot.conversations.model import Callback, Conversation, Message
+from bot.conversations.model import Callback, Conversation, Message, ProblemReport
 from bot.conversations.store import ConversationStore
+from bot.privacy.batches import in_batches
+from bot.privacy.rasa_trackers import RasaTrackers
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
-BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,16 @@ class Periods:
 
     transcripts: int
     caller_numbers: int
+    problem_reports: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> Periods:
+        """The periods the settings give."""
+        return cls(
+            transcripts=settings.retention_transcript_days,
+            caller_numbers=settings.retention_caller_number_days,
+            problem_reports=settings.retention_problem_report_days,
+        )
 
 
 @dataclass(frozen=True)
@@ -35,61 +46,55 @@ class Swept:
     """How many rows one pass deleted or blanked, by kind."""
 
     messages: int
+    rasa_events: int
     contacts: int
     callback_phones: int
+    problem_reports: int
 
 
-async def sweep(store: ConversationStore, periods: Periods, now: datetime) -> Swept:
-    """Delete transcripts and blank caller numbers older than their periods.
+async def sweep(
+    store: ConversationStore, trackers: RasaTrackers, periods: Periods, now: datetime
+) -> Swept:
+    """Delete transcripts (the hub's messages and Rasa's events) and problem reports, and
+    blank caller numbers, older than their periods.
 
     The conversations themselves stay, anonymous, for the statistics.
     """
-    messages = contacts = phones = 0
+    messages = events = contacts = phones = reports = 0
     if periods.transcripts:
         cutoff = now - timedelta(days=periods.transcripts)
-        messages = await _in_batches(store, Message.id, Message.created_at < cutoff, None)
+        messages = await in_batches(store.session, Message.id, Message.created_at < cutoff)
+        events = await trackers.delete_older_than(cutoff)
     if periods.caller_numbers:
         cutoff = now - timedelta(days=periods.caller_numbers)
         old_contact = (Conversation.created_at < cutoff) & Conversation.contact.is_not(None)
-        contacts = await _in_batches(store, Conversation.id, old_contact, {"contact": None})
+        contacts = await in_batches(store.session, Conversation.id, old_contact, {"contact": None})
         old_phone = (Callback.created_at < cutoff) & Callback.phone.is_not(None)
-        phones = await _in_batches(store, Callback.id, old_phone, {"phone": None})
-    return Swept(messages, contacts, phones)
-
-
-async def _in_batches(
-    store: ConversationStore,
-    key: InstrumentedAttribute[int] | InstrumentedAttribute[str],
-    old: ColumnElement[bool],
-    blank: dict[str, None] | None,
-) -> int:
-    """Delete (blank None) or blank the rows matching `old`, BATCH at a time."""
-    table = key.class_
-    done = 0
-    while True:
-        async with store.session.begin() as session:
-            ids = list((await session.scalars(select(key).where(old).limit(BATCH))).all())
-            if not ids:
-                return done
-            chosen = key.in_(ids)
-            statement = delete(table) if blank is None else update(table).values(**blank)
-            await session.execute(statement.where(chosen))
-        done += len(ids)
-        await asyncio.sleep(0)  # let the hub answer people between two batches
+        phones = await in_batches(store.session, Callback.id, old_phone, {"phone": None})
+    if periods.problem_reports:
+        cutoff = now - timedelta(days=periods.problem_reports)
+        old_report = ProblemReport.created_at < cutoff
+        reports = await in_batches(store.session, ProblemReport.id, old_report)
+    return Swept(messages, events, contacts, phones, reports)
 
 
 async def sweep_forever(
-    store: ConversationStore, periods: Periods, interval: float, now: Callable[[], datetime]
+    store: ConversationStore,
+    trackers: RasaTrackers,
+    settings: Settings,
+    now: Callable[[], datetime],
 ) -> None:
-    """Sweep every `interval` seconds; a failure waits for the next.
+    """Sweep with the settings' periods every `retention_interval_seconds`; a failure
+    waits for the next.
 
     The first sweep waits one interval too: a start-up stays quick, and a test's rows are
     never swept from under it while it runs.
     """
+    periods = Periods.of(settings)
     while True:
-        await asyncio.sleep(interval)
+        await asyncio.sleep(settings.retention_interval_seconds)
         try:
-            swept = await sweep(store, periods, now())
+            swept = await sweep(store, trackers, periods, now())
             log.info("Retention: %s", swept)
         except Exception:
             log.exception("Retention sweep failed; will try again")

@@ -15,13 +15,14 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from bot.app import create_app
-from bot.appkeys import service_key
+from bot.appkeys import service_key, settings_key
 from bot.conversations import reports
 from bot.conversations.inbound import PHONE_CHANNEL, InboundMessage
 from bot.conversations.model import ProblemReport
 from bot.conversations.service import ConversationService
 from bot.launcher import Child
 from bot.settings import Settings
+from tests.console import add_agent, sign_in
 from tests.integration.test_conversations import Person
 from tests.phone_line import with_phone_line
 from tests.unit.test_phone_call import phone, until
@@ -38,6 +39,22 @@ async def report_of(service: ConversationService, conversation_id: str) -> Probl
         )
 
 
+async def on_the_dashboard(hub: TestClient, reference: str, operator: str) -> None:
+    """An operator finds the report in the dashboard's count, its work list and its CSV
+    export: on a console of its own over the hub's database, served over http (the phone
+    line's https address makes the hub's own session cookie https-only)."""
+    settings = hub.app[settings_key].model_copy(update={"public_base_url": "http://127.0.0.1"})
+    async with TestClient(TestServer(create_app(settings))) as console:
+        await add_agent(console, operator, role="operator")
+        assert (await sign_in(console, operator)).status == 303
+        dashboard = await (await console.get("/agent/dashboard")).text()
+        listed = await (await console.get("/agent/dashboard/reports")).text()
+        exported = await (await console.get("/agent/dashboard/reports.csv")).text()
+    assert 'id="reports-total"' in dashboard
+    assert f'<th scope="row">{reference}</th>' in listed
+    assert any(line.startswith(f"{reference},") for line in exported.splitlines())
+
+
 async def test_a_report_on_the_web_chat_in_french(live_hub):
     person = Person(live_hub, "fr")
     asked = await person.say("bonjour je voudrais signaler un problème avec le site IRISbox")
@@ -49,6 +66,7 @@ async def test_a_report_on_the_web_chat_in_french(live_hub):
     assert report is not None
     assert f"Votre numéro de dossier : {report.reference}." in filed
     assert (report.service, report.category, report.contact) == ("irisbox", "language", "none")
+    await on_the_dashboard(live_hub, report.reference, "operator-web")
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +114,7 @@ async def test_a_report_by_phone_in_english_with_the_keypad(phone_hub):
     assert filed.count(reports.spelled(report.reference, "en")) == 2
     assert (report.channel, report.service, report.category) == ("phone", "irisbox", "print_scan")
     assert (report.description, report.contact) == (None, "none")
+    await on_the_dashboard(phone_hub, report.reference, "operator-phone")
 
 
 async def _answered(service: ConversationService, conversation_id: str, before: int) -> bool:

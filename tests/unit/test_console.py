@@ -299,7 +299,7 @@ def test_every_text_of_the_console_exists_in_three_languages():
             fields = {name: 1 for name in ("count", "shown", "step", "max", "m", "h", "d")}
             fields |= {name: "x" for name in ("name", "role", "id", "duration", "outcome",
                                               "channel", "time", "titles", "kind", "when",
-                                              "title")}  # fmt: skip
+                                              "title", "status")}  # fmt: skip
             assert i18n.text(language, key, **fields).strip(), (key, language)
 
 

@@ -19,7 +19,7 @@ from bot.app import create_app
 from bot.dashboard import unknown
 from bot.dashboard.figures import fold_small
 from bot.settings import Settings
-from tests.console import OPEN, Clock, add_agent, service_of, sign_in
+from tests.console import OPEN, Clock, add_agent, person_waits, service_of, sign_in
 from tests.dashboard import fill
 from tests.databases import fresh_postgres_database
 
@@ -126,3 +126,10 @@ def test_grouping_is_by_shared_words_without_accents():
     groups = unknown.group(["Où est mon vélo ?", "ou est mon velo", "carte d'identité"])
     assert [len(g.texts) for g in groups] == [2, 1]
     assert unknown.shown(groups, 2) == [groups[0]]
+
+
+async def test_a_person_asked_for_with_the_button_is_a_handoff(hub, brain):
+    await person_waits(hub, "asks", first="bonjour")  # then the "Talk to a person" button
+    await operator(hub)
+    html = await (await hub.get("/agent/dashboard")).text()
+    assert '<dd id="total">1</dd>' in html and '<dd id="contained">0</dd>' in html

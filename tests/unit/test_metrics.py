@@ -7,6 +7,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
 from bot.app import create_app
+from bot.appkeys import service_key
+from bot.conversations.model import ProblemReport
+from bot.conversations.reports import ProblemReports
 from bot.metrics import channel_of
 from bot.settings import Settings
 from tests.fakes import FakeBrain
@@ -58,3 +61,21 @@ async def test_the_queue_and_agents_are_read_at_each_scrape(hub, brain: FakeBrai
     assert samples[("loket_queue_length", ())] == 0
     assert samples[("loket_queue_oldest_wait_seconds", ())] == 0
     assert samples[("loket_agents_available", ())] == 0
+    assert samples[("loket_problem_reports", (("status", "new"),))] == 0
+
+
+async def test_a_problem_report_filed_shows_at_the_next_scrape(hub, brain: FakeBrain):
+    service = hub.server.app[service_key]
+    await ProblemReports(service.store).file(
+        ProblemReport(
+            reference="K7P-4QX",
+            channel="webchat",
+            language="fr",
+            service="irisbox",
+            category="login",
+            contact="none",
+        )
+    )
+    samples = await scrape(hub)
+    assert samples[("loket_problem_reports", (("status", "new"),))] == 1
+    assert samples[("loket_problem_reports", (("status", "closed"),))] == 0

@@ -23,7 +23,7 @@ from bot.appkeys import service_key, settings_key
 from bot.channels import twilio_signature
 from bot.channels.sms.channel import Incoming, MessagingChannel
 from bot.channels.sms.segments import segments
-from bot.conversations.inbound import SMS_CHANNEL, WHATSAPP_CHANNEL
+from bot.conversations.inbound import SMS_CHANNEL, WHATSAPP_CHANNEL, WHATSAPP_PREFIX
 from bot.errors import ApiError
 from bot.settings import Settings
 
@@ -31,7 +31,6 @@ log = logging.getLogger(__name__)
 
 MESSAGES_PATH = "/twilio/messages"
 STATUS_PATH = "/twilio/messages/status"
-WHATSAPP_PREFIX = "whatsapp:"
 MAX_MEDIA = 10  # Twilio's most per message
 _MESSAGE_SID = re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$")
 _ADDRESS = re.compile(r"^(whatsapp:)?\+[1-9][0-9]{5,14}$")  # E.164, as Twilio writes them

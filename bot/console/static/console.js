@@ -29,7 +29,9 @@
   var MESSAGE_REFRESH_DELAY_MS = page === "conversation" ? 100 : 5000;
   var PERIODIC_REFRESH_MS = 30000; // waiting times move on even when nothing happens
 
-  if (page === "sign_in" || !page) {
+  // Pages with nothing live (the dashboard, the privacy page) follow no stream: an
+  // operator's account has none, and a dashboard is not fetched again at every message.
+  if (page === "sign_in" || !page || !document.querySelector("[data-live]")) {
     return;
   }
 
