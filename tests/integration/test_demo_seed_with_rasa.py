@@ -5,26 +5,29 @@ understand is the model's answer: not asserted here; the unit test checks the re
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
+from bot.app import create_app
 from bot.conversations.model import Author, Conversation, Message, ProblemReport, Status
 from bot.conversations.store import ConversationStore, create_engine
 from bot.settings import LANGUAGES, Settings
+from tests.console import add_agent, sign_in
 from tools import demo_seed
 
 pytestmark = pytest.mark.integration
-NOW = datetime(2026, 12, 4, 15, 0, tzinfo=UTC)
 
 
 async def test_a_seeded_week_with_the_real_brain(
     brain_settings: Settings, real_brain, tmp_path: Path
 ):
     own_database = brain_settings.model_copy(update={"data_dir": tmp_path})
-    seeded = await demo_seed.seed(own_database, count=40, rng_seed=7, now=NOW, progress=False)
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    seeded = await demo_seed.seed(own_database, count=40, rng_seed=7, now=now, progress=False)
     assert seeded.kinds["report"] > 0 and seeded.kinds["handoff"] > 0
     store = ConversationStore(create_engine(own_database.database))
     try:
@@ -40,5 +43,19 @@ async def test_a_seeded_week_with_the_real_brain(
             assert await session.scalar(handed) > 0
             assert await session.scalar(reports) > 0
             assert await session.scalar(kept) == 0, "every message answered, none kept for later"
+            conversations = await session.scalar(select(func.count()).select_from(Conversation))
+            filed = await session.scalar(reports)
     finally:
         await store.close()
+    week = f"from={(now - timedelta(days=6)).date()}&to={now.date()}"
+    html = await dashboard_of(own_database, week)
+    assert f'<dd id="total">{conversations}</dd>' in html, "the seeded week, all of it"
+    assert f'<dd id="reports-total">{filed}</dd>' in html
+
+
+async def dashboard_of(settings: Settings, period: str) -> str:
+    """The dashboard an operator sees for `period` on a hub over that database."""
+    async with TestClient(TestServer(create_app(settings))) as console:
+        await add_agent(console, "operator", role="operator")
+        assert (await sign_in(console, "operator")).status == 303
+        return await (await console.get(f"/agent/dashboard?{period}")).text()
