@@ -35,6 +35,7 @@ from benchmarks.web_chat import percentile, update_document
 from bot.app import create_app
 from bot.appkeys import service_key
 from bot.console import accounts
+from bot.conversations import reports as problem_reports
 from bot.migrations import upgrade
 from bot.settings import ROOT, Settings
 from tests.console import csrf_token
@@ -87,6 +88,19 @@ def messages(convs: Sequence[tuple[object, ...]], rng: random.Random) -> list[tu
     return rows
 
 
+def reports(convs: Sequence[tuple[object, ...]], rng: random.Random) -> list[tuple[object, ...]]:
+    """A problem report in one conversation of 20, on the services and categories of
+    content/problem_reports.yml, in every status."""
+    services = [choice.id for choice in problem_reports.services()]
+    categories = [choice.id for choice in problem_reports.categories()]
+    return [
+        (f"B{n:07d}", conv[0], conv[1], conv[2], rng.choice(services), rng.choice(categories),
+         "It says error 500.", "none", rng.choice(["new", "forwarded", "closed"]), None,
+         conv[7], conv[7])
+        for n, conv in enumerate(convs[::20])
+    ]  # fmt: skip
+
+
 async def fill(url: str, count: int) -> float:
     """Migrate and fill the database; returns the seconds it took."""
     started = time.perf_counter()
@@ -109,6 +123,10 @@ async def fill(url: str, count: int) -> float:
         ]  # fmt: skip
         await connection.copy_records_to_table("callbacks", records=callbacks, columns=[
             "conversation_id", "kind", "language", "status", "created_at", "done_at"])  # fmt: skip
+        await connection.copy_records_to_table("problem_reports", records=reports(convs, rng),
+            columns=["reference", "conversation_id", "channel", "language", "service",
+                     "category", "description", "contact", "status", "filed_by",
+                     "created_at", "updated_at"])  # fmt: skip
         await connection.execute("ANALYZE")
     finally:
         await connection.close()
@@ -152,8 +170,9 @@ def render(options: argparse.Namespace, timings: list[float], fill_s: float, siz
         f"How: a throw-away database, migrated, filled by COPY in {fill_s:.1f} s with "
         f"{options.conversations:,} conversations over 30 days (6 channels, 3 languages, 15 % "
         "handed over, a sixth of them calls, half of those keypad only), 4 messages each (3 % "
-        "of the person's not understood) and callbacks; then ANALYZE. The hub runs in the "
-        "benchmark's process (aiohttp test server); an operator signs in through the form; "
+        "of the person's not understood), callbacks and a problem report in one conversation "
+        "of 20; then ANALYZE. The hub runs in the benchmark's process (aiohttp test server); "
+        "an operator signs in through the form; "
         f"{options.requests} requests one at a time after {options.warm_up} unmeasured.",
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC:",
