@@ -41,7 +41,7 @@ logger.info(
 )
 
 DEFAULT_LANGUAGE = "fr"
-ENTITIES: tuple[str, ...] = ("language", "category", "postcode", "commune", "page")
+ENTITIES: tuple[str, ...] = ("language", "category", "postcode", "commune", "page", "section")
 """Entities the actions read (first value of the latest message)."""
 
 SlotUpdates = dict[str, Any]
@@ -240,6 +240,7 @@ def _show_step(out: Output, turn: Turn, proc: Procedure, index: int) -> SlotUpda
         "procedure": proc.id,
         "step": float(index),
         "awaiting": "feedback" if last else None,
+        "sections_heard": None,  # the last step offers every section again
         **_rights_offered(turn, rights),
     }
 
@@ -419,6 +420,42 @@ class ActionExplainTerm(LoketAction):
         )
         out.send(reply)
         return _place_kept(turn)
+
+
+class ActionAskSection(LoketAction):
+    """ask_section (entity `section`; `page`): one section of the current procedure read
+    alone, as a phone key after its last step asks (/ask_section{"section":"cost"}).
+
+    The person keeps their place; on the phone the sections not heard yet (slot
+    `sections_heard`) are offered again, so each is offered until it has been heard.
+    """
+
+    action_name = "action_ask_section"
+
+    def act(self, turn: Turn, out: Output) -> SlotUpdates:
+        """Read the section, then where the person was; without a procedure, the menu."""
+        proc = turn.procedure
+        if proc is None:
+            out.send(render.no_procedure_active(CATALOGUE, turn.lang, turn.spoken))
+            return {}
+        heard = list(turn.slots.get("sections_heard") or ())
+        name = turn.entities.get("section")
+        if name in dict(proc.sections()) and name not in heard:
+            heard.append(name)
+        out.send(
+            render.section(
+                CATALOGUE,
+                proc,
+                name,
+                turn.lang,
+                turn.spoken,
+                turn.step,
+                heard,
+                turn.page,
+                turn.keys_only,
+            )
+        )
+        return {**_place_kept(turn), "sections_heard": heard or None}
 
 
 class ActionSendStepsBySms(LoketAction):

@@ -10,7 +10,9 @@ the hub maps a typed "2" (SMS, phone keypad) to the second button of the last me
 Buttons are kept in spoken mode too, but the phone layer reads only the text, so a
 menu (topics, categories, clarifying questions) also reads its options out with
 their keys when spoken: "For identity and address, press 1." Steps keep their
-buttons unread: on the phone, "next" or "repeat" is said.
+buttons unread: on the phone, "next" or "repeat" is said. The last step, spoken, reads
+none of the procedure's sections but offers them a key each ("To hear what to bring,
+press 3."): `section` reads the one asked for alone, and offers the others again.
 
 On the phone a menu reads at most `PAGE_SIZE` topics at a time, in the catalogue's
 order (most asked first), then "For more topics, press 5.": a page is a reply whose
@@ -34,6 +36,7 @@ from .catalogue import (
     Category,
     Clarification,
     Commune,
+    Phrase,
     Procedure,
     RelatedRight,
     Term,
@@ -49,6 +52,12 @@ MENU = "/show_menu"
 HUMAN = "/request_human"
 YES = "/affirm"
 NO = "/deny"
+ASK_SECTION = "ask_section"
+"""The intent that reads one optional section of the current procedure alone (a phone key)."""
+
+PHONE_OPTION_KEYS = 6
+"""The highest key that picks an option of a spoken reply: 7, 8 and 9 mean the same on
+every phone menu (docs/voice.md), so a 7th button could never be picked."""
 
 COMMUNE_CONTACT = "commune-contact"
 """The procedure offered once the person's commune is known: how to reach it."""
@@ -141,7 +150,7 @@ class _Voice:
         menu reads only page `page` of the topics, then "more" when others follow.
         """
         if self.spoken and more is not None:
-            topics = self._page(topics, more, page)
+            topics = self.page_of(topics, lambda later: self.fixed("more", more(later)), page)
         options = [*topics, *fixed]
         if self.spoken:
             text = self.join([text, "\n".join(self.read_keys(options))])
@@ -157,15 +166,20 @@ class _Voice:
             for number, option in enumerate(options, start=first)
         ]
 
-    def _page(
-        self, topics: Sequence[_Option], more: Callable[[int], str], page: int
+    def page_of(
+        self,
+        topics: Sequence[_Option],
+        more: Callable[[int], _Option],
+        page: int,
+        size: int = PAGE_SIZE,
     ) -> list[_Option]:
-        """The topics of page `page` (the last one past the end), with "more" if others follow."""
-        pages = max(1, -(-len(topics) // PAGE_SIZE))
+        """The `size` topics of page `page` (the last one past the end), then `more(page + 1)`,
+        the option that opens the next page, if others follow."""
+        pages = max(1, -(-len(topics) // size))
         page = max(1, min(page, pages))
-        shown = list(topics[(page - 1) * PAGE_SIZE : page * PAGE_SIZE])
+        shown = list(topics[(page - 1) * size : page * size])
         if page < pages:
-            shown.append(self.fixed("more", more(page + 1)))
+            shown.append(more(page + 1))
         return shown
 
 
@@ -411,8 +425,11 @@ def step(
             voice.join([text, voice.invite("keys_next_step") if spoken else ""]),
             _step_buttons(voice, proc, index),
         )
-    end = _end_part(voice, proc, last_step=True, rights=rights)
-    buttons = _step_buttons(voice, proc, index, _right_options(voice, rights))
+    rights_offered = _right_options(voice, rights)
+    lead = len(_yes_no(voice))
+    sections = _section_options(voice, proc, (), lead, others=len(rights_offered))
+    end = _end_part(voice, proc, last_step=True, rights=rights, sections=sections)
+    buttons = _step_buttons(voice, proc, index, [*rights_offered, *sections])
     return Reply(voice.join([text, *end]), buttons)
 
 
@@ -437,7 +454,9 @@ def _step_buttons(
         voice.button("menu", MENU),
     ]
     lead = _lead_buttons(voice, proc, index)
-    return [*lead, *(option.button for option in extra), *navigation]
+    buttons = [*lead, *(option.button for option in extra), *navigation]
+    # On the phone a key picks the n-th button: the ones no key can reach are left out.
+    return buttons[:PHONE_OPTION_KEYS] if voice.spoken else buttons
 
 
 def _back_to_step(
@@ -516,20 +535,100 @@ def first_sentence(text: str) -> str:
 
 
 def _end_part(
-    voice: _Voice, proc: Procedure, last_step: bool, rights: Sequence[RelatedRight]
+    voice: _Voice,
+    proc: Procedure,
+    last_step: bool,
+    rights: Sequence[RelatedRight],
+    sections: Sequence[_Option] = (),
 ) -> list[str]:
     """Paragraphs closing a procedure: the sections it has, the related `rights`, then the
-    feedback question; on the phone, the keys of Yes / No and of each right."""
+    feedback question; on the phone, the keys of Yes / No, of each right and of each of
+    the `sections` offered.
+
+    On the phone the last step reads no section: it offers them, a key each
+    (`_section_options`), as reading them all took a minute or more in one go.
+    """
     closing = [voice.say("end_of_procedure")] if last_step else []
-    sections = [
-        f"{voice.say(f'section_{name}')}\n{phrase.render(voice.lang, voice.spoken)}"
-        for name, phrase in proc.sections()
-    ]
+    read = [] if last_step and voice.spoken else proc.sections()
+    texts = [_section_text(voice, name, phrase) for name, phrase in read]
     said = [right.why.render(voice.lang, voice.spoken) for right in rights]
     about = ["\n".join([voice.say("section_rights"), *said])] if rights else []
-    yes_no = len(_yes_no(voice))
-    keys = [voice.keys("yes_no"), *voice.read_keys(_right_options(voice, rights), yes_no + 1)]
-    return [*closing, *sections, *about, voice.say("did_it_help"), " ".join(filter(None, keys))]
+    options = [*_right_options(voice, rights), *sections]
+    keys = [voice.keys("yes_no"), *voice.read_keys(options, len(_yes_no(voice)) + 1)]
+    return [*closing, *texts, *about, voice.say("did_it_help"), " ".join(filter(None, keys))]
+
+
+def _section_text(voice: _Voice, name: str, phrase: Phrase) -> str:
+    """One optional section of a procedure with its heading ("What to bring:")."""
+    return f"{voice.say(f'section_{name}')}\n{phrase.render(voice.lang, voice.spoken)}"
+
+
+def section_payload(name: str | None = None, page: int = 1) -> str:
+    """Payload that reads one section of the current procedure: /ask_section{"section":"cost"};
+    without a name, the sections offered on the phone (/ask_section, /ask_section{"page":2})."""
+    if name is not None:
+        return payload(ASK_SECTION, section=name)
+    return payload(ASK_SECTION, page=page) if page > 1 else f"/{ASK_SECTION}"
+
+
+def _section_options(
+    voice: _Voice,
+    proc: Procedure,
+    heard: Iterable[str],
+    lead: int,
+    others: int = 0,
+    page: int = 1,
+) -> list[_Option]:
+    """On the phone, the sections of `proc` not `heard` yet, each an option ("To hear what
+    to bring, press 3."), after the `lead` buttons (Yes / No) and `others` options (the
+    related rights); written, none: there the sections are shown.
+
+    Keys stop at PHONE_OPTION_KEYS. When the sections do not all fit, the last key opens
+    the next ones ("For more about this procedure, press 6."): page `page` of them; beside
+    other options, only that key, which opens their first page.
+    """
+    if not voice.spoken:
+        return []
+    said = set(heard)
+    options = [
+        voice.fixed(f"section_{name}", section_payload(name))
+        for name, _ in proc.sections()
+        if name not in said
+    ]
+    room = PHONE_OPTION_KEYS - lead
+    if len(options) <= room - others:
+        return options
+
+    def more(later: int) -> _Option:
+        return voice.fixed("more_sections", section_payload(page=later))
+
+    if others:
+        return [more(1)] if others < room else []
+    return voice.page_of(options, more, page, size=room - 1)
+
+
+def section(
+    cat: Catalogue,
+    proc: Procedure,
+    name: str | None,
+    lang: str,
+    spoken: bool,
+    index: float | int | None,
+    heard: Iterable[str] = (),
+    page: int = 1,
+    keys_only: bool = False,
+) -> Reply:
+    """Section `name` of `proc` read alone (none, or one it does not have: nothing read),
+    then where the person was (step `index`) with that step's buttons: the place is kept.
+    On the phone, the sections not `heard` yet are offered again, a key each (page `page`
+    of them when they do not all fit)."""
+    voice = _Voice(cat, lang, spoken, keys_only)
+    phrase = dict(proc.sections()).get(name or "")
+    text = _section_text(voice, name, phrase) if name and phrase else ""
+    lead = len(_lead_buttons(voice, proc, clamp_step(proc, index)))
+    return _back_to_step(
+        voice, text, proc, index, _section_options(voice, proc, heard, lead, page=page)
+    )
 
 
 def unsaid_rights(proc: Procedure, said: Iterable[str] | None) -> tuple[RelatedRight, ...]:

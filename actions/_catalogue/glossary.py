@@ -78,10 +78,48 @@ def normalise(text: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
+_NUMBER_WORDS: dict[str, int] = {
+    word: number
+    for words in (
+        # fr, nl and en, from 2: "un", "een" and "one" are also articles
+        "deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze "
+        "seize dix-sept dix-huit dix-neuf vingt",
+        "twee drie vier vijf zes zeven acht negen tien elf twaalf dertien veertien vijftien "
+        "zestien zeventien achttien negentien twintig",
+        "two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen twenty",
+    )
+    for number, word in enumerate(words.split(), start=2)
+}
+"""Numbers as speech recognition writes them ("annexe douze"), for names with digits."""
+_NUMBER_WORD = re.compile(
+    r"(?<!\w)(?:"
+    + "|".join(
+        r"[\s-]+".join(map(re.escape, word.split("-")))
+        for word in sorted(_NUMBER_WORDS, key=len, reverse=True)
+    )
+    + r")(?!\w)"
+)
+
+
+def _digits(said: str) -> str:
+    """`said` (normalised) with its numbers from two to twenty written as digits:
+    "bijlage twaalf" -> "bijlage 12", "dix sept" -> "17"."""
+    return _NUMBER_WORD.sub(lambda found: str(_number(found.group())), said)
+
+
+def _number(word: str) -> int:
+    """The value of a number word as found, spaces or a hyphen inside ("dix sept")."""
+    return _NUMBER_WORDS["-".join(word.replace("-", " ").split())]
+
+
 def find_term(text: str, terms: Mapping[str, Term] | None = None) -> Term | None:
     """The term whose longest name `text` holds as a whole word, in any language, ignoring
-    case and accents; None if it names none. `terms` defaults to `glossary()`."""
-    said = normalise(text)
+    case and accents; None if it names none. `terms` defaults to `glossary()`.
+
+    Speech recognition writes numbers as words and an acronym as its letters: "annexe
+    douze" and "c p a s" find "annexe 12" and "CPAS" (see `_patterns`)."""
+    said = _digits(normalise(text))
     known = glossary() if terms is None else terms
     found = [
         (len(name), term)
@@ -93,13 +131,25 @@ def find_term(text: str, terms: Mapping[str, Term] | None = None) -> Term | None
 
 @cache
 def _patterns(terms: tuple[Term, ...]) -> tuple[tuple[Term, str, re.Pattern[str]], ...]:
-    """(term, normalised name, whole-word pattern) for every name; a space in a name
-    also matches a hyphen or several spaces ("Doc-Stop", "doc  stop")."""
+    """(term, normalised name, whole-word pattern) for every name (`_name_pattern`)."""
     return tuple(
-        (term, name, re.compile(rf"(?<!\w){_spaced(name)}(?!\w)"))
+        (term, name, _name_pattern(name))
         for term in terms
         for name in {normalise(name) for names in term.names.values() for name in names}
     )
+
+
+def _name_pattern(name: str) -> re.Pattern[str]:
+    """The whole-word pattern of a normalised name. A space in it also matches a hyphen or
+    several spaces ("Doc-Stop", "doc  stop"). A one-word name also matches its letters
+    and digits said one by one, as speech recognition writes an acronym ("c p a s",
+    "c 4"): one letter apart ("c pas") is not enough. A name starting with a vowel also
+    matches with a French "l" or "d" before it, the apostrophe dropped ("lonem")."""
+    forms = [_spaced(name)]
+    if re.fullmatch(r"[a-z0-9]{2,}", name):
+        forms.append(r"\s+".join(name))
+    elided = "(?:[ld]'?)?" if name[0] in "aeiou" else ""
+    return re.compile(rf"(?<!\w){elided}(?:{'|'.join(forms)})(?!\w)")
 
 
 def _spaced(name: str) -> str:

@@ -92,6 +92,11 @@ REQUIRED_MESSAGES: Mapping[str, frozenset[str]] = {
     "not_understood_in_step": _NONE,
     "term_unknown": _NONE,
     "section_rights": _NONE,
+    # On the phone, the sections offered one key each after the last step.
+    **{f"button_section_{name}": _NONE for name in SECTIONS},
+    **{f"press_section_{name}": frozenset({"n"}) for name in SECTIONS},
+    "button_more_sections": _NONE,
+    "press_more_sections": frozenset({"n"}),
 }
 """Messages the renderer needs, with the placeholders each must use in every language."""
 

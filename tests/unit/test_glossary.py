@@ -165,6 +165,20 @@ def test_every_acronym_of_the_glossary_is_explained_and_can_be_said() -> None:
         ("what is annex 12?", "annex-12"),
         ("c'est quoi un espace public numérique", "epn"),
         ("qui est Sibelga", "sibelga"),
+        ("c'est quoi une clé numérique", "csam"),
+        ("wat is een digitale sleutel", "csam"),
+        ("what is a digital key", "csam"),
+        # The apostrophe dropped, as people type it.
+        ("c est quoi lonem", "onem"),
+        ("c est quoi l onem", "onem"),
+        # What speech recognition writes: numbers as words, acronyms letter by letter.
+        ("c'est quoi une annexe douze", "annex-12"),
+        ("wat is een bijlage twaalf", "annex-12"),
+        ("what is an annex twelve", "annex-12"),
+        ("c'est quoi un c quatre", "c4"),
+        ("c'est quoi le c p a s", "cpas"),
+        ("wat is het o c m w", "cpas"),
+        ("wat doet de r v a", "onem"),
     ],
 )
 def test_find_term_in_a_question(question: str, expected: str) -> None:
@@ -174,7 +188,18 @@ def test_find_term_in_a_question(question: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     "question",
-    ["je suis perdu", "ik ben de weg kwijt", "I'm lost", "x", "?", "", "apart", "CPASS"],
+    [
+        "je suis perdu",
+        "ik ben de weg kwijt",
+        "I'm lost",
+        "x",
+        "?",
+        "",
+        "apart",
+        "CPASS",
+        "c pas grave",  # "c'est pas grave": letters apart spell an acronym, not one letter
+        "il y a deux semaines",
+    ],
 )
 def test_find_term_names_no_term(question: str) -> None:
     assert find_term(question) is None

@@ -140,8 +140,9 @@ def test_spoken_mode_uses_spoken_forms(cat: Catalogue, card: Procedure) -> None:
     assert spoken.buttons == written.buttons
     last = render.step(cat, card, 2, "nl", spoken=True).text
     assert "Vraag tot slot een nieuwe kaart aan." in last
-    assert "Een recente foto." in last
-    assert "Een foto." not in last
+    bring = render.section(cat, card, "bring", "nl", spoken=True, index=2).text
+    assert "Een recente foto." in bring
+    assert "Een foto." not in bring
 
 
 def test_intro_keeps_title_in_spoken_mode(cat: Catalogue, card: Procedure, one: Procedure) -> None:
