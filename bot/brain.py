@@ -1,4 +1,13 @@
-"""The hub's client for the brain: the Rasa server and its action server, on localhost."""
+"""The hub's client for the brain: the Rasa servers and their action server.
+
+With several Rasa servers (Settings.rasa_servers, on one tracker store and one Redis lock
+store), each message goes to the next one in turn, those that failed lately last. A
+message moves on to another server only when the one before surely is not processing it:
+the connection was refused (it never got it), or it answered HTTP 5xx (done with it, and
+perhaps processed it: the next server's tracker is asked first, so it is never processed
+twice). After a timeout or a broken connection the server may still be processing it:
+the message is kept, and replayed later through the tracker look-up (service.py).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +16,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from math import inf
 from typing import Any
 from urllib.parse import quote
 
@@ -19,8 +29,20 @@ log = logging.getLogger(__name__)
 MESSAGE_ID = "loket_message_id"
 
 
+FAILED_RECENTLY_SECONDS = 30.0
+"""A Rasa server that failed is tried after the others for this long."""
+
+
 class BrainUnavailable(Exception):
     """Rasa could not be reached or did not answer properly; the message was not processed."""
+
+
+class RasaUnreached(BrainUnavailable):
+    """One Rasa server refused the connection: it never got the request."""
+
+
+class RasaFailed(BrainUnavailable):
+    """One Rasa server answered HTTP 5xx: it is done with the request, perhaps processed it."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +84,9 @@ class BrainClient:
     PROBE_TIMEOUT = aiohttp.ClientTimeout(total=2)
 
     def __init__(self, settings: Settings) -> None:
-        self._rasa = settings.rasa_url.rstrip("/")
+        self._servers = settings.rasa_servers
+        self._turn = 0  # the server the next message goes to first
+        self._failed_at: dict[str, float] = {}
         self._actions = settings.action_server_url.rstrip("/")
         self._token = settings.rasa_token.get_secret_value()
         self._session: aiohttp.ClientSession | None = None
@@ -100,31 +124,85 @@ class BrainClient:
     async def _send(
         self, conversation_id: str, message_id: str, text: str, metadata: dict[str, Any]
     ) -> BrainAnswer:
-        """One message to Rasa's REST channel and its parsed answer.
-
-        Rasa's REST channel takes no message id of its own, but it keeps the metadata in the
-        message's `user` event: `message_id` there lets `processed` find the message later.
-        """
+        """One message to the Rasa servers in turn, until one answers (see the module's
+        docstring for when it moves on); BrainUnavailable when none does."""
         body = {
             "sender": conversation_id,
             "message": text,
             "metadata": {**metadata, MESSAGE_ID: message_id},
         }
-        url = f"{self._rasa}/webhooks/rest/webhook"
-        try:
-            async with self._http().post(url, json=body, timeout=self._request_timeout) as response:
-                if response.status != 200:
-                    raise BrainUnavailable(f"Rasa answered HTTP {response.status}")
-                items = await response.json()
-        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
-            raise BrainUnavailable(f"Rasa unreachable: {error!r}") from error
+        maybe_processed = False
+        failure: BrainUnavailable | None = None
+        for server in self._next_turn():
+            try:
+                if maybe_processed:
+                    answer = await self._processed_on(server, conversation_id, message_id)
+                    if answer is not None:
+                        return answer
+                return await self._send_to(server, body)
+            except RasaFailed as error:
+                maybe_processed, failure = True, error
+            except RasaUnreached as error:
+                failure = error
+        raise BrainUnavailable(f"no Rasa server answered; the last: {failure}")
+
+    async def _send_to(self, server: str, body: dict[str, Any]) -> BrainAnswer:
+        """One message to one Rasa server's REST channel and its parsed answer.
+
+        Rasa's REST channel takes no message id of its own, but it keeps the metadata in the
+        message's `user` event: `message_id` there lets `processed` find the message later.
+        """
+        items = await self._request(server, "POST", "/webhooks/rest/webhook", json=body)
         if not isinstance(items, list):
             raise BrainUnavailable("Rasa answered something other than a list")
         if not items and not await self._actions_up():
             # Rasa goes on without a custom action it cannot reach and answers nothing
             # ("the action's events are lost"): the message is kept and sent again later.
             raise BrainUnavailable("Rasa answered nothing: its action server is down")
+        log.debug("Rasa at %s answered", server)
         return parse_answer(items)
+
+    async def _request(self, server: str, method: str, path: str, **options: Any) -> Any:
+        """The JSON body of Rasa's answer to one request; a server that does not give one
+        is marked as failed lately."""
+        try:
+            async with self._http().request(
+                method, server + path, timeout=self._request_timeout, **options
+            ) as response:
+                if response.status >= 500:
+                    raise RasaFailed(f"Rasa at {server} answered HTTP {response.status}")
+                if response.status != 200:
+                    raise BrainUnavailable(f"Rasa at {server} answered HTTP {response.status}")
+                return await response.json()
+        except aiohttp.ClientConnectorError as error:
+            unreached = RasaUnreached(f"Rasa at {server} unreachable: {error!r}")
+            raise self._failed(unreached, server) from error
+        except RasaFailed as error:
+            raise self._failed(error, server) from None
+        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+            reason = BrainUnavailable(f"Rasa at {server} did not answer: {error!r}")
+            raise self._failed(reason, server) from error
+
+    def _next_turn(self) -> list[str]:
+        """Every Rasa server, the next in turn first (round-robin), those that failed lately
+        last."""
+        start = self._turn % len(self._servers)
+        self._turn += 1
+        return self._healthy_first(self._servers[start:] + self._servers[:start])
+
+    def _healthy_first(self, servers: list[str]) -> list[str]:
+        """`servers` in the same order, but those that failed lately last."""
+        return sorted(servers, key=self._failed_lately)
+
+    def _failed_lately(self, server: str) -> bool:
+        return time.monotonic() - self._failed_at.get(server, -inf) < FAILED_RECENTLY_SECONDS
+
+    def _failed(self, error: BrainUnavailable, server: str) -> BrainUnavailable:
+        """`error`, once `server` is noted as failed lately (and logged, if it was not)."""
+        if not self._failed_lately(server):
+            log.warning("%s; it is asked last for %.0f s", error, FAILED_RECENTLY_SECONDS)
+        self._failed_at[server] = time.monotonic()
+        return error
 
     async def _actions_up(self) -> bool:
         health = await self._get_json(f"{self._actions}/health", {})
@@ -134,30 +212,38 @@ class BrainClient:
         """What the brain answered to a message it has already processed, from its tracker;
         None when the message is not there (it was never processed: send it).
 
-        Raises BrainUnavailable when the tracker cannot be read: then nobody can tell.
+        Any Rasa server can tell (they share one tracker store): the next one is asked when
+        one does not answer. Raises BrainUnavailable when none can: then nobody can tell.
         """
-        url = f"{self._rasa}/conversations/{quote(conversation_id, safe='')}/tracker"
+        error = BrainUnavailable("no Rasa server to ask")
+        for server in self._healthy_first(self._servers):
+            try:
+                return await self._processed_on(server, conversation_id, message_id)
+            except BrainUnavailable as failure:
+                error = failure
+        raise error
+
+    async def _processed_on(
+        self, server: str, conversation_id: str, message_id: str
+    ) -> BrainAnswer | None:
+        """`processed`, asked of one Rasa server."""
+        path = f"/conversations/{quote(conversation_id, safe='')}/tracker"
         params = {"include_events": "ALL"} | ({"token": self._token} if self._token else {})
-        try:
-            async with self._http().get(
-                url, params=params, timeout=self._request_timeout
-            ) as response:
-                if response.status != 200:
-                    raise BrainUnavailable(f"Rasa's tracker answered HTTP {response.status}")
-                tracker = await response.json()
-        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
-            raise BrainUnavailable(f"Rasa's tracker unreachable: {error!r}") from error
+        tracker = await self._request(server, "GET", path, params=params)
         events = tracker.get("events") if isinstance(tracker, dict) else None
         return answer_in_events(events or [], message_id)
 
     async def readiness(self) -> Readiness:
-        """Ask Rasa whether a model is loaded and the action server whether it is up."""
-        status, actions_up = await asyncio.gather(
-            self._get_json(f"{self._rasa}/status", {"token": self._token} if self._token else {}),
+        """Ask the Rasa servers whether one has a model loaded, the action server whether
+        it is up: one Rasa server is enough to answer everyone."""
+        params = {"token": self._token} if self._token else {}
+        actions_up, *statuses = await asyncio.gather(
             self._actions_up(),
+            *(self._get_json(f"{server}/status", params) for server in self._servers),
         )
         return Readiness(
-            model_loaded=bool(status and status.get("model_file")), action_server=actions_up
+            model_loaded=any(status and status.get("model_file") for status in statuses),
+            action_server=actions_up,
         )
 
     async def _get_json(self, url: str, params: dict[str, str]) -> dict[str, Any] | None:

@@ -20,7 +20,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from aiohttp import web
 from pydantic import SecretStr
@@ -65,6 +65,38 @@ class ChildSpec:
 
 
 KEEP_ALIVE_SECONDS = 120
+RASA_LOCK_PREFIX_SUFFIX = "rasa"
+"""Rasa's lock keys are `<hub prefix, alphanumeric>rasa:lock:<conversation>`: never the hub's."""
+REDIS_LOCK_FIELDS = tuple(
+    f"LOKET_RASA_LOCK_STORE_{field}"
+    for field in ("HOST", "PORT", "DB", "USERNAME", "PASSWORD", "PREFIX")
+)
+
+
+def rasa_lock_store_env(settings: Settings) -> dict[str, str]:
+    """The variables of endpoints.yml's `lock_store`: Redis (from `redis_url`) when hubs share
+    one, so that Rasa servers on one tracker store take a conversation's messages one at a
+    time; else Rasa's in-memory lock store (one Rasa server), the Redis fields left empty.
+
+    Rasa's Redis lock store takes a host, a port, a database and credentials, not a URL,
+    and a key prefix of letters and digits only.
+    """
+    if not settings.redis_url:
+        return {"LOKET_RASA_LOCK_STORE": "in_memory"} | dict.fromkeys(REDIS_LOCK_FIELDS, "")
+    url = urlsplit(settings.redis_url)
+    if url.scheme != "redis":
+        # endpoints.yml gives Rasa's lock store no TLS: refused rather than sent in clear.
+        raise ValueError(f"Rasa's Redis lock store needs a redis:// URL, not {url.scheme}://")
+    return {
+        "LOKET_RASA_LOCK_STORE": "redis",
+        "LOKET_RASA_LOCK_STORE_HOST": url.hostname or "localhost",
+        "LOKET_RASA_LOCK_STORE_PORT": str(url.port or 6379),
+        "LOKET_RASA_LOCK_STORE_DB": url.path.strip("/") or "0",
+        "LOKET_RASA_LOCK_STORE_USERNAME": unquote(url.username or ""),
+        "LOKET_RASA_LOCK_STORE_PASSWORD": unquote(url.password or ""),
+        "LOKET_RASA_LOCK_STORE_PREFIX": "".join(filter(str.isalnum, settings.redis_prefix))
+        + RASA_LOCK_PREFIX_SUFFIX,
+    }
 
 
 def brain_processes(settings: Settings, model: Path, verbose: bool = False) -> list[ChildSpec]:
@@ -76,6 +108,7 @@ def brain_processes(settings: Settings, model: Path, verbose: bool = False) -> l
         # Trackers outlive a Rasa restart (endpoints.yml); in the environment, not on the
         # command line, so a database password is not in the process list.
         "LOKET_RASA_TRACKER_STORE": settings.rasa_tracker_store,
+        **rasa_lock_store_env(settings),
         # Both servers are Sanic, which closes an idle connection after 5 s; their clients
         # (the hub's aiohttp, Rasa's to the action server) keep one up to 15 s and then
         # write to a socket being closed ("Cannot write to closing transport": a lost
@@ -222,6 +255,8 @@ def _announce(
         name, password = demo_agent
         console = settings.web_chat_url.removesuffix("/chat") + "/agent/"
         print(f"Agent console: {console}  name: {name}  password: {password}", flush=True)
+        seed = ".venvs/hub/bin/loket demo seed"
+        print(f"Dashboard: {console}dashboard  (a demo week to look at: {seed})", flush=True)
     if readiness.ready:
         log.info(
             "Brain ready in %.0f s: Rasa at %s, action server at %s (this machine only).",

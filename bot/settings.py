@@ -80,6 +80,11 @@ class Settings(BaseSettings):
         3600.0, gt=0, description="Seconds between two retention sweeps."
     )
     rasa_url: str = Field("http://127.0.0.1:5005", description="The Rasa server (localhost).")
+    rasa_urls: str = Field(
+        "",
+        description="Several Rasa servers the hub sends messages to in turn (comma-separated "
+        "URLs; they share one tracker store and Redis); empty: rasa_url alone.",
+    )
     rasa_token: SecretStr = Field(
         SecretStr(""), description="Token of Rasa's HTTP API; `loket run` makes one per start."
     )
@@ -271,6 +276,12 @@ class Settings(BaseSettings):
     def database(self) -> str:
         """The database URL in effect (SQLite in data_dir by default)."""
         return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'loket.sqlite3'}"
+
+    @property
+    def rasa_servers(self) -> list[str]:
+        """The Rasa servers the hub sends messages to: rasa_urls, or rasa_url alone."""
+        urls = [url.strip().rstrip("/") for url in self.rasa_urls.split(",") if url.strip()]
+        return urls or [self.rasa_url.rstrip("/")]
 
     @property
     def rasa_tracker_store(self) -> str:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import random
+import secrets
 import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from bot.app import create_app
 from bot.settings import Settings
@@ -16,6 +20,7 @@ from tests.fakes import FakeBrain, reserve_port
 from tests.twilio_standin import TwilioStandIn
 
 EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+REDIS_URL = os.environ.get("LOKET_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def free_port() -> int:
@@ -84,3 +89,35 @@ async def twilio_api() -> AsyncIterator[TwilioStandIn]:
     await standin.start()
     yield standin
     await standin.stop()
+
+
+async def reachable_redis() -> Redis:
+    """A client of the test Redis (the test is skipped outside CI if none answers)."""
+    client = Redis.from_url(REDIS_URL)
+    try:
+        await client.ping()
+    except (RedisError, OSError) as error:
+        await client.aclose()
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"no Redis at {REDIS_URL}: {error}")
+    return client
+
+
+def redis_prefix() -> str:
+    """A Redis prefix of its own, so a test's events and locks (and Rasa's) are its own."""
+    return f"loket-test-{secrets.token_hex(4)}:"
+
+
+@pytest.fixture
+async def redis() -> AsyncIterator[Redis]:
+    """A client of the test Redis (LOKET_TEST_REDIS_URL, default this machine's)."""
+    client = await reachable_redis()
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+def prefix() -> str:
+    """This test's Redis prefix: its events and locks are its own."""
+    return redis_prefix()

@@ -5,6 +5,7 @@ server on free localhost ports, and a hub in front of them."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,7 +16,7 @@ from pydantic import SecretStr
 
 from bot.app import create_app
 from bot.brain import BrainClient
-from bot.launcher import Child, brain_processes, wait_until_ready
+from bot.launcher import Child, ChildSpec, brain_processes, wait_until_ready
 from bot.settings import Settings
 from bot.training import ensure_model
 from tests.conftest import free_port
@@ -43,19 +44,30 @@ def model(brain_settings: Settings) -> Path:
     return ensure_model(brain_settings)
 
 
+@contextlib.asynccontextmanager
+async def running(specs: list[ChildSpec], *ready: Settings) -> AsyncIterator[list[Child]]:
+    """The brain's processes `specs`, supervised as `loket run` does (all started at once),
+    once the brain each of `ready` names is ready; stopped afterwards."""
+    children = [Child(spec) for spec in specs]
+    tasks = [asyncio.create_task(child.keep_running()) for child in children]
+    try:
+        for settings in ready:
+            client = BrainClient(settings)
+            readiness = await wait_until_ready(client, settings.brain_start_timeout)
+            await client.close()
+            assert readiness.ready, f"the brain did not start: {readiness}"
+        yield children
+    finally:
+        await asyncio.gather(*(child.stop() for child in children))
+        for task in tasks:
+            task.cancel()
+
+
 @pytest.fixture(scope="session")
 async def real_brain(brain_settings: Settings, model: Path) -> AsyncIterator[list[Child]]:
     """The Rasa server and the action server, started as `loket run` starts them."""
-    children = [Child(spec) for spec in brain_processes(brain_settings, model)]
-    tasks = [asyncio.create_task(child.keep_running()) for child in children]
-    client = BrainClient(brain_settings)
-    readiness = await wait_until_ready(client, brain_settings.brain_start_timeout)
-    await client.close()
-    assert readiness.ready, f"the brain did not start: {readiness}"
-    yield children
-    await asyncio.gather(*(child.stop() for child in children))
-    for task in tasks:
-        task.cancel()
+    async with running(brain_processes(brain_settings, model), brain_settings) as children:
+        yield children
 
 
 @pytest.fixture(scope="session")

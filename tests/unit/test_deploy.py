@@ -371,10 +371,11 @@ def test_rasa_in_a_container_runs_what_loket_run_runs(tmp_path: Path):
         assert contained["--credentials"] == local["--credentials"]
 
 
-def test_the_container_endpoints_are_loket_runs_plus_a_redis_lock_store():
+def test_the_container_endpoints_are_loket_runs_with_always_a_redis_lock_store():
     contained = yaml.safe_load((DEPLOY / "rasa" / "endpoints.yml").read_text())
     local = yaml.safe_load((ROOT / "endpoints.yml").read_text())
     assert contained.pop("lock_store")["type"] == "redis"
+    assert local.pop("lock_store")["type"] == "${LOKET_RASA_LOCK_STORE}"  # Redis when shared
     assert contained == local
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import subprocess
 import sys
 from pathlib import Path
 
@@ -11,8 +12,9 @@ import pytest
 from pydantic import SecretStr
 
 from bot.launcher import Child, ChildSpec, brain_processes, python_module
-from bot.settings import Settings
+from bot.settings import ROOT, Settings
 from nlu.rasa_server import TOKEN_VARIABLE, rasa_run_argv
+from tests.conftest import REDIS_URL
 
 AIOHTTP_KEEPALIVE_SECONDS = 15.0  # aiohttp's BaseConnector default keepalive_timeout
 QUIET = {"LOG_LEVEL_LIBRARIES": "ERROR", "TF_CPP_MIN_LOG_LEVEL": "3"}
@@ -23,9 +25,15 @@ def children(verbose: bool = False) -> dict[str, ChildSpec]:
     return {spec.name: spec for spec in brain_processes(settings, Path("model.tar.gz"), verbose)}
 
 
+def rasa_spec(settings: Settings) -> ChildSpec:
+    """How `loket run` starts Rasa with these settings."""
+    [rasa] = [p for p in brain_processes(settings, Path("model.tar.gz")) if p.name == "rasa"]
+    return rasa
+
+
 def test_the_rasa_token_is_not_in_the_process_list():
     settings = Settings(rasa_token=SecretStr("-abc_def"), _env_file=None)
-    [rasa] = [p for p in brain_processes(settings, Path("model.tar.gz")) if p.name == "rasa"]
+    rasa = rasa_spec(settings)
     assert not any("abc_def" in arg for arg in rasa.argv)
     assert rasa.env[TOKEN_VARIABLE] == "-abc_def"
 
@@ -117,3 +125,63 @@ async def test_a_crash_is_never_silent_and_warnings_show_only_when_verbose(
     assert "[actions] Traceback (most recent call last):" in shown
     assert "[actions] RuntimeError: broken" in shown
     assert ("a library grumbles" in shown) is verbose
+
+
+# Rasa reads endpoints.yml's `lock_store` as `rasa run` does, takes a lock and keeps it.
+RASA_LOCK_STORE = """
+from rasa.core.lock_store import LockStore
+from rasa.utils.endpoints import read_endpoint_config
+store = LockStore.create(read_endpoint_config("endpoints.yml", "lock_store"))
+store.save_lock(store.create_lock("conversation-1"))
+print(type(store).__name__)
+"""
+
+
+def rasa_lock_store(settings: Settings) -> str:
+    """The lock store the Rasa of `loket run` makes of endpoints.yml, with its environment."""
+    rasa = rasa_spec(settings)
+    done = subprocess.run(
+        [rasa.argv[0], "-c", RASA_LOCK_STORE],
+        cwd=ROOT, env=rasa.env, capture_output=True, text=True, check=True, timeout=120,
+    )  # fmt: skip
+    return done.stdout.split()[-1]
+
+
+def test_one_rasa_server_keeps_its_locks_in_memory_without_redis():
+    settings = Settings(redis_url="", _env_file=None)
+
+    assert rasa_lock_store(settings) == "InMemoryLockStore"
+
+
+@pytest.mark.redis
+async def test_with_redis_rasa_servers_share_their_locks_apart_from_the_hubs(redis, prefix):
+    settings = Settings(redis_url=REDIS_URL, redis_prefix=prefix, _env_file=None)
+
+    assert rasa_lock_store(settings) == "RedisLockStore"
+
+    this_loket = prefix.replace("-", "").removesuffix(":")  # Rasa's: letters and digits
+    [key] = [key.decode() for key in await redis.keys(f"{this_loket}*")]
+    await redis.delete(key)
+    assert key.endswith("conversation-1")
+    assert not key.startswith(prefix)  # every key of the hub's starts so (bot/conversations)
+
+
+def test_rasa_reaches_redis_as_the_hub_does_without_its_password_in_the_process_list():
+    settings = Settings(redis_url="redis://loket:s%40cret@redis.internal:6380/2", _env_file=None)
+    rasa = rasa_spec(settings)
+
+    assert {
+        "LOKET_RASA_LOCK_STORE_HOST": "redis.internal",
+        "LOKET_RASA_LOCK_STORE_PORT": "6380",
+        "LOKET_RASA_LOCK_STORE_DB": "2",
+        "LOKET_RASA_LOCK_STORE_USERNAME": "loket",
+        "LOKET_RASA_LOCK_STORE_PASSWORD": "s@cret",
+    }.items() <= rasa.env.items()
+    assert not any("cret" in arg for arg in rasa.argv)
+
+
+def test_redis_over_tls_is_refused_for_rasa_rather_than_used_in_clear():
+    settings = Settings(redis_url="rediss://redis.internal:6380/0", _env_file=None)
+
+    with pytest.raises(ValueError, match="redis://"):
+        brain_processes(settings, Path("model.tar.gz"))

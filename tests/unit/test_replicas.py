@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import secrets
 import shutil
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
@@ -27,7 +26,7 @@ from bot.conversations.fanout import RedisFanout
 from bot.conversations.locks import Leadership
 from bot.languages import LanguageSource
 from bot.settings import Settings
-from tests.conftest import free_port
+from tests.conftest import REDIS_URL, free_port
 from tests.console import (
     Clock,
     add_agent,
@@ -42,33 +41,11 @@ from tests.fakes import FakeBrain
 from tests.sse import ServerEvent, read_event
 from tests.unit.test_phone_call import until
 
-REDIS_URL = os.environ.get("LOKET_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.redis,
     pytest.mark.filterwarnings("ignore::aiohttp.web_exceptions.NotAppKeyWarning"),
 ]
-
-
-@pytest.fixture
-async def redis() -> AsyncIterator[Redis]:
-    """A client of the test Redis (the test is skipped outside CI if none answers)."""
-    client = Redis.from_url(REDIS_URL)
-    try:
-        await client.ping()
-    except (RedisError, OSError) as error:
-        await client.aclose()
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"no Redis at {REDIS_URL}: {error}")
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
-def prefix() -> str:
-    """This test's Redis prefix: its events and locks are its own."""
-    return f"loket-test-{secrets.token_hex(4)}:"
 
 
 @pytest.fixture
