@@ -76,6 +76,9 @@ class PhoneLine:
     sender: PhoneSender = field(default_factory=PhoneSender)
     """Speaks messages from outside the turns on live calls (the core's outbound path)."""
     calls: set[web.WebSocketResponse] = field(default_factory=set)
+    """The calls' media streams, from their start until their end is recorded."""
+    endings: set[asyncio.Task[None]] = field(default_factory=set)
+    """Calls' ends being recorded (kept here: a task nobody holds may be collected)."""
     tickets: StreamTickets = field(default_factory=StreamTickets)
     """Single-use tickets: a stream opens only for a call /twilio/voice announced."""
     on_call_end: Callable[[CallSession], None] | None = None
@@ -224,14 +227,12 @@ async def media_stream(request: web.Request) -> web.WebSocketResponse:
     except Exception:
         log.exception("A call session failed; hanging up")
     finally:
-        line.calls.discard(socket)
-        line.slots.ended(session.call_sid)
-        if stream.went_silent:
-            await _end_dropped_call(line, session.call_sid)
-        await socket.close()  # with <Connect><Stream>, closing the stream ends the call
-        request.app[metrics_key].observe_call(session.stats.after_speech)
-        if line.on_call_end is not None:
-            line.on_call_end(session)
+        # A peer gone without a word can cancel this handler mid-way: the call's end is
+        # still recorded in full, in a task of its own that the line keeps until done.
+        ending = asyncio.create_task(_after_call(request.app, line, socket, session, stream))
+        line.endings.add(ending)
+        ending.add_done_callback(line.endings.discard)
+        await asyncio.shield(ending)
     return socket
 
 
@@ -332,6 +333,29 @@ class _MediaStream:
             yield event
 
 
+async def _after_call(
+    app: web.Application,
+    line: PhoneLine,
+    socket: web.WebSocketResponse,
+    session: CallSession,
+    stream: _MediaStream,
+) -> None:
+    """Everything a call's end needs: its slot freed, a dropped call's conversation ended
+    (it counts as live, in `line.calls`, until then), the stream closed, its figures counted."""
+    try:
+        line.slots.ended(session.call_sid)
+        if stream.went_silent:
+            await _end_dropped_call(line, session.call_sid)
+    finally:
+        line.calls.discard(socket)
+    # With <Connect><Stream>, closing the stream ends the call; a peer gone without a
+    # word makes this wait for aiohttp's close timeout.
+    await socket.close()
+    app[metrics_key].observe_call(session.stats.after_speech)
+    if line.on_call_end is not None:
+        line.on_call_end(session)
+
+
 async def _end_dropped_call(line: PhoneLine, call_sid: str) -> None:
     """A stream that went silent: the call is over for Loket, and recorded as ended."""
     log.warning(
@@ -369,4 +393,5 @@ async def _hang_up_all(app: web.Application) -> None:
     for socket in list(line.calls if line else ()):
         await socket.close(code=WSCloseCode.GOING_AWAY, message=b"Loket is stopping")
     if line is not None:
+        await asyncio.gather(*line.endings, return_exceptions=True)  # their ends recorded
         line.recognisers.close()
