@@ -27,12 +27,13 @@ lint: setup
 format: setup
 	$(HUB)/ruff check --fix . && $(HUB)/ruff format .
 
-bench: setup  ## hub vs Rasa alone, phone calls, config.yml vs Rasa's default; writes docs/benchmarks.md
+bench: setup  ## hub vs Rasa alone, phone calls, config.yml vs Rasa's default, one hub vs two; writes docs/benchmarks.md
 	$(HUB)/python -m benchmarks.web_chat
 	$(HUB)/python -m benchmarks.phone
 	$(HUB)/python -m benchmarks.dialogue_config
 	$(HUB)/python -m benchmarks.handoff
 	$(HUB)/python -m benchmarks.messaging
+	$(HUB)/python -m benchmarks.replicas
 
 clean:  ## remove environments, models and local data
 	rm -rf .venvs models var
