@@ -94,6 +94,8 @@ class Turn:
     intent: str | None
     procedure: Procedure | None
     step: int
+    started: bool
+    """Whether the current procedure's steps have begun: a detail asked first does not."""
     awaiting: str | None
     misunderstood: int
     language_entity: str | None
@@ -133,6 +135,7 @@ class Turn:
             intent=(tracker.latest_message.get("intent") or {}).get("name"),
             procedure=procedure,
             step=step,
+            started=procedure is not None and tracker.slots.get("step") is not None,
             awaiting=tracker.slots.get("awaiting"),
             misunderstood=int(tracker.slots.get("misunderstood") or 0),
             language_entity=entities.get("language"),
@@ -347,7 +350,11 @@ class ActionCommune(LoketAction):
 
 
 class ActionStartProcedure(LoketAction):
-    """proc_*: introduce the procedure of the intent and show its first step."""
+    """proc_*: introduce the procedure of the intent and show its first step.
+
+    A question about one detail of it ("how much does a new identity card cost?", entity
+    `section`) gets that detail first, and the steps are offered (`_answer_detail`).
+    """
 
     action_name = "action_start_procedure"
 
@@ -357,13 +364,83 @@ class ActionStartProcedure(LoketAction):
         if proc is None:  # an intent without a procedure file: never invent one
             out.send(render.cannot_help(CATALOGUE, turn.lang, turn.spoken))
             return {"awaiting": "human"}
+        detail = turn.entities.get("section") or turn.slots.get("section_asked")
+        if detail and proc.id != render.COMMUNE_CONTACT:  # its contact answers every detail
+            return _answer_detail(out, turn, proc, detail)
+        if turn.procedure is proc and (answered := _answer_case(out, turn)) is not None:
+            return answered  # "and if it was stolen?" in the middle of lost-eid
         updates: SlotUpdates = {}
         if proc.id == render.COMMUNE_CONTACT:  # the person's own commune first
             commune = _persons_commune(turn)
             out.send(render.commune_contact(CATALOGUE, commune, turn.lang, turn.spoken))
             updates = {"commune": commune.id} if commune else {}
-        out.send(render.procedure_intro(CATALOGUE, proc, turn.lang, turn.spoken))
-        return {**updates, **_show_step(out, turn, proc, 0)}
+        return {**updates, **_start(out, turn, proc)}
+
+
+def _start(out: Output, turn: Turn, proc: Procedure) -> SlotUpdates:
+    """Introduce `proc` and show its first step."""
+    out.send(render.procedure_intro(CATALOGUE, proc, turn.lang, turn.spoken))
+    return {"section_asked": None, **_show_step(out, turn, proc, 0)}
+
+
+def _answer_detail(out: Output, turn: Turn, proc: Procedure, detail: str) -> SlotUpdates:
+    """Answer detail `detail` of `proc`, asked by naming it.
+
+    In the middle of another procedure, ask which one is meant first: a detail question
+    never switches procedure without asking. In `proc` itself, the place is kept; else
+    `proc` becomes the current procedure, not started (slot `step` unset), and its steps
+    are offered ("yes" starts them, slot `awaiting` "steps").
+    """
+    current = turn.procedure
+    if current is not None and current.id != proc.id and turn.awaiting != "switch":
+        out.send(render.which_of_two(CATALOGUE, current, proc, detail, turn.lang, turn.spoken))
+        return {**_place_kept(turn), "awaiting": "switch"}
+    if current is not None and current.id == proc.id:
+        return _read_detail(out, turn, proc, detail)
+    reply = render.section(
+        CATALOGUE,
+        proc,
+        detail,
+        turn.lang,
+        turn.spoken,
+        None,
+        keys_only=turn.keys_only,
+        started=False,
+    )
+    out.send(reply)
+    out.signal(topic=proc.id)
+    return {
+        "procedure": proc.id,
+        "step": None,
+        "awaiting": "steps",
+        "section_asked": None,
+        "sections_heard": None,
+    }
+
+
+def _read_detail(out: Output, turn: Turn, proc: Procedure, detail: str | None) -> SlotUpdates:
+    """Detail `detail` of the current procedure `proc` (none: the details offered), then
+    where the person was; on the phone the sections not heard yet are offered again."""
+    heard = list(turn.slots.get("sections_heard") or ())
+    if detail in dict(proc.sections()) and detail not in heard:
+        heard.append(detail)
+    reply = render.section(
+        CATALOGUE,
+        proc,
+        detail,
+        turn.lang,
+        turn.spoken,
+        turn.step,
+        heard,
+        turn.page,
+        turn.keys_only,
+        started=turn.started,
+    )
+    out.send(reply)
+    kept = _place_kept(turn)
+    if turn.awaiting == "switch":  # the answer to "this procedure or the other?"
+        kept["awaiting"] = None if turn.started else "steps"
+    return {**kept, "sections_heard": heard or None}
 
 
 def _persons_commune(turn: Turn) -> Commune | None:
@@ -391,6 +468,8 @@ class ActionStep(LoketAction):
         if proc is None:
             out.send(render.no_procedure_active(CATALOGUE, turn.lang, turn.spoken))
             return {}
+        if not turn.started and turn.intent != "step_all":  # a detail was asked first
+            return _start(out, turn, proc)
         if turn.intent == "step_all":
             rights = _rights_to_offer(turn, proc)
             out.send(render.all_steps(CATALOGUE, proc, turn.lang, turn.spoken, rights))
@@ -423,39 +502,43 @@ class ActionExplainTerm(LoketAction):
 
 
 class ActionAskSection(LoketAction):
-    """ask_section (entity `section`; `page`): one section of the current procedure read
-    alone, as a phone key after its last step asks (/ask_section{"section":"cost"}).
+    """ask_section (entity `section`; `page`): one detail of the current procedure,
+    asked in words ("and how much is it?") or with a phone key after its last step
+    (/ask_section{"section":"cost"}).
 
     The person keeps their place; on the phone the sections not heard yet (slot
     `sections_heard`) are offered again, so each is offered until it has been heard.
+    Before any procedure, the question is kept (slot `section_asked`) and the procedure
+    chosen next answers it.
     """
 
     action_name = "action_ask_section"
 
     def act(self, turn: Turn, out: Output) -> SlotUpdates:
-        """Read the section, then where the person was; without a procedure, the menu."""
+        """Answer the detail, then where the person was; without a procedure, the menu."""
         proc = turn.procedure
+        detail = turn.entities.get("section")
         if proc is None:
-            out.send(render.no_procedure_active(CATALOGUE, turn.lang, turn.spoken))
-            return {}
-        heard = list(turn.slots.get("sections_heard") or ())
-        name = turn.entities.get("section")
-        if name in dict(proc.sections()) and name not in heard:
-            heard.append(name)
-        out.send(
-            render.section(
-                CATALOGUE,
-                proc,
-                name,
-                turn.lang,
-                turn.spoken,
-                turn.step,
-                heard,
-                turn.page,
-                turn.keys_only,
-            )
-        )
-        return {**_place_kept(turn), "sections_heard": heard or None}
+            out.send(render.which_procedure(CATALOGUE, turn.lang, turn.spoken, turn.keys_only))
+            return {"section_asked": detail}
+        if detail is None and (answered := _answer_case(out, turn)) is not None:
+            return answered
+        return _read_detail(out, turn, proc, detail)
+
+
+def _answer_case(out: Output, turn: Turn) -> SlotUpdates | None:
+    """A follow-up that names another case of the current procedure ("and if it was
+    stolen?"): the part of the content that answers it, the place kept; None when the
+    message names no case of it."""
+    proc = turn.procedure
+    found = resolve.find_case(proc, turn.text) if proc is not None else None
+    if proc is None or found is None:
+        return None
+    reply = render.case(
+        CATALOGUE, proc, found, turn.lang, turn.spoken, turn.step, turn.keys_only, turn.started
+    )
+    out.send(reply)
+    return _place_kept(turn)
 
 
 class ActionSendStepsBySms(LoketAction):
@@ -536,6 +619,11 @@ class ActionYesNo(LoketAction):
             return {"procedure": None, "step": None, "awaiting": None if yes else "human"}
         if turn.awaiting == "human" and yes:
             return _request_human(out, turn)
+        if turn.awaiting == "steps" and turn.procedure is not None:  # after a detail
+            if yes:
+                return _start(out, turn, turn.procedure)
+            out.send(_menu(turn))
+            return {"procedure": None, "step": None}
         if yes and turn.procedure is not None and turn.awaiting is None:
             return _show_step(out, turn, turn.procedure, turn.step + 1)
         out.send(_menu(turn))
@@ -570,6 +658,8 @@ class ActionCannotHelp(LoketAction):
         if turn.intent != "nlu_fallback":
             out.send(render.cannot_help(CATALOGUE, turn.lang, turn.spoken))
             return {"awaiting": "human"}
+        if (answered := _answer_case(out, turn)) is not None:
+            return answered  # "et si elle a été volée ?", not placed by the NLU
         candidates = resolve.ambiguous_procedures(CATALOGUE, turn.ranking)
         if candidates:
             out.send(render.did_you_mean(CATALOGUE, candidates, turn.lang, turn.spoken))

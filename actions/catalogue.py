@@ -65,6 +65,7 @@ from ._catalogue.messages import BUTTON_NAMES, REQUIRED_MESSAGES, load_messages
 from ._catalogue.model import (
     LANGUAGES,
     SECTIONS,
+    Case,
     Catalogue,
     CatalogueError,
     Category,
@@ -98,6 +99,7 @@ __all__ = [
     "SCHEMA_FILE",
     "SECTIONS",
     "STAGING_DIR",
+    "Case",
     "Catalogue",
     "CatalogueError",
     "Category",

@@ -32,6 +32,7 @@ from typing import Any
 from . import resolve
 from .catalogue import (
     LANGUAGES,
+    Case,
     Catalogue,
     Category,
     Clarification,
@@ -607,6 +608,10 @@ def _section_options(
     return voice.page_of(options, more, page, size=room - 1)
 
 
+WHO = "who"
+"""The detail "who it is for", asked like a section: each procedure's `who`."""
+
+
 def section(
     cat: Catalogue,
     proc: Procedure,
@@ -617,18 +622,134 @@ def section(
     heard: Iterable[str] = (),
     page: int = 1,
     keys_only: bool = False,
+    started: bool = True,
 ) -> Reply:
-    """Section `name` of `proc` read alone (none, or one it does not have: nothing read),
-    then where the person was (step `index`) with that step's buttons: the place is kept.
-    On the phone, the sections not `heard` yet are offered again, a key each (page `page`
-    of them when they do not all fit)."""
+    """The answer to one detail `name` of `proc` (a section, or WHO), then where the person
+    was (step `index`) with that step's buttons: the place is kept. A procedure not
+    `started` yet offers its steps instead.
+
+    A detail the procedure does not give is answered honestly (`_missing_detail`).
+    Without a `name`, "What would you like to know?" with the details as options. On the
+    phone, the sections not `heard` yet are offered again, a key each (page `page` of
+    them when they do not all fit).
+    """
     voice = _Voice(cat, lang, spoken, keys_only)
-    phrase = dict(proc.sections()).get(name or "")
-    text = _section_text(voice, name, phrase) if name and phrase else ""
-    lead = len(_lead_buttons(voice, proc, clamp_step(proc, index)))
-    return _back_to_step(
-        voice, text, proc, index, _section_options(voice, proc, heard, lead, page=page)
+    text, options = _detail(voice, proc, name)
+    return _place_kept(voice, proc, text, options, index, started, heard, page)
+
+
+def case(
+    cat: Catalogue,
+    proc: Procedure,
+    other: Case,
+    lang: str,
+    spoken: bool,
+    index: float | int | None,
+    keys_only: bool = False,
+    started: bool = True,
+) -> Reply:
+    """A follow-up that names another case of `proc` ("and if it was stolen?"): the steps
+    and sections that answer it, then where the person was (step `index`), or the steps
+    offered when they have not begun."""
+    voice = _Voice(cat, lang, spoken, keys_only)
+    total = len(proc.steps)
+    steps = [
+        f"{voice.say('step_label', n=n + 1, total=total)}\n{proc.steps[n].render(lang, spoken)}"
+        for n in other.steps
+    ]
+    text = voice.join([*steps, *(_known_detail(voice, proc, name) for name in other.sections)])
+    return _place_kept(voice, proc, text, [], index, started)
+
+
+def _place_kept(
+    voice: _Voice,
+    proc: Procedure,
+    text: str,
+    options: Sequence[_Option],
+    index: float | int | None,
+    started: bool,
+    heard: Iterable[str] = (),
+    page: int = 1,
+) -> Reply:
+    """`text`, then where the person was in `proc` with its buttons and `options`: on the
+    phone, without options, the sections not `heard` yet. Not `started`: the steps offered."""
+    if not started:
+        return _offer_steps(voice, proc, text, options)
+    if not options:
+        lead = len(_lead_buttons(voice, proc, clamp_step(proc, index)))
+        options = _section_options(voice, proc, heard, lead, page=page)
+    return _back_to_step(voice, text, proc, index, options)
+
+
+def _detail(voice: _Voice, proc: Procedure, name: str | None) -> tuple[str, list[_Option]]:
+    """The text answering detail `name` of `proc`, and the options that go with it."""
+    if not name:  # on the phone, the sections a key each (`_section_options`)
+        if voice.spoken:
+            return "", []
+        return voice.say("section_choose", title=proc.title.in_(voice.lang)), _detail_choices(
+            voice, proc
+        )
+    if name == "related" and proc.related_rights:
+        said = [right.why.render(voice.lang, voice.spoken) for right in proc.related_rights]
+        rights = "\n".join([voice.say("section_rights"), *said])
+        text = voice.join([_known_detail(voice, proc, name), rights])
+        return text, _right_options(voice, proc.related_rights)
+    known = _known_detail(voice, proc, name)
+    return (known, []) if known else _missing_detail(voice, proc, name)
+
+
+def _known_detail(voice: _Voice, proc: Procedure, name: str) -> str:
+    """Detail `name` of `proc` with its heading, or "" when the procedure does not give it."""
+    phrase = Phrase(proc.who, proc.who) if name == WHO else dict(proc.sections()).get(name)
+    return _section_text(voice, name, phrase) if phrase is not None else ""
+
+
+def _missing_detail(voice: _Voice, proc: Procedure, name: str) -> tuple[str, list[_Option]]:
+    """A detail `proc` does not give: said honestly, with where to ask (its "where"
+    section) or the offer of a person; never a guess."""
+    missing = voice.say("section_missing", title=proc.title.in_(voice.lang))
+    where = _known_detail(voice, proc, "where") if name != "where" else ""
+    if where:
+        return voice.join([missing, voice.say("section_missing_where"), where]), []
+    return voice.join([missing, voice.say("section_missing_ask")]), [voice.fixed("human", HUMAN)]
+
+
+def _detail_choices(voice: _Voice, proc: Procedure) -> list[_Option]:
+    """Written, every detail `proc` gives as a button: who it is for, then its sections."""
+    names = [WHO, *(name for name, _ in proc.sections())]
+    return [voice.fixed(f"section_{name}", section_payload(name)) for name in names]
+
+
+def _offer_steps(voice: _Voice, proc: Procedure, before: str, extra: Sequence[_Option]) -> Reply:
+    """`before` (a detail of a procedure not started), then the offer of its steps: Yes / No
+    first (keys 1 and 2 on the phone), the `extra` options, then Menu."""
+    offer = voice.say("steps_offer", title=proc.title.in_(voice.lang))
+    options = [*extra, voice.fixed("menu", MENU)]
+    keys = [voice.keys("yes_no"), *voice.read_keys(options, first=len(_yes_no(voice)) + 1)]
+    text = voice.join([before, offer, " ".join(filter(None, keys))])
+    return Reply(text, [*_yes_no(voice), *(option.button for option in options)])
+
+
+def which_procedure(cat: Catalogue, lang: str, spoken: bool, keys_only: bool = False) -> Reply:
+    """A detail asked before any procedure ("how much does it cost?"): which one, and the menu."""
+    voice = _Voice(cat, lang, spoken, keys_only)
+    return _offer_menu(voice, voice.say("section_which_procedure"))
+
+
+def which_of_two(
+    cat: Catalogue, current: Procedure, other: Procedure, name: str, lang: str, spoken: bool
+) -> Reply:
+    """A detail `name` of `other` asked in the middle of `current`: which one is meant,
+    one option each. The person's place in `current` is kept until they choose."""
+    voice = _Voice(cat, lang, spoken)
+    text = voice.say(
+        "section_which_of_two", current=current.title.in_(lang), other=other.title.in_(lang)
     )
+    options = [
+        voice.topic(current.title.in_(lang), section_payload(name)),
+        voice.topic(other.title.in_(lang), payload(other.intent, section=name)),
+    ]
+    return voice.offer(text, options)
 
 
 def unsaid_rights(proc: Procedure, said: Iterable[str] | None) -> tuple[RelatedRight, ...]:

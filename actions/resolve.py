@@ -6,6 +6,8 @@
   misspellings are the NLU's job (synonyms), not this module's.
 - `ambiguous_procedures`: an intent ranking in which two or three procedures are about
   as likely, so the bot asks which one instead of saying "I did not understand".
+- `find_case`: another case of a procedure that a follow-up names ("and if it was
+  stolen?", "et si je ne suis pas belge ?"), from the procedure's `cases`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .catalogue import LANGUAGES, Catalogue, Commune, Procedure
+from .catalogue import LANGUAGES, Case, Catalogue, Commune, Procedure
 
 # What a person said about where they live (Place.kind).
 FOUND = "found"
@@ -199,3 +201,19 @@ def ambiguous_procedures(
         if entry["confidence"] >= MIN_CONFIDENCE and procedure and procedure not in found:
             found.append(procedure)
     return tuple(found) if 2 <= len(found) <= RANKED else ()
+
+
+def find_case(proc: Procedure, text: str) -> Case | None:
+    """The first case of `proc` whose words `text` holds as whole words, in any language,
+    ignoring case and accents; None if it names none."""
+    said = words(text)
+    for case in proc.cases:
+        if any(_holds(said, words(phrase)) for phrase in case.words):
+            return case
+    return None
+
+
+def _holds(said: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    """Whether the words `phrase` come one after the other in `said`."""
+    size = len(phrase)
+    return size > 0 and any(said[i : i + size] == phrase for i in range(len(said) - size + 1))

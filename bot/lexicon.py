@@ -29,6 +29,9 @@ _NGRAM_SIZES = (2, 3, 4)
 _SMOOTHING = 0.5  # additive smoothing of feature counts
 _TEMPERATURE = 8.0  # sharpens each word's vote: one clear word outweighs several vague ones
 _NAME_WORD_LETTERS = 4  # commune-name words this long are names ("Saint", "Jette"), not "of"
+# Said the same way in French, Dutch and English: they vote for none. Left to the
+# examples, "ok" leaned Dutch, whose "ook" ends the same way.
+SHARED_WORDS = ("ok", "okay", "oke", "oké", "euh", "uh", "hmm")
 
 
 def words(text: str) -> list[str]:
@@ -60,7 +63,7 @@ class LanguageLexicon:
     def from_training_data(
         cls, nlu_dir: Path = ROOT / "nlu", communes: Path = ROOT / "content" / "communes.yml"
     ) -> LanguageLexicon:
-        """Learn from nlu/<language>.yml and nlu/topics-<language>.yml; communes are neutral."""
+        """Learn from nlu/*<language>.yml; communes and SHARED_WORDS are neutral."""
         return cls(
             {
                 language: [
@@ -70,7 +73,7 @@ class LanguageLexicon:
                 ]
                 for language in LANGUAGES
             },
-            neutral=_commune_name_words(communes),
+            neutral=[*_commune_name_words(communes), *SHARED_WORDS],
         )
 
     def telling_words(self, text: str) -> list[str]:

@@ -373,6 +373,25 @@ def related_rights_problems(doc: Document, ids: ProcedureIds) -> Iterator[tuple[
             named[target] = index
 
 
+def cases_problems(doc: Document) -> Iterator[tuple[PathParts, str]]:
+    """Problems of a procedure's cases the schema cannot see: a step it does not have, a
+    section it does not have."""
+    data = doc.data if isinstance(doc.data, dict) else {}
+    cases, steps = data.get("cases"), data.get("steps")
+    if not isinstance(cases, list) or not isinstance(steps, list):
+        return
+    for index, case in enumerate(cases):
+        if not isinstance(case, dict):
+            continue  # the schema reports it
+        for at, number in enumerate(case.get("steps") or ()):
+            if isinstance(number, int) and not 1 <= number <= len(steps):
+                where: PathParts = ("cases", index, "steps", at)
+                yield where, f"is step {number}, but this procedure has {len(steps)} steps"
+        for at, name in enumerate(case.get("sections") or ()):
+            if isinstance(name, str) and name not in data:
+                yield ("cases", index, "sections", at), f"names {name}: this procedure has none"
+
+
 # ---------------------------------------------------------------- shared checks of small files
 
 HYPHENATED_ID = re.compile(r"^[a-z][a-z0-9-]*$")

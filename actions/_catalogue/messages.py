@@ -97,6 +97,16 @@ REQUIRED_MESSAGES: Mapping[str, frozenset[str]] = {
     **{f"press_section_{name}": frozenset({"n"}) for name in SECTIONS},
     "button_more_sections": _NONE,
     "press_more_sections": frozenset({"n"}),
+    # Questions about one detail of a procedure ("how much does it cost?").
+    "section_who": _NONE,
+    "button_section_who": _NONE,
+    "section_missing": frozenset({"title"}),
+    "section_missing_where": _NONE,
+    "section_missing_ask": _NONE,
+    "section_choose": frozenset({"title"}),
+    "section_which_procedure": _NONE,
+    "section_which_of_two": frozenset({"current", "other"}),
+    "steps_offer": frozenset({"title"}),
 }
 """Messages the renderer needs, with the placeholders each must use in every language."""
 

@@ -73,6 +73,20 @@ class RelatedRight:
 
 
 @dataclass(frozen=True)
+class Case:
+    """Another case of a procedure that a follow-up names ("and if it was stolen?").
+
+    `words` name it, in any of the three languages (matched as whole words, ignoring case
+    and accents); `steps` (0-based) and `sections` are the parts of the procedure that
+    answer it, said alone while the person keeps their place.
+    """
+
+    words: tuple[str, ...]
+    steps: tuple[int, ...] = ()
+    sections: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Procedure:
     """One public procedure, explained step by step."""
 
@@ -91,6 +105,7 @@ class Procedure:
     offline: Phrase | None = None
     related: Phrase | None = None
     related_rights: tuple[RelatedRight, ...] = ()
+    cases: tuple[Case, ...] = ()
 
     def sections(self) -> tuple[tuple[str, Phrase], ...]:
         """Return the optional sections this procedure has, as (name, phrase), in SECTIONS order."""

@@ -9,8 +9,8 @@ from typing import Any
 
 import jsonschema
 
-from .checks import ProcedureIds, procedure_problems, related_rights_problems
-from .model import SECTIONS, Procedure, RelatedRight, build_phrase, build_text
+from .checks import ProcedureIds, cases_problems, procedure_problems, related_rights_problems
+from .model import LANGUAGES, SECTIONS, Case, Procedure, RelatedRight, build_phrase, build_text
 from .report import PathParts, Report
 from .schema import schema_problems
 from .yaml_source import Document, read_yaml
@@ -46,6 +46,7 @@ def load_procedures(
         reported = {where for where, _ in problems}
         problems += [p for p in procedure_problems(doc) if p[0] not in reported]
         problems += [p for p in related_rights_problems(doc, ids) if p[0] not in reported]
+        problems += [p for p in cases_problems(doc) if p[0] not in reported]
         problems += _intent_clash(doc, intents, report)
         for where, problem in sorted(problems, key=lambda p: (doc.line(p[0]) or 0, str(p))):
             report.add(path, doc.line(where), where, problem)
@@ -84,5 +85,13 @@ def _build_procedure(data: Mapping[str, Any], published: frozenset[str]) -> Proc
             RelatedRight(procedure=right["procedure"], why=build_phrase(right["why"]))
             for right in data.get("related_rights", ())
             if right["procedure"] in published
+        ),
+        cases=tuple(
+            Case(
+                words=tuple(word for lang in LANGUAGES for word in case["words"][lang]),
+                steps=tuple(number - 1 for number in case.get("steps", ())),
+                sections=tuple(case.get("sections", ())),
+            )
+            for case in data.get("cases", ())
         ),
     )

@@ -35,7 +35,6 @@ from __future__ import annotations
 import difflib
 import logging
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +56,8 @@ from rasa.shared.nlu.constants import (
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
+
+from nlu.components.folding import fold
 
 logger = logging.getLogger(__name__)
 
@@ -172,24 +173,6 @@ _EN_TENS = {
     20: "twenty", 30: "thirty", 40: "forty", 50: "fifty", 60: "sixty",
     70: "seventy", 80: "eighty", 90: "ninety",
 }  # fmt: skip
-
-
-def fold(text: str) -> tuple[str, list[int]]:
-    """Lowercase `text` without accents, every non-alphanumeric character a space.
-
-    Returns the folded text and, for each of its characters, the index of the
-    character of `text` it comes from (so a match maps back to the original).
-    """
-    chars: list[str] = []
-    origin: list[int] = []
-    for index, char in enumerate(text):
-        decomposed = unicodedata.normalize("NFKD", char.casefold())
-        plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-        plain = {"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "ł": "l"}.get(plain, plain)
-        for c in plain:
-            chars.append(c if c.isalnum() else " ")
-            origin.append(index)
-    return "".join(chars), origin
 
 
 def folded_words(text: str) -> tuple[str, ...]:
