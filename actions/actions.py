@@ -353,7 +353,8 @@ class ActionStartProcedure(LoketAction):
     """proc_*: introduce the procedure of the intent and show its first step.
 
     A question about one detail of it ("how much does a new identity card cost?", entity
-    `section`) gets that detail first, and the steps are offered (`_answer_detail`).
+    `section`) gets that detail first, and the steps are offered (`_answer_detail`); in
+    the middle of another procedure, it first asks which one is meant.
     """
 
     action_name = "action_start_procedure"
@@ -365,6 +366,12 @@ class ActionStartProcedure(LoketAction):
             out.send(render.cannot_help(CATALOGUE, turn.lang, turn.spoken))
             return {"awaiting": "human"}
         detail = turn.entities.get("section") or turn.slots.get("section_asked")
+        current = turn.procedure
+        if detail and current not in (None, proc) and turn.awaiting != "switch":
+            # "and how much is it at the commune?" at step 3 of lost-eid: never switch
+            # procedure on a detail question without asking which one is meant
+            out.send(render.which_of_two(CATALOGUE, current, proc, detail, turn.lang, turn.spoken))
+            return {**_place_kept(turn), "awaiting": "switch"}
         if detail and proc.id != render.COMMUNE_CONTACT:  # its contact answers every detail
             return _answer_detail(out, turn, proc, detail)
         if turn.procedure is proc and (answered := _answer_case(out, turn)) is not None:
@@ -384,18 +391,10 @@ def _start(out: Output, turn: Turn, proc: Procedure) -> SlotUpdates:
 
 
 def _answer_detail(out: Output, turn: Turn, proc: Procedure, detail: str) -> SlotUpdates:
-    """Answer detail `detail` of `proc`, asked by naming it.
-
-    In the middle of another procedure, ask which one is meant first: a detail question
-    never switches procedure without asking. In `proc` itself, the place is kept; else
-    `proc` becomes the current procedure, not started (slot `step` unset), and its steps
-    are offered ("yes" starts them, slot `awaiting` "steps").
-    """
-    current = turn.procedure
-    if current is not None and current.id != proc.id and turn.awaiting != "switch":
-        out.send(render.which_of_two(CATALOGUE, current, proc, detail, turn.lang, turn.spoken))
-        return {**_place_kept(turn), "awaiting": "switch"}
-    if current is not None and current.id == proc.id:
+    """Answer detail `detail` of `proc`, asked by naming it: in `proc` itself, the place
+    is kept; else `proc` becomes the current procedure, not started (slot `step` unset),
+    and its steps are offered ("yes" starts them, slot `awaiting` "steps")."""
+    if turn.procedure is proc:
         return _read_detail(out, turn, proc, detail)
     reply = render.section(
         CATALOGUE,

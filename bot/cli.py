@@ -4,11 +4,11 @@ seed demo data."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
 
-from aiohttp import web
-
+from bot import serving
 from bot.app import create_app
 from bot.console import commands as agent_commands
 from bot.migrations import upgrade
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
             log.info(
                 "Hub on http://%s:%d, brain at %s", settings.host, settings.port, settings.rasa_url
             )
-            web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+            asyncio.run(serving.serve(create_app(settings), settings.host, settings.port))
         elif args.command == "train":
             print(ensure_model(settings, force=args.force))
         elif args.command == "migrate":

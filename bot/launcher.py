@@ -15,16 +15,15 @@ import asyncio
 import contextlib
 import logging
 import secrets
-import signal
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from aiohttp import web
 from pydantic import SecretStr
 
+from bot import serving
 from bot.app import create_app
 from bot.brain import BrainClient, Readiness
 from bot.console.accounts import ensure_demo_agent
@@ -220,11 +219,9 @@ async def run(
     children = [Child(spec) for spec in brain_processes(settings, model, verbose)]
     supervisors = [asyncio.create_task(child.keep_running()) for child in children]
     brain = BrainClient(settings)
-    runner = web.AppRunner(create_app(settings, brain=brain), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, settings.host, settings.port).start()
+    runner = await serving.start(create_app(settings, brain=brain), settings.host, settings.port)
     log.info("Hub listening on %s:%d; loading the brain...", settings.host, settings.port)
-    stop = _stop_event()
+    stop = serving.stop_requested()
     started = time.monotonic()
     ready_task = asyncio.create_task(wait_until_ready(brain, settings.brain_start_timeout))
     await asyncio.wait(
@@ -235,7 +232,7 @@ async def run(
         await stop.wait()
     ready_task.cancel()
     log.info("Stopping Loket...")
-    await runner.cleanup()
+    await serving.stop(runner)
     await asyncio.gather(*(child.stop() for child in children))
     for task in supervisors:
         task.cancel()
@@ -269,14 +266,6 @@ def _announce(
             "The web chat (%s) answers with a holding reply until it is.",
             seconds, readiness.model_loaded, readiness.action_server, settings.web_chat_url,
         )  # fmt: skip
-
-
-def _stop_event() -> asyncio.Event:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    return stop
 
 
 def start(settings: Settings, force_train: bool = False, verbose: bool = False) -> None:

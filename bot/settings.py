@@ -178,6 +178,16 @@ class Settings(BaseSettings):
         description="Calls served at once; the next caller hears that all lines are busy "
         "(in French, Dutch and English) and the call ends. Sized in docs/benchmarks.md.",
     )
+    call_drain_seconds: float = Field(
+        0.0,
+        ge=0,
+        description="When the hub stops (SIGTERM, Ctrl-C), how long its calls may go on "
+        "to their natural end: it takes no new call meanwhile (its port is closed, so a "
+        "load balancer sends new calls to another replica). Calls still going then hear "
+        "that the line is closing, in their language, and end. 0 (the default, fit for "
+        "one machine) ends them at once; a replica in a cluster sets a few minutes "
+        "(deploy/).",
+    )
     call_idle_seconds: float = Field(
         10.0,
         gt=0,

@@ -25,8 +25,12 @@ CONFIG = ROOT / "config.yml"
 CUSTOM_COMPONENTS = {
     "nlu.components.lemmas.LookupLemmatizer": "WhitespaceTokenizer",
     "nlu.components.communes.CommuneEntityExtractor": "EntitySynonymMapper",
+    "nlu.components.sections.SectionEntityExtractor": "FallbackClassifier",
 }
 ENTITY_COLUMNS = ("commune", "postcode")  # the entities the custom components are about
+# The intents a custom component changes: SectionEntityExtractor makes an nlu_fallback
+# that asks a detail in so many words ask_section.
+INTENT_COLUMNS = ("ask_section",)
 
 
 def ablation_configs(config: Path, out: Path) -> list[Path]:

@@ -15,7 +15,7 @@ from typing import Any
 from bot.languages import SENTENCE_LETTERS
 from bot.settings import LANGUAGES, ROOT
 from nlu.evaluation import first_wave
-from nlu.evaluation.comparisons import ENTITY_COLUMNS, Comparison
+from nlu.evaluation.comparisons import ENTITY_COLUMNS, INTENT_COLUMNS, Comparison
 from nlu.evaluation.detection import (
     OURS,
     Detection,
@@ -426,8 +426,10 @@ def components_section(run: Run, previous: str | None) -> str:
         "| configuration | training (s) | macro-F1 fr | macro-F1 nl | macro-F1 en "
         "| OOS recall fr | OOS recall nl | OOS recall en "
         + "".join(f"| {entity} F1, all languages " for entity in ENTITY_COLUMNS)
+        + "".join(f"| intent {intent} F1, all languages " for intent in INTENT_COLUMNS)
         + "|",
-        "|---|---:|---:|---:|---:|---:|---:|---:|" + "---:|" * len(ENTITY_COLUMNS),
+        "|---|---:|---:|---:|---:|---:|---:|---:|"
+        + "---:|" * (len(ENTITY_COLUMNS) + len(INTENT_COLUMNS)),
         comparison_row("config.yml (current model)", None, run.results),
     ]
     lines += [comparison_row(c.config, c.train_seconds, c.results) for c in run.comparisons]
@@ -443,12 +445,14 @@ def comparison_row(name: str, seconds: float | None, results: Sequence[LanguageR
     oos = " | ".join(
         pct(by_lang[lang].oos_recall()) if lang in by_lang else "n/a" for lang in LANGUAGES
     )
-    entities = LanguageResult("all", [p for r in results for p in r.bot]).entity_scores()
-    entity_f1 = " | ".join(
-        f"{entities[e].f1:.3f}" if e in entities else "n/a" for e in ENTITY_COLUMNS
-    )
+    together = LanguageResult("all", [p for r in results for p in r.bot])
+    entities, intents = together.entity_scores(), together.scores()
+    scored = [
+        *(f"{entities[e].f1:.3f}" if e in entities else "n/a" for e in ENTITY_COLUMNS),
+        *(f"{intents[i].f1:.3f}" if i in intents else "n/a" for i in INTENT_COLUMNS),
+    ]
     took = "n/a" if seconds is None else f"{seconds:.0f}"
-    return f"| `{name}` | {took} | {f1} | {oos} | {entity_f1} |"
+    return f"| `{name}` | {took} | {f1} | {oos} | {' | '.join(scored)} |"
 
 
 def previous_components(path: Path) -> str | None:

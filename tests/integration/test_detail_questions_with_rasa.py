@@ -127,3 +127,21 @@ async def test_a_follow_up_that_names_the_other_case(live_hub, language):
     resume = MESSAGES.text("resume_step", language, n=1, total=6, title=EID.title.in_(language))
     assert resume in said
     expect_step(await person.say(NEXT[language]), EID, 2, language)
+
+
+async def test_a_detail_at_the_commune_does_not_switch_procedure(live_hub):
+    """Tried as a new user would: at step 3 of lost-eid, "and how much is it at the
+    commune" opened "contact your commune" at step 1. Now the cost of the card, or the
+    question which procedure is meant; never the other procedure's first step."""
+    contact = CATALOGUE.procedures["commune-contact"]
+    person = Person(live_hub, "en")
+    await person.say(ASK["lost-eid"]["en"])
+    await person.say(NEXT["en"])
+    expect_step(await person.say(NEXT["en"]), EID, 3, "en")
+
+    said = await person.say("and how much is it at the commune")
+    assert contact.steps[0].written.en not in said, said
+    question = MESSAGES.text(
+        "section_which_of_two", "en", current=EID.title.en, other=contact.title.en
+    )
+    assert EID.cost.written.en in said or question in said, said  # type: ignore[union-attr]

@@ -1138,3 +1138,24 @@ def agent_message(conversation: ConversationRecord) -> MessageRecord:
         status="queued",
         created_at=datetime.now(UTC),
     )
+
+
+@pytest.mark.usefixtures("instant_playback")
+async def test_a_call_still_going_when_the_hub_stops_hears_the_line_close_in_its_language(
+    phone: Phone, brain: FakeBrain, speaker: Speaker
+):
+    """After the drain (bot/channels/phone/webhooks.py), calls still going are told that
+    the line is closing and that their conversation is kept; then the call ends."""
+    brain.reply = phone_brain
+    await phone.remember("nl")
+    twilio = FakeTwilio()
+    call = phone.call(SpeechModels(NO_MODELS), twilio)
+    await twilio.hears(speaker, [Line(WELCOME, "nl"), prompts.language_remembered("nl")])
+    assert phone.sender.calls_live() == 1
+
+    await phone.sender.hang_up_all(timeout=WAIT_SECONDS)
+    await ended(call)
+    await twilio.hears(speaker, [prompts.line_closing("nl")])
+    assert phone.sender.calls_live() == 0
+    async with asyncio.timeout(WAIT_SECONDS):
+        await phone.sender.all_ended()

@@ -4,6 +4,8 @@ status callback and the media WebSocket, with real Twilio signatures."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +17,7 @@ from aiohttp import WSCloseCode
 from aiohttp.test_utils import TestClient, TestServer
 from twilio.request_validator import RequestValidator
 
+from bot import serving
 from bot.app import create_app
 from bot.appkeys import service_key
 from bot.channels import phone
@@ -273,3 +276,76 @@ async def stream_until(
         await socket.send_str(twilio.media_event(chunk, chunk * 20, b"\xff" * 160))
         await asyncio.sleep(0.02)
     raise AssertionError("condition not met in time")
+
+
+async def test_a_stopping_hub_takes_no_new_call_and_lets_its_calls_end(settings: Settings):
+    """Draining (LOKET_CALL_DRAIN_SECONDS, bot/serving.py): the port closes at once, so a
+    load balancer sends new calls to another replica; the calls in progress go on, and
+    still hear the caller, until they end."""
+    draining = settings.model_copy(update={"call_drain_seconds": 60.0})
+    async with TestClient(TestServer(create_app(draining))) as hub:
+        line = hub.server.app[phone.line_key]
+        socket = await open_stream(hub, await announced_call(hub))
+        await eventually(lambda: line.sender.calls_live() == 1)
+
+        stopping = asyncio.create_task(serving.stop(hub.server.runner))  # as on SIGTERM
+        with pytest.raises(aiohttp.ClientConnectionError):
+            await eventually_refused(hub)
+        assert not stopping.done()  # the call goes on
+
+        twilio = TwilioSide("MZ" + "0" * 32, CALL_SID, "AC" + "0" * 32)
+        await socket.send_str(twilio.stop_event())  # the caller hangs up: it is heard
+        async with asyncio.timeout(WAIT_SECONDS):
+            await stopping
+        assert line.sender.calls_live() == 0
+
+
+async def eventually_refused(hub: TestClient) -> None:
+    """Post to the hub's address until the connection is refused (its port closed)."""
+    url = hub.make_url("/twilio/voice")
+    async with aiohttp.ClientSession() as session:
+        for _ in range(200):
+            async with session.post(url, data=call_form("CA" + "9" * 32)):
+                pass
+            await asyncio.sleep(0.05)
+
+
+async def test_a_call_still_going_after_the_drain_hears_the_line_close(settings: Settings):
+    short = settings.model_copy(update={"call_drain_seconds": 0.2, "mark_wait_seconds": 0.5})
+    async with TestClient(TestServer(create_app(short))) as hub:
+        line = hub.server.app[phone.line_key]
+        socket = await open_stream(hub, await announced_call(hub))
+        await eventually(lambda: line.sender.calls_live() == 1)
+        await sent_so_far(socket)  # the language menu
+
+        listening = asyncio.create_task(sent_until_closed(socket))  # as Twilio listens
+        async with asyncio.timeout(WAIT_SECONDS):
+            await serving.stop(hub.server.runner)
+        assert media(await listening), "the caller heard the line close before it ended"
+        assert socket.close_code == WSCloseCode.OK  # Loket ended the call itself
+        assert line.sender.calls_live() == 0 and not line.calls
+
+
+WAIT_SECONDS = 30.0  # a safety net against a hanging test; nothing is timed
+
+
+async def sent_so_far(socket: aiohttp.ClientWebSocketResponse) -> list[str]:
+    """The messages Loket has sent on the stream until it pauses for a moment."""
+    sent = []
+    with contextlib.suppress(TimeoutError):
+        while (message := await socket.receive(timeout=0.5)).type is aiohttp.WSMsgType.TEXT:
+            sent.append(message.data)
+    return sent
+
+
+async def sent_until_closed(socket: aiohttp.ClientWebSocketResponse) -> list[str]:
+    """The messages Loket sends on the stream until it closes it."""
+    sent = []
+    while (message := await socket.receive(timeout=WAIT_SECONDS)).type is aiohttp.WSMsgType.TEXT:
+        sent.append(message.data)
+    return sent
+
+
+def media(sent: list[str]) -> list[str]:
+    """The audio among `sent` (Twilio's `media` messages)."""
+    return [text for text in sent if json.loads(text).get("event") == "media"]

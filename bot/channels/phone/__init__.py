@@ -12,6 +12,7 @@ from __future__ import annotations
 from bot.channels.phone.webhooks import (
     PhoneLine,
     contact,
+    drain,
     line_key,
     open_line,
     render_prompts,
@@ -23,6 +24,7 @@ from bot.channels.phone.webhooks import (
 __all__ = [
     "PhoneLine",
     "contact",
+    "drain",
     "line_key",
     "open_line",
     "render_prompts",

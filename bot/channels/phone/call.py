@@ -30,6 +30,7 @@ task is cancelled and the recognisers given back to the pool before `run` return
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Sequence
@@ -234,6 +235,19 @@ class CallSession:
             return False
         self._notices.put_nowait(Line(text, language))
         return True
+
+    async def hang_up(self, timeout: float) -> None:
+        """The hub is stopping and this call outlived the drain: tell the caller in their
+        language that the call must end (the conversation is kept), then end it. Bounded
+        by `timeout`: a caller who keeps talking does not hold the hub up."""
+        if self._over.is_set():
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await self._caller_paused()
+                await self._player.interrupt()  # what was being said cannot be finished
+                await self._say_last([prompts.line_closing(self._language)])
+        self._over.set()
 
     # ---------------------------------------------------------------- tasks
 

@@ -90,6 +90,11 @@ _LINES_BUSY: dict[Language, str] = {
     "nl": "Al onze lijnen zijn bezet. Bel over een paar minuten opnieuw, alstublieft.",
     "en": "All our lines are busy. Please call again in a few minutes.",
 }
+_LINE_CLOSING: dict[Language, str] = {
+    "fr": "Désolé, je dois terminer cet appel. Rappelez-nous : votre conversation est gardée.",
+    "nl": "Sorry, ik moet dit gesprek beëindigen. Bel ons opnieuw: uw gesprek is bewaard.",
+    "en": "Sorry, I have to end this call. Please call us again: your conversation is kept.",
+}
 _THE_NUMBER: dict[Language, str] = {
     "fr": "Le numéro : {number}. Je répète : {number}.",
     "nl": "Het nummer: {number}. Ik herhaal: {number}.",
@@ -197,6 +202,11 @@ def lines_busy() -> list[Line]:
     return [Line(_LINES_BUSY[language], language) for language in LANGUAGES]
 
 
+def line_closing(language: Language) -> Line:
+    """Said to a caller still on the line when the hub stops and its calls have drained."""
+    return Line(_LINE_CLOSING[language], language)
+
+
 def _phone_numbers(text: str) -> list[str]:
     """The phone numbers of a spoken text, by the rule the brain's spoken form follows."""
     return [run for run in _DIGIT_GROUPS.findall(text) if _is_phone_number(run)]
@@ -256,5 +266,6 @@ def all_texts() -> dict[str, dict[Language, str]]:
         "sms_key_hint": _SMS_KEY_HINT,
         "no_number": _NO_NUMBER,
         "lines_busy": _LINES_BUSY,
+        "line_closing": _LINE_CLOSING,
     }
     return {name: dict(table) for name, table in tables.items()}

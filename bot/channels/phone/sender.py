@@ -8,6 +8,7 @@ cannot be reached: `send` says so, and the core marks the message failed.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Protocol, cast
 
@@ -25,21 +26,42 @@ class LiveCall(Protocol):
         """Speak `text` after what is being said now; False when the call is over."""
         ...
 
+    async def hang_up(self, timeout: float) -> None:
+        """Say goodbye (the line is closing) and end the call, within `timeout` seconds."""
+        ...
+
 
 class PhoneSender:
     """Speaks messages on live calls (the phone's `bot.conversations.outbound.Sender`)."""
 
     def __init__(self) -> None:
         self._calls: dict[str, LiveCall] = {}
+        self._none_live = asyncio.Event()
+        self._none_live.set()
 
     def call_started(self, conversation_id: str, call: LiveCall) -> None:
         """The call of `conversation_id` is live: messages to it are spoken on it."""
         self._calls[conversation_id] = call
+        self._none_live.clear()
 
     def call_ended(self, conversation_id: str, call: LiveCall) -> None:
         """The call is over (only that call: a newer one may hold the same id)."""
         if self._calls.get(conversation_id) is call:
             del self._calls[conversation_id]
+        if not self._calls:
+            self._none_live.set()
+
+    def calls_live(self) -> int:
+        """How many calls are going on now."""
+        return len(self._calls)
+
+    async def all_ended(self) -> None:
+        """Return once no call is live."""
+        await self._none_live.wait()
+
+    async def hang_up_all(self, timeout: float) -> None:
+        """Say goodbye on every live call and end it, all within `timeout` seconds."""
+        await asyncio.gather(*(call.hang_up(timeout) for call in list(self._calls.values())))
 
     def live(self, conversation_id: str) -> bool:
         """Whether the conversation's call is going on now."""

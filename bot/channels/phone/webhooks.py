@@ -253,6 +253,17 @@ def contact(caller: str) -> str | None:
     return caller if _PHONE_NUMBER.match(caller) and caller != _WITHHELD else None
 
 
+async def _wait_for_calls(line: PhoneLine, seconds: float) -> None:
+    """Wait until no call is live, or `seconds` have passed."""
+    if seconds <= 0:
+        return
+    log.info("Stopping: up to %.0f s for %d call(s) to end", seconds, line.sender.calls_live())
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await line.sender.all_ended()
+    log.info("Stopping: %d call(s) still live after the drain", line.sender.calls_live())
+
+
 def _line(request: web.Request) -> PhoneLine:
     line = request.app.get(line_key)
     if line is None:
@@ -385,6 +396,21 @@ async def _admitted(
                 return
             line.slots.streaming(event.call_sid)
         yield event
+
+
+GOODBYE_SECONDS = 15.0
+"""How long calls still going after the drain may take to hear that the line is closing."""
+
+
+async def drain(app: web.Application) -> None:
+    """The hub is stopping, its port already closed (bot/serving.py): let the calls end by
+    themselves for LOKET_CALL_DRAIN_SECONDS, then tell the callers still on the line that
+    it is closing (their conversation is kept) and end their calls."""
+    line = app.get(line_key)
+    if line is None or not line.sender.calls_live():
+        return
+    await _wait_for_calls(line, line.settings.call_drain_seconds)
+    await line.sender.hang_up_all(GOODBYE_SECONDS)
 
 
 async def _hang_up_all(app: web.Application) -> None:
