@@ -91,7 +91,7 @@ _LINES_BUSY: dict[Language, str] = {
     "en": "All our lines are busy. Please call again in a few minutes.",
 }
 _LINE_CLOSING: dict[Language, str] = {
-    "fr": "Désolé, je dois terminer cet appel. Rappelez-nous : votre conversation est gardée.",
+    "fr": "Désolé, je dois couper cet appel. Vous pouvez nous rappeler. On garde votre demande.",
     "nl": "Sorry, ik moet dit gesprek beëindigen. Bel ons opnieuw: uw gesprek is bewaard.",
     "en": "Sorry, I have to end this call. Please call us again: your conversation is kept.",
 }
