@@ -635,7 +635,7 @@ def section(
     """
     voice = _Voice(cat, lang, spoken, keys_only)
     text, options = _detail(voice, proc, name)
-    return _place_kept(voice, proc, text, options, index, started, heard, page)
+    return _then_the_place(voice, proc, text, options, index, started, heard, page)
 
 
 def case(
@@ -658,10 +658,10 @@ def case(
         for n in other.steps
     ]
     text = voice.join([*steps, *(_known_detail(voice, proc, name) for name in other.sections)])
-    return _place_kept(voice, proc, text, [], index, started)
+    return _then_the_place(voice, proc, text, [], index, started)
 
 
-def _place_kept(
+def _then_the_place(
     voice: _Voice,
     proc: Procedure,
     text: str,
