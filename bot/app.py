@@ -24,7 +24,7 @@ from bot.migrations import upgrade
 from bot.privacy.rasa_trackers import RasaTrackers
 from bot.privacy.retention import sweep_forever
 from bot.proxies import ClientAddresses, client_addresses_key, parse_networks
-from bot.ratelimit import MessageLimits, RateLimiter
+from bot.ratelimit import MessageLimits
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -73,10 +73,6 @@ def create_app(
     app.on_response_prepare.append(security_headers)
     brain = brain or BrainClient(settings)
     app[settings_key] = settings
-    app[webchat.limits_key] = MessageLimits(
-        RateLimiter(settings.rate_limit_per_minute),
-        RateLimiter(settings.rate_limit_per_conversation_per_minute),
-    )
     app[client_addresses_key] = ClientAddresses(parse_networks(settings.trusted_proxies))
     app[health.brain_key] = brain
     brain.observe = metrics.setup(app).observe_brain
@@ -105,6 +101,12 @@ async def _lifecycle(
         Redis.from_url(settings.redis_url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT)
         if settings.redis_url
         else None
+    )
+    app[webchat.limits_key] = MessageLimits.for_hub(
+        settings.rate_limit_per_minute,
+        settings.rate_limit_per_conversation_per_minute,
+        redis,
+        settings.redis_prefix,
     )
     lock_ttl = settings.brain_request_timeout + LOCK_MARGIN_SECONDS
     locks = ConversationLocks(redis, settings.redis_prefix, lock_ttl)

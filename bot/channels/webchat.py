@@ -63,7 +63,7 @@ async def post_message(request: web.Request) -> web.Response:
     idempotency_key = _idempotency_key(request)
     posted = _parse_body(await request.read(), settings.max_text_chars)
     client = request.config_dict[client_addresses_key].client(request)
-    if wait := request.app[limits_key].retry_after(client, conversation_id):
+    if wait := await request.app[limits_key].retry_after(client, conversation_id):
         raise ApiError(
             429,
             "too_many_requests",

@@ -66,7 +66,6 @@ def setup(app: web.Application) -> None:
             access.require_role,
         ]
     )
-    console[sessions.signed_out_key] = sessions.SignedOut()
     setup_templates(console)
     _routes(console.router)
     app.add_subapp(sessions.PREFIX, console)

@@ -40,7 +40,7 @@ async def events(request: web.Request) -> web.StreamResponse:
 
     async def still_signed_in() -> bool:
         """A beat: the agent's sign of life, unless the session was signed out."""
-        if session_id in request.config_dict[sessions.signed_out_key]:
+        if not session_id or await sessions.is_signed_out(request, session_id):
             return False
         await service.desk.touch(agent.id)
         return True

@@ -3,25 +3,30 @@
 The cookie holds the agent's id, a random session id and the CSRF token, encrypted and
 authenticated with the console key (Fernet). It is HttpOnly, SameSite=Strict, limited
 to /agent (the web chat never carries it), Secure when the hub is served over https,
-and ends after SESSION_SECONDS whatever happens. Signing out forgets the session id
-on the server too, so a copy of the cookie is refused from then on.
+and ends after SESSION_SECONDS whatever happens. Signing out records the session id in
+the database too, so a copy of the cookie is refused from then on, by every hub replica
+and after a restart.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
-import time
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from urllib.parse import quote
 
 from aiohttp import web
 from aiohttp_session import Session, get_session, new_session, session_middleware
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from cryptography.fernet import Fernet
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 
 from bot.appkeys import service_key
 from bot.console.secret import console_key
+from bot.conversations.model import SignedOutSession
 from bot.conversations.records import AgentRecord
 from bot.settings import Settings
 
@@ -31,31 +36,9 @@ COOKIE = "loket_console"
 PREFIX = "/agent"
 SIGN_IN = f"{PREFIX}/sign-in"
 SESSION_SECONDS = 12 * 3600  # a long working day; then the agent signs in again
+SESSION_TIME = timedelta(seconds=SESSION_SECONDS)
 _AGENT = web.RequestKey("console_agent", AgentRecord)  # the signed-in agent
 _SAFE_NEXT = re.compile(r"^/agent(/[A-Za-z0-9_./?=&%-]*)?$")
-
-
-class SignedOut:
-    """Session ids that signed out, until their cookie would have expired anyway.
-
-    In memory: several hub replicas each keep their own (a shared store comes with
-    the Redis fan-out, issue 14); the cookie's own lifetime still bounds every session.
-    """
-
-    def __init__(self) -> None:
-        self._until: dict[str, float] = {}
-
-    def add(self, session_id: str) -> None:
-        """Refuse `session_id` from now on."""
-        now = time.monotonic()
-        self._until = {sid: t for sid, t in self._until.items() if t > now}
-        self._until[session_id] = now + SESSION_SECONDS
-
-    def __contains__(self, session_id: object) -> bool:
-        return session_id in self._until
-
-
-signed_out_key = web.AppKey("console_signed_out", SignedOut)
 
 
 def middleware(settings: Settings) -> web.Middleware:
@@ -121,7 +104,7 @@ async def end(request: web.Request) -> Session:
     """Sign out: the session id is refused from now on; a new anonymous session follows."""
     session = await get_session(request)
     if session_id := session.get("sid"):
-        request.config_dict[signed_out_key].add(session_id)
+        await _refuse_from_now_on(request, session_id)
     language = session.get("lang")
     session = await new_session(request)
     if language:
@@ -152,10 +135,27 @@ async def signed_in_agent(request: web.Request) -> AgentRecord | None:
     agent_id, session_id = session.get("agent_id"), session.get("sid")
     if not isinstance(agent_id, int) or not session_id:
         return None
-    if session_id in request.config_dict[signed_out_key]:
+    if await is_signed_out(request, session_id):
         return None
     # Read each time: a removed account, or one whose role changed, takes effect at once.
     return await request.config_dict[service_key].store.agent(agent_id)
+
+
+async def is_signed_out(request: web.Request, session_id: str) -> bool:
+    """True when the session `session_id` signed out (on any hub replica)."""
+    async with request.config_dict[service_key].store.session() as db:
+        return await db.get(SignedOutSession, session_id) is not None
+
+
+async def _refuse_from_now_on(request: web.Request, session_id: str) -> None:
+    """Record a sign-out until the cookie would have expired; forget the expired ones."""
+    service = request.config_dict[service_key]
+    now = service.now()
+    # A second sign-out of the same session (two tabs at once) finds it already recorded.
+    with contextlib.suppress(IntegrityError):
+        async with service.store.session() as db, db.begin():
+            await db.execute(delete(SignedOutSession).where(SignedOutSession.until <= now))
+            db.add(SignedOutSession(session_id=session_id, until=now + SESSION_TIME))
 
 
 def _next_of(request: web.Request) -> str:

@@ -313,3 +313,13 @@ class PrivacyAction(Base):
     rows: Mapped[int] = mapped_column(Integer)
     tables: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)  # rows by table
     done_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class SignedOutSession(Base):
+    """A console session that signed out: its cookie is refused on every hub replica, and
+    after a restart, until the cookie would have expired anyway (bot/console/sessions.py)."""
+
+    __tablename__ = "signed_out_sessions"
+
+    session_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    until: Mapped[datetime] = mapped_column(index=True)

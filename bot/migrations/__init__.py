@@ -7,6 +7,9 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+MIGRATION_LOCK = 0x4C4F4B4554
+"""The PostgreSQL advisory lock ("LOKET") a hub holds while it migrates (env.py)."""
+
 
 def alembic_config(url: str) -> Config:
     """An Alembic configuration for `url`, without an alembic.ini file."""

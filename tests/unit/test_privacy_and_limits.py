@@ -71,13 +71,13 @@ def test_tracebacks_are_redacted_too():
     assert "0470" not in printed
 
 
-def test_the_rate_limit_refills_over_time():
+async def test_the_rate_limit_refills_over_time():
     now = [0.0]
     limiter = RateLimiter(per_minute=2, clock=lambda: now[0])
-    assert [limiter.allow("a"), limiter.allow("a"), limiter.allow("a")] == [True, True, False]
-    assert limiter.allow("b")  # per client
+    assert [await limiter.allow("a") for _ in range(3)] == [True, True, False]
+    assert await limiter.allow("b")  # per client
     now[0] += 30.0
-    assert limiter.allow("a")
+    assert await limiter.allow("a")
 
 
 def test_a_weaker_language_source_never_overrides_a_stronger_one():

@@ -21,6 +21,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot.app import create_app
+from bot.console.sessions import COOKIE
 from bot.conversations.events import QUEUE_TOPIC, Event, EventBus
 from bot.conversations.fanout import RedisFanout
 from bot.conversations.locks import Leadership
@@ -167,6 +168,32 @@ async def test_a_message_that_reaches_one_hub_shows_at_once_on_the_others_consol
             "message_id": message["id"],
         }
     console.close()
+
+
+async def test_signing_out_on_one_hub_ends_the_session_on_the_other(hubs):
+    hub_a, hub_b = hubs
+    await add_agent(hub_a, "ana")
+    await sign_in(hub_a, "ana")
+    cookie = {c.key: c.value for c in hub_a.session.cookie_jar}[COOKIE]
+    copy = {"Cookie": f"{COOKIE}={cookie}"}
+    assert (await hub_b.get("/agent/", headers=copy, allow_redirects=False)).status == 200
+    await post_form(hub_a, "/agent/sign-out")
+    assert (await hub_b.get("/agent/", headers=copy, allow_redirects=False)).status == 303
+
+
+async def test_a_client_has_one_rate_limit_across_hubs(
+    replica_settings: Settings, brain: FakeBrain
+):
+    limited = replica_settings.model_copy(update={"rate_limit_per_conversation_per_minute": 3})
+    async with (
+        TestClient(TestServer(create_app(limited))) as hub_a,
+        TestClient(TestServer(create_app(limited))) as hub_b,
+    ):
+        statuses = []
+        for hub in (hub_a, hub_b, hub_a, hub_b):
+            response = await hub.post("/api/conversations/flood/messages", json={"text": "hi"})
+            statuses.append(response.status)
+        assert statuses == [200, 200, 200, 429]
 
 
 @pytest.fixture
