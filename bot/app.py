@@ -124,7 +124,7 @@ async def _lifecycle(
         lambda: sweep_forever(store, trackers, settings, service.now),
     ]
     background = [asyncio.create_task(Leadership(redis, settings.redis_prefix).run(once))]
-    if line := phone.open_line(settings, service):
+    if line := phone.open_line(settings, service, redis):
         app[phone.line_key] = line
         app[metrics.metrics_key].active_calls.set_function(lambda: line.slots.in_use)
         background.append(asyncio.create_task(phone.warm_up(line)))

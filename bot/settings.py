@@ -51,6 +51,13 @@ class Settings(BaseSettings):
         description="Redis shared by hub replicas (redis://host:6379/0): live events, "
         "conversation locks, background work done once. Empty: one hub, nothing shared.",
     )
+    hub_internal_url: str = Field(
+        "",
+        description="This hub's address as the other hub replicas reach it "
+        "(http://10.0.0.5:8080), with LOKET_REDIS_URL: a call's media stream that a load "
+        "balancer sends to another replica is relayed to the hub that answered the call. "
+        "Empty: such a stream is refused.",
+    )
     redis_prefix: str = Field(
         "loket:",
         description="Prefix of Loket's Redis keys and channel (several installations, or "

@@ -79,15 +79,24 @@ def container(deployment: str) -> dict[str, Any]:
 
 
 def kubernetes_environment(deployment: str) -> dict[str, str]:
-    """A Deployment's main container's variables: the ConfigMap's values and the Secret's keys."""
+    """A Deployment's main container's variables: the ConfigMap's values, the Secret's keys,
+    the pod's own fields and the values written in the manifest."""
     main = container(deployment)
     variables: dict[str, str] = {}
     for source in main.get("envFrom", []):
         variables |= kubernetes_object("ConfigMap", source["configMapRef"]["name"])["data"]
     for variable in main.get("env", []):
-        secret = variable["valueFrom"]["secretKeyRef"]
-        variables[variable["name"]] = f"secret {secret['name']}/{secret['key']}"
+        variables[variable["name"]] = _variable_value(variable)
     return variables
+
+
+def _variable_value(variable: dict[str, Any]) -> str:
+    if "value" in variable:
+        return variable["value"]
+    if field_ref := variable["valueFrom"].get("fieldRef"):
+        return f"field {field_ref['fieldPath']}"
+    secret = variable["valueFrom"]["secretKeyRef"]
+    return f"secret {secret['name']}/{secret['key']}"
 
 
 @dataclass
@@ -412,7 +421,21 @@ def test_every_variable_given_to_the_hub_is_one_it_reads():
     known |= endpoint_variables() | {"POSTGRES_PASSWORD"}
     given = environment_file().keys() | service("hub")["environment"].keys()
     given |= kubernetes_environment("loket-hub").keys()
+    known |= {  # read by the manifest itself, in another variable: $(POD_IP)
+        name
+        for value in kubernetes_environment("loket-hub").values()
+        for name in re.findall(r"\$\((\w+)\)", value)
+    }
     assert given <= known, f"not read by anything: {sorted(given - known)}"
+
+
+def test_each_hub_replica_tells_the_others_where_to_relay_its_calls_streams():
+    environment = kubernetes_environment("loket-hub")
+    [port] = container("loket-hub")["ports"]
+    assert environment["POD_IP"] == "field status.podIP"
+    expected = f"http://$(POD_IP):{port['containerPort']}"
+    assert environment["LOKET_HUB_INTERNAL_URL"] == expected
+    assert environment["LOKET_HOST"] == "0.0.0.0"  # reachable at the pod's address
 
 
 # --- images ---------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot.app import create_app
+from bot.channels import phone
 from bot.console.sessions import COOKIE
 from bot.conversations.events import QUEUE_TOPIC, Event, EventBus
 from bot.conversations.fanout import RedisFanout
@@ -39,8 +40,16 @@ from tests.console import (
 )
 from tests.databases import fresh_postgres_database
 from tests.fakes import FakeBrain
+from tests.phone_line import with_phone_line
 from tests.sse import ServerEvent, read_event
 from tests.unit.test_phone_call import until
+from tests.unit.test_phone_webhook import (
+    announced_call,
+    media,
+    open_stream,
+    refused,
+    sent_so_far,
+)
 
 pytestmark = [
     pytest.mark.postgres,
@@ -194,6 +203,53 @@ async def test_a_client_has_one_rate_limit_across_hubs(
             response = await hub.post("/api/conversations/flood/messages", json={"text": "hi"})
             statuses.append(response.status)
         assert statuses == [200, 200, 200, 429]
+
+
+@pytest.fixture
+async def phone_hubs(
+    replica_settings: Settings, clock: Clock, tmp_path
+) -> AsyncIterator[tuple[TestClient, TestClient]]:
+    """Hubs A and B with the phone line on (keypad only), each knowing its own address."""
+    servers = []
+    for port in (free_port(), free_port()):
+        settings = with_phone_line(
+            replica_settings, tmp_path / "voice", hub_internal_url=f"http://127.0.0.1:{port}"
+        )
+        servers.append(TestServer(create_app(settings, clock=clock), port=port))
+    async with TestClient(servers[0]) as hub_a, TestClient(servers[1]) as hub_b:
+        yield hub_a, hub_b
+
+
+def calls_served(hub: TestClient) -> int:
+    """Calls this hub is speaking with (not those it only relays)."""
+    return hub.server.app[phone.line_key].sender.calls_live()
+
+
+async def test_a_call_whose_stream_reaches_the_other_hub_is_served_by_the_hub_that_answered(
+    phone_hubs,
+):
+    hub_a, hub_b = phone_hubs
+    parameters = await announced_call(hub_a)  # the load balancer sent /twilio/voice to A
+    socket = await open_stream(hub_b, parameters)  # and the media stream to B
+
+    heard: list[str] = []
+    async with asyncio.timeout(30):  # a safety net against a hanging test; nothing is timed
+        while not media(heard) and not socket.closed:
+            heard += await sent_so_far(socket)
+    assert media(heard), "the caller heard nothing"  # the language menu, from A through B
+    assert (calls_served(hub_a), calls_served(hub_b)) == (1, 0)
+    await socket.close()  # the caller hangs up
+    await until(lambda: calls_served(hub_a) == 0)
+
+
+async def test_a_recorded_stream_played_again_to_the_other_hub_is_refused(phone_hubs):
+    hub_a, hub_b = phone_hubs
+    parameters = await announced_call(hub_a)
+    first = await open_stream(hub_b, parameters)
+    assert await refused(await open_stream(hub_b, parameters))  # A refuses; B says so
+    parameters["ticket"] = "made-up-ticket"
+    assert await refused(await open_stream(hub_b, parameters))
+    await first.close()
 
 
 @pytest.fixture

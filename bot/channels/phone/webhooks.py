@@ -17,14 +17,16 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 from aiohttp import WSCloseCode, WSMsgType, web
+from redis.asyncio import Redis
 from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import Connect, VoiceResponse
 
 from bot.channels import twilio_signature
-from bot.channels.phone import prompts, speech
+from bot.channels.phone import prompts, relay, speech
 from bot.channels.phone.call import CallSession
 from bot.channels.phone.capacity import CallSlots, busy_twiml
 from bot.channels.phone.prompts import all_texts
+from bot.channels.phone.relay import CallOwners, Relays
 from bot.channels.phone.sender import PhoneSender
 from bot.channels.phone.tickets import TICKET_PARAMETER, StreamTickets
 from bot.conversations.inbound import PHONE_CHANNEL, call_conversation_id
@@ -81,6 +83,10 @@ class PhoneLine:
     """Calls' ends being recorded (kept here: a task nobody holds may be collected)."""
     tickets: StreamTickets = field(default_factory=StreamTickets)
     """Single-use tickets: a stream opens only for a call /twilio/voice announced."""
+    owners: CallOwners = field(default_factory=lambda: CallOwners(None, "", ""))
+    """Which hub answered a call, for streams that reach another replica (relay.py)."""
+    relays: Relays = field(default_factory=Relays)
+    """The streams of other hubs' calls that came here and are relayed to them."""
     on_call_end: Callable[[CallSession], None] | None = None
     """Called with each call's session once the call is over (benchmarks read its stats)."""
     warmed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -99,8 +105,13 @@ class PhoneLine:
 line_key = web.AppKey("phone_line", PhoneLine)
 
 
-def open_line(settings: Settings, service: ConversationService) -> PhoneLine | None:
-    """The phone line, or None when it is not configured (said once, at start-up)."""
+def open_line(
+    settings: Settings, service: ConversationService, redis: Redis | None = None
+) -> PhoneLine | None:
+    """The phone line, or None when it is not configured (said once, at start-up).
+
+    With hub replicas (`redis`), a call's stream that reaches another replica is relayed
+    to this hub when LOKET_HUB_INTERNAL_URL says how the others reach it."""
     token = settings.twilio_auth_token.get_secret_value()
     if not (settings.public_base_url and token):
         log.info(
@@ -115,9 +126,15 @@ def open_line(settings: Settings, service: ConversationService) -> PhoneLine | N
         speaker=speech.speaker(settings),
         recognisers=speech.recogniser_pool(settings),
         slots=CallSlots(settings.max_calls),
+        owners=CallOwners(redis, settings.redis_prefix, settings.hub_internal_url),
     )
     service.outbound.register(PHONE_CHANNEL, line.sender)
     log.info("Phone line on: Twilio streams calls to %s", line.media_url)
+    if redis is not None and not settings.hub_internal_url:
+        log.warning(
+            "A call whose media stream reaches another hub replica will be refused: set "
+            "LOKET_HUB_INTERNAL_URL to this hub's address as the other replicas reach it."
+        )
     if settings.helpdesk_phone and not settings.twilio_account_sid:
         log.warning("Calls cannot be put through to the helpdesk: set LOKET_TWILIO_ACCOUNT_SID.")
     for description in line.recognisers.models.describe():
@@ -188,6 +205,7 @@ async def answer_call(request: web.Request) -> web.Response:
         line.slots.ended(call_sid)
         raise
     ticket = line.tickets.issue(call_sid)
+    await line.owners.claim(call_sid)
     return web.Response(
         text=stream_twiml(line.media_url, call_sid, caller, ticket), content_type="text/xml"
     )
@@ -223,7 +241,7 @@ async def media_stream(request: web.Request) -> web.WebSocketResponse:
     )
     stream = _MediaStream(socket, idle)
     try:
-        await session.run(_admitted(line, socket, stream.events()))
+        await session.run(_admitted(request, line, socket, stream))
     except Exception:
         log.exception("A call session failed; hanging up")
     finally:
@@ -257,11 +275,16 @@ async def _wait_for_calls(line: PhoneLine, seconds: float) -> None:
     """Wait until no call is live, or `seconds` have passed."""
     if seconds <= 0:
         return
-    log.info("Stopping: up to %.0f s for %d call(s) to end", seconds, line.sender.calls_live())
+    log.info("Stopping: up to %.0f s for %d call(s) to end", seconds, _calls_here(line))
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(seconds):
-            await line.sender.all_ended()
-    log.info("Stopping: %d call(s) still live after the drain", line.sender.calls_live())
+            await asyncio.gather(line.sender.all_ended(), line.relays.all_ended())
+    log.info("Stopping: %d call(s) still live after the drain", _calls_here(line))
+
+
+def _calls_here(line: PhoneLine) -> int:
+    """The calls this hub serves, and those it relays to the hub that answered them."""
+    return line.sender.calls_live() + line.relays.live
 
 
 def _line(request: web.Request) -> PhoneLine:
@@ -313,6 +336,9 @@ class _MediaStream:
 
     def __init__(self, socket: web.WebSocketResponse, idle_seconds: float) -> None:
         self.went_silent = False
+        self.opening: list[str] = []
+        """The messages up to `start` included, as received (to relay them as they came)."""
+        self._started = False
         self._socket = socket
         self._idle_seconds = idle_seconds
 
@@ -341,6 +367,9 @@ class _MediaStream:
                     code=WSCloseCode.POLICY_VIOLATION, message=b"malformed message"
                 )
                 return
+            if not self._started:
+                self.opening.append(message.data)
+                self._started = isinstance(event, Start)
             yield event
 
 
@@ -380,22 +409,40 @@ async def _end_dropped_call(line: PhoneLine, call_sid: str) -> None:
 
 
 async def _admitted(
-    line: PhoneLine, socket: web.WebSocketResponse, events: AsyncIterator[TwilioEvent]
+    request: web.Request, line: PhoneLine, socket: web.WebSocketResponse, stream: _MediaStream
 ) -> AsyncIterator[TwilioEvent]:
     """The stream's events, if its `start` brings a valid ticket for its call; else none.
 
-    A refused stream is closed at once: its session sees no start and ends. An admitted
-    one holds its call's slot until it ends.
+    An admitted stream holds its call's slot until it ends. One whose call another hub
+    answered is relayed there until it ends (relay.py); any other is closed at once.
+    Either way its session here sees no start and ends.
     """
-    async for event in events:
+    async for event in stream.events():
         if isinstance(event, Start):
             ticket = event.custom_parameters.get(TICKET_PARAMETER, "")
             if not line.tickets.admit(ticket, event.call_sid):
-                log.warning("Refused a media stream for call %s: no valid ticket", event.call_sid)
-                await socket.close(code=WSCloseCode.POLICY_VIOLATION, message=b"invalid ticket")
+                await _relay_or_refuse(request, line, socket, stream, event.call_sid)
                 return
             line.slots.streaming(event.call_sid)
         yield event
+
+
+async def _relay_or_refuse(
+    request: web.Request,
+    line: PhoneLine,
+    socket: web.WebSocketResponse,
+    stream: _MediaStream,
+    call_sid: str,
+) -> None:
+    owner = None if relay.is_relayed(request) else await line.owners.owner(call_sid)
+    if owner is None:
+        log.warning("Refused a media stream for call %s: no valid ticket", call_sid)
+        await socket.close(code=WSCloseCode.POLICY_VIOLATION, message=b"invalid ticket")
+        return
+    log.info("Call %s: its stream came here; relayed to the hub that answered it", call_sid)
+    idle = line.settings.call_idle_seconds
+    with line.relays.one():
+        await relay.relay(request, socket, owner, stream.opening, idle, MAX_MESSAGE_BYTES)
 
 
 GOODBYE_SECONDS = 15.0
@@ -405,9 +452,11 @@ GOODBYE_SECONDS = 15.0
 async def drain(app: web.Application) -> None:
     """The hub is stopping, its port already closed (bot/serving.py): let the calls end by
     themselves for LOKET_CALL_DRAIN_SECONDS, then tell the callers still on the line that
-    it is closing (their conversation is kept) and end their calls."""
+    it is closing (their conversation is kept) and end their calls. Streams relayed to
+    another hub (relay.py) may go on as long; those still going are then cut, and the hub
+    that answered them ends their calls without a goodbye."""
     line = app.get(line_key)
-    if line is None or not line.sender.calls_live():
+    if line is None or not _calls_here(line):
         return
     await _wait_for_calls(line, line.settings.call_drain_seconds)
     await line.sender.hang_up_all(GOODBYE_SECONDS)
