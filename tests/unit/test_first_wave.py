@@ -1,28 +1,56 @@
-"""The NLU report compares each intent's F1 with the first wave's (issue 11)."""
+"""The NLU report compares each intent's F1 with the first wave's (issue 11), on the first
+wave's own held-out messages."""
 
 from __future__ import annotations
 
 from nlu.evaluation import first_wave
+from nlu.evaluation.held_out import TEST_DIR
 from nlu.evaluation.scores import LanguageResult, Prediction
+from nlu.examples import plain_text, read_examples
+
+LATER_MESSAGE = "combien coute une nouvelle carte d'identite"  # held out after the first wave
+
+
+def first_wave_texts(intent: str) -> list[str]:
+    """The French held-out messages of `intent` that the first wave was measured on."""
+    keys = first_wave.first_wave_messages()["fr"]
+    return [
+        plain_text(raw)
+        for gold, raw in read_examples(TEST_DIR / "fr.yml")
+        if gold == intent and first_wave.message_key(gold, raw) in keys
+    ]
 
 
 def result(intent: str, right: int, wrong: int) -> LanguageResult:
-    """A French result where `intent` is recognised `right` times out of right + wrong."""
-    bot = [Prediction("m", intent, intent, 0.9)] * right
-    bot += [Prediction("m", intent, "out_of_scope", 0.9)] * wrong
+    """A French result where `intent` is recognised on `right` of its first-wave messages
+    and missed on `wrong` others."""
+    texts = first_wave_texts(intent)[: right + wrong]
+    assert len(texts) == right + wrong, "not that many first-wave messages"
+    bot = [
+        Prediction(text, intent, intent if n < right else "out_of_scope", 0.9)
+        for n, text in enumerate(texts)
+    ]
     return LanguageResult("fr", bot)
 
 
-def test_the_baseline_has_the_first_wave_intents_of_each_language() -> None:
+def test_the_baseline_has_the_first_wave_intents_and_messages_of_each_language() -> None:
     for lang in ("fr", "nl", "en"):
         assert "proc_lost_eid" in first_wave.baseline()[lang]
+        assert len(first_wave.first_wave_messages()[lang]) > 400
 
 
 def test_an_intent_as_good_as_before_does_not_miss() -> None:
     rows = first_wave.target_rows([result("step_previous", 10, 0)])
-    assert "PASS" in rows[0]
+    assert "PASS" in rows[0] and "first wave's 10 messages" in rows[0]
 
 
 def test_an_intent_that_fell_is_named_with_its_fall() -> None:
     rows = first_wave.target_rows([result("step_previous", 5, 5)])
     assert "MISS" in rows[0] and "step_previous" in rows[0]
+
+
+def test_messages_held_out_after_the_first_wave_are_left_out_of_the_comparison() -> None:
+    later = Prediction(LATER_MESSAGE, "proc_lost_eid", "ask_section", 0.9)
+    as_before = result("step_previous", 10, 0)
+    rows = first_wave.target_rows([LanguageResult("fr", [*as_before.bot, later])])
+    assert "PASS" in rows[0] and "first wave's 10 messages" in rows[0]
