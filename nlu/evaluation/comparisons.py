@@ -25,6 +25,7 @@ CONFIG = ROOT / "config.yml"
 CUSTOM_COMPONENTS = {
     "nlu.components.lemmas.LookupLemmatizer": "WhitespaceTokenizer",
     "nlu.components.communes.CommuneEntityExtractor": "EntitySynonymMapper",
+    "nlu.components.wordless.WordlessMessageClassifier": "FallbackClassifier",
     "nlu.components.sections.SectionEntityExtractor": "FallbackClassifier",
 }
 ENTITY_COLUMNS = ("commune", "postcode")  # the entities the custom components are about

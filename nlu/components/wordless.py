@@ -1,0 +1,111 @@
+"""WordlessMessageClassifier: a message with no word to read is not understood.
+
+DIET answers every message with some intent. For "?", "..." or "x" it has no feature to
+go on but character n-grams of nothing, and its answer is whatever the empty message
+looks most like: `affirm`, with 0.7 to 0.8 confidence, which moves a person on to the
+next step (issue 11: "x" and "?" did). Such a message becomes `nlu_fallback`, so the bot
+says it did not understand and keeps the person's place.
+
+Wordless: no letter or digit at all, or only single letters that no training example
+uses as a word ("x"; "y" and "n" are trained answers and stay DIET's). Two letters can
+be a word DIET reads by its n-grams ("oé", "ja", "ok"); numbers stay DIET's too
+(postcodes, menu choices). Runs after the FallbackClassifier; trained only to learn the
+single-letter words of the training data.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from nlu.components.folding import fold
+
+SHORT = 1  # letters: a word this short carries nothing DIET could read from its n-grams
+SHORT_WORDS_FILE = "short_words.json"
+
+
+def short_words(texts: list[str]) -> frozenset[str]:
+    """The words of at most SHORT letters in `texts`, folded."""
+    return frozenset(w for text in texts for w in fold(text)[0].split() if len(w) <= SHORT)
+
+
+def is_wordless(text: str, known_short_words: frozenset[str]) -> bool:
+    """True when `text` has no word to read (see the module's docstring)."""
+    words = fold(text)[0].split()
+    return all(len(w) <= SHORT and not w.isdigit() and w not in known_short_words for w in words)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class WordlessMessageClassifier(GraphComponent):
+    """Turns a message with no word to read into nlu_fallback."""
+
+    def __init__(
+        self, model_storage: ModelStorage, resource: Resource, known: frozenset[str]
+    ) -> None:
+        self._model_storage = model_storage
+        self._resource = resource
+        self._known = known
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {}
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> WordlessMessageClassifier:
+        return cls(model_storage, resource, frozenset())
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> WordlessMessageClassifier:
+        with model_storage.read_from(resource) as directory:
+            known = json.loads((directory / SHORT_WORDS_FILE).read_text(encoding="utf-8"))
+        return cls(model_storage, resource, frozenset(known))
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Learn the single-letter words the training examples use."""
+        texts = [example.get(TEXT) or "" for example in training_data.intent_examples]
+        self._known = short_words(texts)
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / SHORT_WORDS_FILE).write_text(
+                json.dumps(sorted(self._known), ensure_ascii=False), encoding="utf-8"
+            )
+        return self._resource
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            if is_wordless(message.get(TEXT) or "", self._known):
+                _not_understood(message)
+        return messages
+
+
+def _not_understood(message: Message) -> None:
+    """Make the message nlu_fallback, before DIET's ranking (kept, as FallbackClassifier does)."""
+    fallback = {INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": 1.0}
+    ranking = [
+        r
+        for r in message.get(INTENT_RANKING_KEY) or []
+        if r.get(INTENT_NAME_KEY) != DEFAULT_NLU_FALLBACK_INTENT_NAME
+    ]
+    message.set(INTENT, fallback, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [fallback, *ranking], add_to_output=True)
