@@ -9,7 +9,6 @@ the address itself.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections import OrderedDict
@@ -18,7 +17,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
+
+from bot.conversations.locks import UNREACHABLE, hashed_key
 
 log = logging.getLogger(__name__)
 
@@ -97,13 +97,12 @@ class SharedRateLimiter:
 
     async def allow(self, key: str) -> bool:
         """Take one token for `key` in Redis; False when the client must wait."""
-        digest = hashlib.sha256(key.encode()).hexdigest()[:32]
         try:
             allowed = await self._take_token(
-                keys=[f"{self._prefix}:{digest}"],
+                keys=[hashed_key(self._prefix, key)],
                 args=[self._local.rate, self._local.capacity],
             )
-        except (RedisError, OSError) as error:
+        except UNREACHABLE as error:
             if not self._redis_failing:
                 log.warning("Rate limits counted on this hub alone: Redis unreachable (%s)", error)
             self._redis_failing = True

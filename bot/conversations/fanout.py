@@ -23,9 +23,9 @@ import secrets
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from bot.conversations.events import MAX_BACKLOG, Event, EventBus
+from bot.conversations.locks import UNREACHABLE
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,6 @@ SUBSCRIBE_WAIT_SECONDS = 5.0
 """How long a hub's start waits to be subscribed (it starts anyway, and keeps trying)."""
 FIRST_RETRY_SECONDS = 0.1
 LAST_RETRY_SECONDS = 5.0
-UNREACHABLE = (RedisError, OSError)
 
 
 class Backoff:

@@ -36,7 +36,14 @@ LEADER_TTL_SECONDS = 10.0
 POLL_SECONDS = 0.02
 """How often a hub waiting for a conversation's Redis lock asks again."""
 UNREACHABLE = (RedisError, OSError)
+"""What Redis raises when it cannot be reached (the same for every use of it)."""
 Job = Callable[[], Coroutine[Any, Any, None]]
+
+
+def hashed_key(prefix: str, value: str) -> str:
+    """A Redis key about `value` (a conversation id, a client address, a CallSid) that
+    carries a hash of it, never the value itself: `prefix:hash`."""
+    return f"{prefix}:{hashlib.sha256(value.encode()).hexdigest()[:32]}"
 
 
 class ReplicaLockUnavailable(Exception):
@@ -76,8 +83,7 @@ class ConversationLocks:
 
     @contextlib.asynccontextmanager
     async def _shared(self, redis: Redis, key: str) -> AsyncIterator[None]:
-        digest = hashlib.sha256(key.encode()).hexdigest()[:32]
-        name = f"{self._prefix}lock:{digest}"
+        name = hashed_key(f"{self._prefix}lock", key)
         lock = Lock(redis, name, self._ttl, POLL_SECONDS, thread_local=False)
         try:
             await lock.acquire()

@@ -17,17 +17,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 from collections.abc import Iterator
 
 import aiohttp
 from aiohttp import WSCloseCode, WSMsgType, web
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from bot.channels.phone.tickets import TICKET_SECONDS
 from bot.channels.twilio_signature import SIGNATURE_HEADER
+from bot.conversations.locks import UNREACHABLE, hashed_key
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +51,7 @@ class CallOwners:
             return
         try:
             await self._redis.set(self._key(call_sid), self.own_url, ex=int(TICKET_SECONDS))
-        except (RedisError, OSError) as error:
+        except UNREACHABLE as error:
             log.warning("Call not announced to the other hubs (Redis unreachable: %s)", error)
 
     async def owner(self, call_sid: str) -> str | None:
@@ -61,14 +60,14 @@ class CallOwners:
             return None
         try:
             found = await self._redis.get(self._key(call_sid))
-        except (RedisError, OSError) as error:
+        except UNREACHABLE as error:
             log.warning("Could not look up the hub of a call (Redis unreachable: %s)", error)
             return None
         url = found.decode() if found else None
         return url if url and url != self.own_url else None
 
     def _key(self, call_sid: str) -> str:
-        return f"{self._prefix}call-hub:{hashlib.sha256(call_sid.encode()).hexdigest()[:32]}"
+        return hashed_key(f"{self._prefix}call-hub", call_sid)
 
 
 class Relays:
