@@ -179,6 +179,13 @@ class Settings(BaseSettings):
     filler_after_seconds: float = Field(
         1.2, description="Seconds the brain may take before the caller hears 'one moment'."
     )
+    recogniser_warm_seconds: float = Field(
+        30.0,
+        ge=0,
+        description="Seconds of Loket's own speech (its phone prompts) each recogniser kept "
+        "ready hears in its language before its first caller, at start-up, in the background: "
+        "a small Vosk model's recogniser is slow on speech unlike any it has heard.",
+    )
     max_calls: int = Field(
         10,
         ge=1,

@@ -10,11 +10,13 @@ menu) at once, and their first sentences waited for the CPU that took.
 
 So a call does not make one: it takes a ready one from the pool and gives it back when
 it is done; the pool renews it (the call is forgotten, the graph built so far is kept)
-for the next call. `fill`, at start-up, makes `spares` per language, each warmed on a few
-seconds of speech in its language, one at a time in a thread of the pool's own, so one
-core stays free for calls meanwhile. A call that finds none ready (more calls than spares,
-or before the pool is filled) has one made at once in a worker thread; it joins the pool
-when the call gives it back.
+for the next call. `fill`, at start-up, makes `spares` per language, each warmed on a
+sentence in its language; then, the pool ready, each ready one in turn hears more speech
+in its language, so that a caller's first sentence meets a graph mostly built. All of it
+runs one recogniser at a time in a thread of the pool's own, so one core stays free for
+calls meanwhile. A call that finds none ready (more calls than spares, or before the pool
+is filled) has one made at once in a worker thread; it joins the pool when the call gives
+it back.
 """
 
 from __future__ import annotations
@@ -22,10 +24,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
+from itertools import chain, zip_longest
 from typing import Any
 
+from voice.audio import PHONE_RATE
 from voice.languages import LANGUAGES, Language
 from voice.recognition import Recogniser, SpeechModels
 
@@ -33,6 +38,9 @@ log = logging.getLogger(__name__)
 
 MakeRecogniser = Callable[[Any, int, int], Recogniser]
 """Makes a recogniser from (model, end_of_speech_ms, rate): `Recogniser`'s signature."""
+_PAUSE_MS = 100  # beyond the end-of-speech silence, between two sentences heard
+Speech = Mapping[Language, Sequence[bytes]]
+"""Sentences per language (8 kHz 16-bit PCM) for recognisers to hear before a caller."""
 
 
 class RecogniserPool:
@@ -53,6 +61,7 @@ class RecogniserPool:
         self._ready: dict[Language, list[Recogniser]] = {language: [] for language in LANGUAGES}
         self._made: dict[Language, int] = dict.fromkeys(LANGUAGES, 0)  # ready or lent out
         self._language_of: dict[Recogniser, Language] = {}
+        self._warming: set[Recogniser] = set()  # out of the ready lists, hearing more speech
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recognisers")
         self._closed = False
 
@@ -66,14 +75,21 @@ class RecogniserPool:
 
     def lent_out(self, language: Language) -> int:
         """How many recognisers of `language` calls hold (or are being renewed) now."""
-        return self._made[language] - len(self._ready[language])
+        warming = sum(self._language_of.get(r) == language for r in self._warming)
+        return self._made[language] - len(self._ready[language]) - warming
 
-    async def fill(self, warm_audio: Mapping[Language, bytes]) -> int:
-        """Make recognisers until each language with a model has `spares`; return how many
-        were made. Each is warmed on its language's `warm_audio` (8 kHz 16-bit PCM speech).
+    async def fill(self, speech: Speech) -> int:
+        """Make recognisers until each language with a model has `spares`, each warmed on
+        the first of its language's `speech`; then let each ready one hear the others.
+        Return how many were made.
 
         Languages take turns, so that each has some ready early on.
         """
+        made = await self._make_spares(speech)
+        await self._hear_more(speech)
+        return made
+
+    async def _make_spares(self, speech: Speech) -> int:
         loop = asyncio.get_running_loop()
         started, made = time.perf_counter(), 0
         wanted = [language for language in LANGUAGES if self.available(language)]
@@ -81,8 +97,8 @@ class RecogniserPool:
             language = wanted.pop(0)
             if self._made[language] >= self.spares:
                 continue
-            audio = warm_audio.get(language, b"")
-            recogniser = await loop.run_in_executor(self._thread, self._new, language, audio)
+            first = speech.get(language, ())[:1]
+            recogniser = await loop.run_in_executor(self._thread, self._new, language, first)
             if recogniser is None:  # the model cannot be loaded: logged, keypad only
                 continue
             self._ready[language].append(recogniser)
@@ -97,6 +113,31 @@ class RecogniserPool:
             )
         return made
 
+    async def _hear_more(self, speech: Speech) -> None:
+        """Let each ready recogniser hear the rest of its language's `speech`, languages in
+        turn, one at a time; one a call takes meanwhile is left to that call."""
+        started, warmed = time.perf_counter(), 0
+        turns = zip_longest(*(list(self._ready[language]) for language in LANGUAGES))
+        for recogniser in chain.from_iterable(turns):
+            language = self._language_of.get(recogniser)
+            more = speech.get(language, ())[1:] if language else ()
+            if self._closed or not more or recogniser not in self._ready[language]:
+                continue
+            self._ready[language].remove(recogniser)
+            self._warming.add(recogniser)
+            hearing = self._thread.submit(self._hear, recogniser, more)
+            with suppress(Exception):  # (then `_renewed` forgets it)
+                await asyncio.wrap_future(hearing)
+            self._warming.discard(recogniser)
+            self._renewed(recogniser, hearing)
+            warmed += 1
+        if warmed:
+            log.info(
+                "Speech recognition: %d recognisers heard more speech in %.1f s",
+                warmed,
+                time.perf_counter() - started,
+            )
+
     async def take(self, language: Language) -> Recogniser | None:
         """A recogniser for one call, ready if one is; None when `language` has no model.
 
@@ -104,7 +145,7 @@ class RecogniserPool:
         """
         if self._ready[language]:
             return self._ready[language].pop()  # the last given back: the most used
-        return await asyncio.to_thread(self._new, language, b"")
+        return await asyncio.to_thread(self._new, language, ())
 
     def give_back(self, recogniser: Recogniser) -> None:
         """Take back a recogniser a call no longer uses: renewed off the event loop, then
@@ -127,20 +168,27 @@ class RecogniserPool:
             ready.clear()
         self._thread.shutdown(wait=False, cancel_futures=True)
 
-    def _new(self, language: Language, warm_audio: bytes) -> Recogniser | None:
-        """A new recogniser of `language`, warmed on `warm_audio` (runs in a thread)."""
+    def _new(self, language: Language, sentences: Sequence[bytes]) -> Recogniser | None:
+        """A new recogniser of `language`, having heard `sentences` (runs in a thread)."""
         model = self.models.load(language)
         if model is None:
             return None
         recogniser = self._make(model, self._end_of_speech_ms, self.models.rate(language))
-        if warm_audio:
-            recogniser.accept(warm_audio)
-            recogniser.renew()
+        self._hear(recogniser, sentences)
         self._made[language] += 1
         self._language_of[recogniser] = language
         return recogniser
 
+    def _hear(self, recogniser: Recogniser, sentences: Sequence[bytes]) -> None:
+        """Let `recogniser` hear `sentences`, each ended by a silence, then renew it."""
+        silence = bytes(2 * PHONE_RATE * (self._end_of_speech_ms + _PAUSE_MS) // 1000)
+        for sentence in sentences:
+            recogniser.accept(sentence + silence)
+        if sentences:
+            recogniser.renew()
+
     def _renewed(self, recogniser: Recogniser, renewing: Future[None]) -> None:
+        """Back in the ready list once renewed; forgotten if that failed or the pool closed."""
         if self._closed or renewing.cancelled() or renewing.exception() is not None:
             self._forget(recogniser)  # (a recogniser that failed to renew is not lent again)
             return

@@ -22,7 +22,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import Connect, VoiceResponse
 
 from bot.channels import twilio_signature
-from bot.channels.phone import prompts, relay, speech
+from bot.channels.phone import relay, speech
 from bot.channels.phone.call import CallSession
 from bot.channels.phone.capacity import CallSlots, busy_twiml
 from bot.channels.phone.prompts import all_texts
@@ -34,7 +34,7 @@ from bot.conversations.service import ConversationService
 from bot.errors import ApiError
 from bot.metrics import metrics_key
 from bot.settings import Language, Settings
-from voice.audio import ulaw_to_pcm16
+from voice.audio import PHONE_RATE, ulaw_to_pcm16
 from voice.media_stream import (
     MAX_PAYLOAD_BYTES,
     ProtocolError,
@@ -160,21 +160,27 @@ async def warm_up(line: PhoneLine) -> None:
     """Get the line ready for its first callers: its prompts rendered, then its
     recognisers made and warmed on speech in their language (off the event loop)."""
     await render_prompts(line.speaker)
-    await line.recognisers.fill(await _warm_audio(line.speaker))
+    speech = await warm_speech(line.speaker, line.settings.recogniser_warm_seconds)
+    await line.recognisers.fill(speech)
     line.warmed.set()
 
 
-async def _warm_audio(speaker: Speaker) -> dict[Language, bytes]:
-    """A sentence per language for new recognisers to hear before a caller (8 kHz PCM):
-    the language menu's line, words callers say; none for a language nothing speaks."""
-    audio: dict[Language, bytes] = {}
-    for line in prompts.language_menu(speech=True):
-        try:
-            spoken = [ulaw async for ulaw in speaker.stream(line.text, line.language)]
-        except SynthesisError:
-            continue  # its recognisers start on silence only
-        audio[line.language] = ulaw_to_pcm16(b"".join(spoken))
-    return audio
+async def warm_speech(speaker: Speaker, seconds: float) -> dict[Language, list[bytes]]:
+    """Sentences per language for new recognisers to hear before a caller (8 kHz PCM):
+    Loket's own prompts, the language menu's line first (words callers say), then others
+    until `seconds` of speech; none for a language nothing speaks."""
+    speech: dict[Language, list[bytes]] = {}
+    for table in all_texts().values():
+        for language, text in table.items():
+            heard = speech.setdefault(language, [])
+            if heard and sum(map(len, heard)) >= seconds * 2 * PHONE_RATE:  # 16-bit samples
+                continue
+            try:
+                spoken = [ulaw async for ulaw in speaker.stream(text, language)]
+            except SynthesisError:
+                continue  # its recognisers hear less (silence only, if none is spoken)
+            heard.append(ulaw_to_pcm16(b"".join(spoken)))
+    return speech
 
 
 def setup(app: web.Application) -> None:
