@@ -4,7 +4,7 @@ wave's own held-out messages."""
 from __future__ import annotations
 
 from nlu.evaluation import first_wave
-from nlu.evaluation.held_out import TEST_DIR
+from nlu.evaluation.held_out import TEST_DIR, load_test_set
 from nlu.evaluation.scores import LanguageResult, Prediction
 from nlu.examples import plain_text, read_examples
 
@@ -47,6 +47,11 @@ def test_an_intent_as_good_as_before_does_not_miss() -> None:
 def test_an_intent_that_fell_is_named_with_its_fall() -> None:
     rows = first_wave.target_rows([result("step_previous", 5, 5)])
     assert "MISS" in rows[0] and "step_previous" in rows[0]
+    before = first_wave.baseline()["fr"]["step_previous"]
+    assert (
+        f"1 fell, 0 rose | on the first wave's 10 messages; their macro-F1 {before:.3f} "
+        in (rows[0])
+    )
 
 
 def test_messages_held_out_after_the_first_wave_are_left_out_of_the_comparison() -> None:
@@ -54,3 +59,10 @@ def test_messages_held_out_after_the_first_wave_are_left_out_of_the_comparison()
     as_before = result("step_previous", 10, 0)
     rows = first_wave.target_rows([LanguageResult("fr", [*as_before.bot, later])])
     assert "PASS" in rows[0] and "first wave's 10 messages" in rows[0]
+
+
+def test_no_held_out_message_is_also_a_training_example() -> None:
+    # The evaluation leaves such a message out, which would quietly shrink the held-out
+    # set (and the first wave's messages) to what the model was taught.
+    leaked = [(e.language, e.intent, e.text) for e in load_test_set().in_training]
+    assert leaked == [], "rewrite the training example (held-out messages stay unseen)"
