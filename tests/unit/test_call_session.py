@@ -46,7 +46,7 @@ from bot.languages import LanguageSource
 from bot.migrations import upgrade
 from bot.settings import LANGUAGES, Language, Settings
 from bot.texts import holding_reply
-from tests.fakes import FAREWELL_SIGNAL, FakeBrain
+from tests.fakes import FAREWELL_SIGNAL, FakeBrain, StandInModels
 from tests.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, TwilioStandIn
 from tests.unit.test_voice_recognition import FIRST, phone_speech
 from voice import player
@@ -840,19 +840,6 @@ class ScriptedRecogniser:
 async def back_in_the_pool(*recognisers: ScriptedRecogniser) -> None:
     """Wait until the call has given these back and the pool has renewed them."""
     await eventually(lambda: all(recogniser.renewed for recogniser in recognisers))
-
-
-class StandInModels:
-    """A model for every language (its name): only ScriptedRecogniser uses them."""
-
-    def available(self, language: Language) -> bool:
-        return True
-
-    def load(self, language: Language) -> Language:
-        return language
-
-    def rate(self, language: Language) -> int:
-        return 16000
 
 
 @pytest.mark.usefixtures("instant_playback")

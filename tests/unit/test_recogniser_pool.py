@@ -11,7 +11,8 @@ import asyncio
 import threading
 from typing import Any
 
-from voice.languages import LANGUAGES, Language
+from tests.fakes import StandInModels
+from voice.languages import LANGUAGES
 from voice.recognisers import RecogniserPool
 
 END_OF_SPEECH_MS = 500
@@ -42,19 +43,6 @@ class HeardRecogniser:
 
     def close(self) -> None:
         pass
-
-
-class StandInModels:
-    """A model for every language (its name)."""
-
-    def available(self, language: Language) -> bool:
-        return True
-
-    def load(self, language: Language) -> Language:
-        return language
-
-    def rate(self, language: Language) -> int:
-        return 16000
 
 
 def pool(spares: int, made: list[HeardRecogniser]) -> RecogniserPool:
