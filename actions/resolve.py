@@ -13,11 +13,11 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ._catalogue.glossary import normalise
 from .catalogue import LANGUAGES, Case, Catalogue, Commune, Procedure
 
 # What a person said about where they live (Place.kind).
@@ -61,8 +61,7 @@ class Place:
 
 def words(text: str) -> tuple[str, ...]:
     """Lowercase words without accents, "saint" for Saint/Sint/St: "St-Josse" -> (saint, josse)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    plain = normalise(text)
     return tuple("saint" if w in _SAINT else w for w in re.findall(r"[a-z0-9]+", plain))
 
 

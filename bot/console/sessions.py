@@ -21,12 +21,12 @@ from aiohttp import web
 from aiohttp_session import Session, get_session, new_session, session_middleware
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from cryptography.fernet import Fernet
-from sqlalchemy import delete
+from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.appkeys import service_key
 from bot.console.secret import console_key
-from bot.conversations.model import SignedOutSession
+from bot.conversations.model import Agent, SignedOutSession
 from bot.conversations.records import AgentRecord
 from bot.settings import Settings
 
@@ -135,10 +135,12 @@ async def signed_in_agent(request: web.Request) -> AgentRecord | None:
     agent_id, session_id = session.get("agent_id"), session.get("sid")
     if not isinstance(agent_id, int) or not session_id:
         return None
-    if await is_signed_out(request, session_id):
-        return None
-    # Read each time: a removed account, or one whose role changed, takes effect at once.
-    return await request.config_dict[service_key].store.agent(agent_id)
+    # Read each time, in one query: a removed account, a changed role or a sign-out (on
+    # any hub replica) takes effect at once.
+    signed_out = exists().where(SignedOutSession.session_id == session_id)
+    async with request.config_dict[service_key].store.session() as db:
+        agent = await db.scalar(select(Agent).where(Agent.id == agent_id, ~signed_out))
+    return AgentRecord.of(agent) if agent else None
 
 
 async def is_signed_out(request: web.Request, session_id: str) -> bool:

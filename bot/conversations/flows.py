@@ -11,12 +11,12 @@ Pure: the service stores what a `FlowStep` says.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 from bot.conversations.model import Callback
 from bot.conversations.store import NewReply
+from bot.folding import fold
 from bot.handoff_texts import say, speakable_number
 from bot.settings import Language
 
@@ -119,7 +119,7 @@ def chosen(text: str, words: dict[str, frozenset[str]]) -> str | None:
     stripped = text.strip()
     if stripped in words:
         return stripped
-    said = set(_plain(stripped).split())
+    said = set(fold(stripped).split())
     for option, vocabulary in words.items():
         if said & vocabulary:
             return option
@@ -134,13 +134,3 @@ def button(name: str, lang: Language, payload: str) -> dict[str, str]:
 def shown_number(number: str, spoken: bool) -> str:
     """Belgian numbers the Belgian way (0470 12 34 56); spoken or written alike."""
     return speakable_number(number) if number.startswith("+32") or spoken else number
-
-
-def without_accents(text: str) -> str:
-    """`text` with its letters' accents taken off ("déménagé" -> "demenage")."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def _plain(text: str) -> str:
-    return without_accents(text.lower())

@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from bot.conversations.model import ProblemReport, ReportStatus
 from bot.conversations.records import ProblemReportRecord
 from bot.conversations.store import ConversationStore
-from bot.conversations.urgent import fold
+from bot.folding import fold
 from bot.settings import LANGUAGES, ROOT, Language
 
 REPORTS_FILE = ROOT / "content" / "problem_reports.yml"

@@ -31,10 +31,10 @@ from bot.conversations.flows import (
     chosen,
     normalise_number,
     shown_number,
-    without_accents,
 )
 from bot.conversations.records import ConversationRecord
 from bot.conversations.store import NewReply
+from bot.folding import without_accents
 from bot.handoff_texts import say
 from bot.settings import Language
 

@@ -24,7 +24,6 @@ suicidé" meet "suicid*", and "j'en peux plus" meets "jen peux plus". A word end
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -33,6 +32,7 @@ from typing import Any, NoReturn
 
 import yaml
 
+from bot.folding import fold
 from bot.settings import LANGUAGES, Language
 
 MIN_PREFIX = 4
@@ -46,22 +46,13 @@ _WORD = re.compile(r"\w+")
 _PATTERN_WORD = re.compile(r"\w+\*?")  # in a phrase, a final "*" makes a prefix
 _DIGITS = re.compile(r"\d+(?:[ ,]+\d+)*")
 # Letters that Unicode does not split into a base letter and an accent.
-_FOLD = str.maketrans({"œ": "oe", "æ": "ae", "ø": "o", "ł": "l", "đ": "d", "ı": "i", "ß": "ss"})
-_FOLD_ARABIC = str.maketrans({"ى": "ي", "ـ": None})  # alif maqsura as ya; no tatweel
 
 
 class UrgentFileError(ValueError):
     """content/urgent.yml is wrong; the message names the file and the field."""
 
 
-# ---------------------------------------------------------------- folding text
-
-
-def fold(text: str) -> str:
-    """Lowercase `text` without accents: "Suïcide Œuvre" -> "suicide oeuvre"."""
-    lowered = text.casefold().translate(_FOLD).translate(_FOLD_ARABIC)
-    decomposed = unicodedata.normalize("NFKD", lowered)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+# ---------------------------------------------------------------- words of phrases
 
 
 def word_variants(text: str, phrase: bool = False) -> set[Pattern]:

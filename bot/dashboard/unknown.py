@@ -9,7 +9,6 @@ SIMILAR of its words (token-set Jaccard). No model, no new dependency. Texts are
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 import yaml
@@ -18,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversations.model import Author, Conversation, Message
 from bot.dashboard.figures import Period
+from bot.folding import fold
 from bot.redact import redact
 
 SIMILAR = 0.5  # Jaccard of word sets from which two texts are "the same question"
@@ -40,9 +40,7 @@ class Group:
 
 def words(text: str) -> frozenset[str]:
     """The set of words of `text`, without case, accents or punctuation."""
-    plain = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
-    return frozenset(_WORD.findall(plain))
+    return frozenset(_WORD.findall(fold(text)))
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:

@@ -18,16 +18,10 @@ import yaml
 from actions import render
 from actions.catalogue import LANGUAGES, Catalogue, CatalogueError, load_catalogue
 from actions.spoken import Speech, default_terms
-from tests.content import CONTENT, fixture_content
+from tests.content import fixture_content
 
 MIN_PHONES = 10
 """Communes whose number an official page gave (2026-12-04): it must not go down."""
-
-
-@pytest.fixture(scope="module")
-def catalogue() -> Catalogue:
-    """The real content."""
-    return load_catalogue(CONTENT)
 
 
 def said(catalogue: Catalogue, text: str, lang: str) -> str:
@@ -35,9 +29,9 @@ def said(catalogue: Catalogue, text: str, lang: str) -> str:
     return Speech.of(catalogue.messages, default_terms(), lang).say(text)
 
 
-def test_every_commune_has_sourced_contacts(catalogue: Catalogue) -> None:
-    assert len(catalogue.communes) == 19
-    contacts = [c.contact for c in catalogue.communes if c.contact is not None]
+def test_every_commune_has_sourced_contacts(cat: Catalogue) -> None:
+    assert len(cat.communes) == 19
+    contacts = [c.contact for c in cat.communes if c.contact is not None]
     assert len(contacts) >= 18  # Ixelles: no official page found yet (see communes.yml)
     for contact in contacts:
         assert contact.sources
@@ -47,16 +41,16 @@ def test_every_commune_has_sourced_contacts(catalogue: Catalogue) -> None:
     assert len(phones) >= MIN_PHONES
     assert all(re.fullmatch(r"0\d{1,3}( \d{2,4})+", phone) for phone in phones)
     # the City of Brussels' number is the one the fact base and the procedure give
-    city = catalogue.commune("bruxelles")
+    city = cat.commune("bruxelles")
     assert city is not None and city.contact is not None
     assert city.contact.phone == "02 279 22 11"
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_a_commune_with_every_fact_written(catalogue: Catalogue, lang: str) -> None:
-    commune = catalogue.commune("saint-josse-ten-noode")
+def test_a_commune_with_every_fact_written(cat: Catalogue, lang: str) -> None:
+    commune = cat.commune("saint-josse-ten-noode")
     assert commune is not None and commune.contact is not None
-    text = render.commune_contact(catalogue, commune, lang, spoken=False).text
+    text = render.commune_contact(cat, commune, lang, spoken=False).text
     assert commune.name.in_(lang) in text
     assert "02 220 26 11" in text
     assert commune.contact.address is not None
@@ -66,42 +60,42 @@ def test_a_commune_with_every_fact_written(catalogue: Catalogue, lang: str) -> N
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_a_commune_said_on_the_phone(catalogue: Catalogue, lang: str) -> None:
-    commune = catalogue.commune("bruxelles")
-    text = render.commune_contact(catalogue, commune, lang, spoken=True).text
+def test_a_commune_said_on_the_phone(cat: Catalogue, lang: str) -> None:
+    commune = cat.commune("bruxelles")
+    text = render.commune_contact(cat, commune, lang, spoken=True).text
     assert "http" not in text and "www" not in text  # no web address read aloud
-    speech = said(catalogue, text, lang)
+    speech = said(cat, text, lang)
     assert speech.count("02 279 22 11") == 2  # said, then said again
-    assert catalogue.messages.text("commune_contact_hours_spoken", lang, spoken=True) in text
+    assert cat.messages.text("commune_contact_hours_spoken", lang, spoken=True) in text
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_what_no_official_page_gave_is_said_missing(catalogue: Catalogue, lang: str) -> None:
-    schaerbeek = catalogue.commune("schaerbeek")
-    text = render.commune_contact(catalogue, schaerbeek, lang, spoken=False).text
+def test_what_no_official_page_gave_is_said_missing(cat: Catalogue, lang: str) -> None:
+    schaerbeek = cat.commune("schaerbeek")
+    text = render.commune_contact(cat, schaerbeek, lang, spoken=False).text
     name = "Schaerbeek" if lang != "nl" else "Schaarbeek"
-    assert catalogue.messages.text("commune_contact_no_phone", lang, commune=name) in text
+    assert cat.messages.text("commune_contact_no_phone", lang, commune=name) in text
     assert "https://www.1030.be" in text  # what is sourced is still given
-    ixelles = catalogue.commune("ixelles")
+    ixelles = cat.commune("ixelles")
     assert ixelles is not None and ixelles.contact is None
-    text = render.commune_contact(catalogue, ixelles, lang, spoken=True).text
+    text = render.commune_contact(cat, ixelles, lang, spoken=True).text
     assert not re.search(r"\d{3}", text)  # no number made up
     for missing in ("commune_contact_no_phone", "commune_contact_no_address"):
         name = ixelles.name.in_(lang)
-        assert catalogue.messages.text(missing, lang, spoken=True, commune=name) in text
+        assert cat.messages.text(missing, lang, spoken=True, commune=name) in text
 
 
-def test_without_a_commune_the_reply_asks_for_it(catalogue: Catalogue) -> None:
+def test_without_a_commune_the_reply_asks_for_it(cat: Catalogue) -> None:
     for lang in LANGUAGES:
-        reply = render.commune_contact(catalogue, None, lang, spoken=False)
-        assert reply.text == catalogue.messages.text("commune_contact_ask", lang)
+        reply = render.commune_contact(cat, None, lang, spoken=False)
+        assert reply.text == cat.messages.text("commune_contact_ask", lang)
 
 
-def test_a_commune_by_id(catalogue: Catalogue) -> None:
-    commune = catalogue.commune("jette")
+def test_a_commune_by_id(cat: Catalogue) -> None:
+    commune = cat.commune("jette")
     assert commune is not None and commune.postcodes == ("1090",)
-    assert catalogue.commune("nowhere") is None
-    assert catalogue.commune(None) is None
+    assert cat.commune("nowhere") is None
+    assert cat.commune(None) is None
 
 
 # ---------------------------------------------------------------- the checks

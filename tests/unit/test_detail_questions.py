@@ -12,19 +12,8 @@ import dataclasses
 import pytest
 
 from actions import render
-from actions.catalogue import LANGUAGES, Catalogue, Procedure, load_catalogue
+from actions.catalogue import LANGUAGES, Catalogue, Procedure
 from actions.render import HUMAN, MENU, NO, YES, Reply, section_payload
-from tests.content import CONTENT
-
-
-@pytest.fixture(scope="module")
-def cat() -> Catalogue:
-    return load_catalogue(CONTENT)
-
-
-@pytest.fixture(scope="module")
-def eid(cat: Catalogue) -> Procedure:
-    return cat.procedures["lost-eid"]
 
 
 def payloads(reply: Reply) -> list[str]:

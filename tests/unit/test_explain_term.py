@@ -16,10 +16,10 @@ import pytest
 import yaml
 
 from actions import render
-from actions.catalogue import LANGUAGES, Catalogue, Procedure, find_term, load_catalogue
+from actions.catalogue import LANGUAGES, Catalogue, Procedure, find_term
 from actions.render import HUMAN, MENU, NEXT, NO, YES, Reply
 from nlu.examples import plain_text, read_examples
-from tests.content import CONTENT, REPO
+from tests.content import REPO
 
 QUESTIONS = {
     "fr": "c'est quoi le CPAS ?",
@@ -46,11 +46,6 @@ NO_EXPLANATION = {
 RIGHT = "/proc_increased_reimbursement"
 MIN_TRAINING_EXAMPLES = 45
 MIN_HELD_OUT_EXAMPLES = 13
-
-
-@pytest.fixture(scope="module")
-def cat() -> Catalogue:
-    return load_catalogue(CONTENT)
 
 
 @pytest.fixture(scope="module")

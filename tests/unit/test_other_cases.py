@@ -8,9 +8,8 @@ from __future__ import annotations
 import pytest
 
 from actions import render
-from actions.catalogue import LANGUAGES, Catalogue, Procedure, load_catalogue
+from actions.catalogue import LANGUAGES, Catalogue, Procedure
 from actions.resolve import find_case
-from tests.content import CONTENT
 from tests.unit.test_catalogue import (
     assert_problem,
     fixture_data,
@@ -18,16 +17,6 @@ from tests.unit.test_catalogue import (
     problems,
     write_procedure,
 )
-
-
-@pytest.fixture(scope="module")
-def cat() -> Catalogue:
-    return load_catalogue(CONTENT)
-
-
-@pytest.fixture(scope="module")
-def eid(cat: Catalogue) -> Procedure:
-    return cat.procedures["lost-eid"]
 
 
 @pytest.mark.parametrize(

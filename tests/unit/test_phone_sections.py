@@ -18,22 +18,11 @@ import pytest
 import yaml
 
 from actions import render
-from actions.catalogue import LANGUAGES, Catalogue, Procedure, load_catalogue
+from actions.catalogue import LANGUAGES, Catalogue, Procedure
 from actions.render import NO, YES, Reply, section_payload
-from tests.content import CONTENT, REPO
+from tests.content import REPO
 
 MORE = section_payload(page=2)
-
-
-@pytest.fixture(scope="module")
-def cat() -> Catalogue:
-    return load_catalogue(CONTENT)
-
-
-@pytest.fixture(scope="module")
-def eid(cat: Catalogue) -> Procedure:
-    """Six steps, all six sections, no related right."""
-    return cat.procedures["lost-eid"]
 
 
 def last(proc: Procedure) -> int:

@@ -17,10 +17,10 @@ from actions import render
 from actions.catalogue import LANGUAGES, default_content_dir, load_catalogue
 from bot.channels.phone.call import KEY_PAYLOADS, SMS_KEY
 from bot.channels.sms.segments import segments
-from bot.conversations.flows import without_accents
 from bot.conversations.inbound import PHONE_CHANNEL, InboundMessage
 from bot.conversations.service import Turn
 from bot.conversations.sms_steps import MAX_SEGMENTS, StepsMessage
+from bot.folding import without_accents
 from bot.settings import Settings
 from tests.console import Clock
 from tests.fakes import FakeBrain, echo

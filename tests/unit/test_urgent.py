@@ -15,13 +15,8 @@ import pytest
 import yaml
 
 from actions import plain_language as pl
-from bot.conversations.urgent import (
-    UrgentFileError,
-    UrgentTopics,
-    fold,
-    load_urgent,
-    word_variants,
-)
+from bot.conversations.urgent import UrgentFileError, UrgentTopics, load_urgent, word_variants
+from bot.folding import fold
 from bot.settings import LANGUAGES
 from nlu.examples import plain_text, read_examples
 

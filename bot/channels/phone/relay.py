@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterator
 
 import aiohttp
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -68,31 +67,6 @@ class CallOwners:
 
     def _key(self, call_sid: str) -> str:
         return hashed_key(f"{self._prefix}call-hub", call_sid)
-
-
-class Relays:
-    """How many streams this hub is relaying now: a stopping hub lets them end too."""
-
-    def __init__(self) -> None:
-        self.live = 0
-        self._none_live = asyncio.Event()
-        self._none_live.set()
-
-    @contextlib.contextmanager
-    def one(self) -> Iterator[None]:
-        """`with relays.one():` around one relayed stream."""
-        self.live += 1
-        self._none_live.clear()
-        try:
-            yield
-        finally:
-            self.live -= 1
-            if not self.live:
-                self._none_live.set()
-
-    async def all_ended(self) -> None:
-        """Return once no stream is being relayed."""
-        await self._none_live.wait()
 
 
 def is_relayed(request: web.Request) -> bool:

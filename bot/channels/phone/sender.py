@@ -12,6 +12,7 @@ import asyncio
 import logging
 from typing import Protocol, cast
 
+from bot.channels.phone.live import LiveCount
 from bot.conversations.records import ConversationRecord, MessageRecord
 from bot.languages import is_language
 from bot.settings import Language
@@ -36,20 +37,18 @@ class PhoneSender:
 
     def __init__(self) -> None:
         self._calls: dict[str, LiveCall] = {}
-        self._none_live = asyncio.Event()
-        self._none_live.set()
+        self._live = LiveCount()
 
     def call_started(self, conversation_id: str, call: LiveCall) -> None:
         """The call of `conversation_id` is live: messages to it are spoken on it."""
         self._calls[conversation_id] = call
-        self._none_live.clear()
+        self._live.update(len(self._calls))
 
     def call_ended(self, conversation_id: str, call: LiveCall) -> None:
         """The call is over (only that call: a newer one may hold the same id)."""
         if self._calls.get(conversation_id) is call:
             del self._calls[conversation_id]
-        if not self._calls:
-            self._none_live.set()
+        self._live.update(len(self._calls))
 
     def calls_live(self) -> int:
         """How many calls are going on now."""
@@ -57,7 +56,7 @@ class PhoneSender:
 
     async def all_ended(self) -> None:
         """Return once no call is live."""
-        await self._none_live.wait()
+        await self._live.all_ended()
 
     async def hang_up_all(self, timeout: float) -> None:
         """Say goodbye on every live call and end it, all within `timeout` seconds."""

@@ -25,8 +25,9 @@ from bot.channels import twilio_signature
 from bot.channels.phone import relay, speech
 from bot.channels.phone.call import CallSession
 from bot.channels.phone.capacity import CallSlots, busy_twiml
+from bot.channels.phone.live import LiveCount
 from bot.channels.phone.prompts import all_texts
-from bot.channels.phone.relay import CallOwners, Relays
+from bot.channels.phone.relay import CallOwners
 from bot.channels.phone.sender import PhoneSender
 from bot.channels.phone.tickets import TICKET_PARAMETER, StreamTickets
 from bot.conversations.inbound import PHONE_CHANNEL, call_conversation_id
@@ -85,7 +86,7 @@ class PhoneLine:
     """Single-use tickets: a stream opens only for a call /twilio/voice announced."""
     owners: CallOwners = field(default_factory=lambda: CallOwners(None, "", ""))
     """Which hub answered a call, for streams that reach another replica (relay.py)."""
-    relays: Relays = field(default_factory=Relays)
+    relays: LiveCount = field(default_factory=LiveCount)
     """The streams of other hubs' calls that came here and are relayed to them."""
     on_call_end: Callable[[CallSession], None] | None = None
     """Called with each call's session once the call is over (benchmarks read its stats)."""

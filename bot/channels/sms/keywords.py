@@ -8,10 +8,10 @@ final full stop do not matter): "stop" is one, "stop the procedure" is a questio
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.folding import without_accents
 from bot.settings import Language
 
 
@@ -60,6 +60,4 @@ def keyword(body: str) -> Said | None:
 
 def _normal(body: str) -> str:
     """Upper case, without accents, single spaces and a final full stop or exclamation."""
-    decomposed = unicodedata.normalize("NFKD", body)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _SPACES.sub(" ", plain).strip().rstrip(".!").strip().upper()
+    return _SPACES.sub(" ", without_accents(body)).strip().rstrip(".!").strip().upper()
