@@ -28,8 +28,11 @@ class BrainSetupError(RuntimeError):
     """The brain cannot be prepared; the message says what is missing and how to get it."""
 
 
-def brain_env() -> dict[str, str]:
-    """Environment for every Rasa process: no telemetry, no error reports sent anywhere."""
+def brain_env(root: Path = ROOT) -> dict[str, str]:
+    """Environment for every Rasa process: no telemetry, no error reports sent anywhere.
+
+    `root` is the project whose custom components and actions Rasa imports.
+    """
     return {
         **os.environ,
         "RASA_TELEMETRY_ENABLED": "false",
@@ -37,7 +40,7 @@ def brain_env() -> dict[str, str]:
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "PYTHONUNBUFFERED": "1",
         # Custom NLU components (nlu/) and actions (actions/) import from the project root.
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": str(root),
     }
 
 
@@ -89,10 +92,15 @@ def ensure_model(settings: Settings, force: bool = False) -> Path:
 
 
 def train(
-    settings: Settings, name: str, config: str = "config.yml", out: Path | None = None
+    settings: Settings,
+    name: str,
+    config: str = "config.yml",
+    out: Path | None = None,
+    root: Path = ROOT,
 ) -> float:
     """Train `out/name.tar.gz` (default: the models folder) from `config`; seconds it took.
 
+    `root` is the project trained: its domain and nlu/ (another commit's, to compare).
     The caller holds `training_lock`.
     """
     log.info("Training the Rasa model %s (its inputs changed); this takes a minute or two", name)
@@ -107,7 +115,7 @@ def train(
         "--fixed-model-name", name,
     ]  # fmt: skip
     # Rasa's output goes straight to the terminal: its progress bars show as they move.
-    process = subprocess.run(command, cwd=ROOT, env=brain_env(), check=False)
+    process = subprocess.run(command, cwd=root, env=brain_env(root), check=False)
     if process.returncode != 0:
         raise BrainSetupError(f"Training failed (exit code {process.returncode}); see above.")
     seconds = time.monotonic() - started

@@ -8,12 +8,16 @@ message with the model as the Rasa server does. Both are needed: `rasa test nlu`
 the FallbackClassifier before scoring (rasa/nlu/test.py, `undo_fallback_prediction`), so
 it measures DIET's best guess, while the bot answers `nlu_fallback` whenever DIET is
 unsure. The headline figures are the bot's. It also runs the hub's language detection
-(`bot.languages.detect`) on every held-out message. With `--compare config-X.yml ...` it
+(`bot.languages.detect`) on every held-out message, and compares the first wave's intents
+with their F1 before issue 9 on the mean of several trainings with different random seeds
+(`--trainings`, default 5; the extra models are trained once per change of data and their
+answers kept in models/trainings/). With `--compare config-X.yml ...` it
 trains a model from each configuration and fills the report's "Components" section
 (`--ablate`: config.yml without each of nlu/components/ it uses, with each it lacks);
 without it, that section is kept as it was.
 
-    .venvs/hub/bin/python -m nlu.evaluate [--ablate] [--compare config-X.yml ...]   (make eval)
+    .venvs/hub/bin/python -m nlu.evaluate [--trainings N] [--ablate] [--compare config-X.yml ...]
+    (make eval)
 
 The held-out files never go into training: a held-out message that also appears in nlu/
 (ignoring case, accents and punctuation) is left out of the figures and listed. Test
@@ -48,6 +52,7 @@ from nlu.evaluation.held_out import load_test_set, test_set_digest
 from nlu.evaluation.rasa_runs import model_labels, parse_messages, rasa_test_command, run_rasa_test
 from nlu.evaluation.report import REPORT, Run, previous_components, render, targets_section
 from nlu.evaluation.scores import LanguageResult
+from nlu.evaluation.trainings import SEEDS, current_trainings
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -63,6 +68,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--ablate", action="store_true",
         help="also compare config.yml without each of Loket's NLU components it has "
         "(nlu/components/) and with each one it lacks",
+    )  # fmt: skip
+    parser.add_argument(
+        "--trainings", type=int, default=len(SEEDS), choices=range(1, len(SEEDS) + 1),
+        help="compare the first wave on the mean of this many trainings (random seeds "
+        f"{', '.join(map(str, SEEDS))}; those beyond the first are kept in models/trainings/)",
     )  # fmt: skip
     parser.add_argument(
         "--model", type=Path, default=None,
@@ -110,6 +120,8 @@ def evaluate(options: argparse.Namespace, out: Path) -> Run:
     print("Parsing every held-out message as the Rasa server does...", flush=True)
     bot, seconds["parse"] = parse_messages(settings, model, known, labels, out)
     results = [LanguageResult(lang, bot[lang], by_language[lang]) for lang in known if bot[lang]]
+    count = 1 if options.model is not None else options.trainings  # a given model: no others
+    trainings = current_trainings(settings, results, known, labels, out, count)
     detections = [detection(lang, test_set.examples[lang]) for lang in LANGUAGES]
     other_languages = [
         *(
@@ -139,6 +151,7 @@ def evaluate(options: argparse.Namespace, out: Path) -> Run:
         detections=detections,
         other_languages=other_languages,
         comparisons=comparisons,
+        trainings=trainings,
     )
 
 

@@ -8,6 +8,8 @@ One concept per module, in the order the evaluation uses them:
 - scores: predictions and the figures computed from them (intents, entities, confusions)
 - detection: the hub's language detection on the held-out messages
 - comparisons: other configurations (`--compare`, `--ablate`) on the same held-out set
+- first_wave, trainings: each first-wave intent's F1 before issue 9 and now, on the mean
+  of trainings with several random seeds
 - report: docs/nlu-report.md, section by section
 
 nlu/evaluate.py is the command line that ties them together.

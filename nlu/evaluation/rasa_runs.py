@@ -105,13 +105,19 @@ def rasa_test_command(rasa: Path, model: Path, test_file: Path, out: Path) -> li
     ]  # fmt: skip
 
 
-def run_brain_command(command: list[str], log: Path) -> float:
-    """Run a command in the brain environment, output to `log`; the seconds it took."""
+def run_brain_command(command: list[str], log: Path, root: Path = ROOT) -> float:
+    """Run a command in the brain environment of project `root`, output to `log`; the
+    seconds it took."""
     started = time.monotonic()
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w", encoding="utf-8") as output:
         process = subprocess.run(
-            command, cwd=ROOT, env=brain_env(), stdout=output, stderr=subprocess.STDOUT, check=False
+            command,
+            cwd=root,
+            env=brain_env(root),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            check=False,
         )
     if process.returncode != 0:
         tail = "\n".join(log.read_text(encoding="utf-8").splitlines()[-25:])
@@ -176,14 +182,18 @@ def parse_messages(
     known: dict[str, list[Example]],
     labels: ModelLabels,
     out: Path,
+    root: Path = ROOT,
 ) -> tuple[dict[str, list[Prediction]], float]:
-    """Parse every message with the model as the Rasa server does; per language, seconds."""
+    """Parse every message with the model as the Rasa server does; per language, seconds.
+
+    `root` is the project the model was trained from (its custom components load).
+    """
     examples = [e for lang in known for e in known[lang]]
     source, target = out / f"parse-{model.stem}.json", out / f"parsed-{model.stem}.json"
     source.write_text(json.dumps([e.text for e in examples]), encoding="utf-8")
     python = rasa_executable(settings).parent / "python"
     command = [str(python), "-c", PARSE_SCRIPT, str(model), str(source), str(target)]
-    seconds = run_brain_command(command, out / f"parse-{model.stem}.log")
+    seconds = run_brain_command(command, out / f"parse-{model.stem}.log", root)
     parsed = json.loads(target.read_text(encoding="utf-8"))
     split: dict[str, list[Prediction]] = {lang: [] for lang in known}
     for example, result in zip(examples, parsed, strict=True):

@@ -66,6 +66,7 @@ class Run:
     detections: list[Detection]
     other_languages: list[OtherLanguageIdentification]
     comparisons: list[Comparison] | None
+    trainings: dict[int, list[LanguageResult]]  # per seed; config.yml's seed is `results`
 
 
 def pct(value: float | None) -> str:
@@ -150,7 +151,7 @@ def targets_section(run: Run) -> list[str]:
         )
     lines += detection_target_rows(run.detections)
     lines += other_language_target_rows(run.other_languages)
-    lines += first_wave.target_rows(run.results)
+    lines += first_wave.target_rows(run.trainings)
     return [*lines, ""]
 
 
@@ -472,6 +473,7 @@ def render(run: Run, previous: str | None) -> str:
         *targets_section(run),
         *summary_section(run),
         *intents_section(run),
+        *first_wave.section(run.trainings),
         *confusions_section(run),
         *detection_section(run),
         *other_languages_section(run),
