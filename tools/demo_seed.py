@@ -132,12 +132,12 @@ def _number(rng: random.Random) -> str:
     return f"+324{rng.randint(70, 99)}{rng.randint(0, 999_999):06d}"
 
 
-def script(rng: random.Random, words: Words) -> Script:
-    """One person's conversation, chosen at random by the weights above."""
+def script(rng: random.Random, words: Words, kind: str | None = None) -> Script:
+    """One person's conversation: of `kind`, else of a kind chosen by the weights above."""
     channel, language = _weighted(rng, CHANNELS), _weighted(rng, LANGUAGES)
-    if channel == PHONE_CHANNEL and rng.random() < KEYPAD_ONLY:
+    if kind is None and channel == PHONE_CHANNEL and rng.random() < KEYPAD_ONLY:
         return Script(channel, language, "keypad", _keypad_call(rng))
-    kind = _weighted(rng, KINDS)
+    kind = kind or _weighted(rng, KINDS)
     texts = _SCRIPTS[kind](rng, words, language, channel)
     if channel == PHONE_CHANNEL:
         texts = [GREET, *texts]
@@ -272,9 +272,13 @@ async def seed(
     now, seeded = clock.now, set()
     try:
         when = moments(rng, count, now, service.office_hours)
-        for moment in tqdm(when, desc="Conversations", unit="", disable=not progress):
+        # One of each kind first, so that every kind shows whatever the draws give.
+        kinds = [*KINDS, *[None] * count][:count]
+        for moment, kind in zip(
+            tqdm(when, desc="Conversations", unit="", disable=not progress), kinds, strict=True
+        ):
             clock.now = moment
-            person = script(rng, words)
+            person = script(rng, words, kind)
             seeded.add(await converse(service, person, clock, rng, settings))
             done[person.kind] += 1
         settled = await call_back(service, seeded, clock, rng, now)
