@@ -49,11 +49,16 @@ def first_wave_messages() -> Mapping[str, frozenset[str]]:
     return {language: frozenset(keys) for language, keys in stored.items()}
 
 
+def is_first_wave(language: str, intent: str, text: str) -> bool:
+    """True for a held-out message the first wave was measured on."""
+    return message_key(intent, text) in first_wave_messages().get(language, frozenset())
+
+
 def on_first_wave_messages(result: LanguageResult) -> LanguageResult:
     """The bot's answers to the messages the first wave was measured on, alone."""
-    keys = first_wave_messages().get(result.language, frozenset())
     return LanguageResult(
-        result.language, [p for p in result.bot if message_key(p.intent, p.text) in keys]
+        result.language,
+        [p for p in result.bot if is_first_wave(result.language, p.intent, p.text)],
     )
 
 
@@ -150,13 +155,19 @@ def by_language(
     return split
 
 
+def compared(results: Mapping[int, LanguageResult]) -> tuple[Comparison, Comparison]:
+    """One language's comparisons: config.yml's seed alone, and the one that decides
+    (the mean over the trainings when there are several, else that same one)."""
+    single = Comparison.of(next(iter(results.values())))
+    return single, Comparison.over(results) if len(results) > 1 else single
+
+
 def target_rows(trainings: Mapping[int, Sequence[LanguageResult]]) -> list[str]:
     """One PASS/MISS row per language for the first-wave target: on the mean over the
     trainings when there are several, else on the one training."""
     rows = []
     for language, results in by_language(trainings).items():
-        single = Comparison.of(next(iter(results.values())))
-        decided = Comparison.over(results) if len(results) > 1 else single
+        single, decided = compared(results)
         fell = decided.fell()
         why = ", ".join(f"{intent} -{fall:.3f}" for intent, fall in sorted(fell.items()))
         how = (
@@ -191,7 +202,7 @@ def noise_line() -> str:
     counts = [
         f"seed {seed}: "
         + ", ".join(
-            f"{lang} {sum(f1 - stored[seed][lang][i] > MAX_DROP for i, f1 in ours.items())}"
+            f"{lang} {len(Comparison(ours, stored[seed][lang], 0).fell())}"
             for lang, ours in stored[first].items()
         )
         for seed in others
@@ -219,8 +230,7 @@ def section(trainings: Mapping[int, Sequence[LanguageResult]]) -> list[str]:
         "",
     ]
     for language, results in by_language(trainings).items():
-        single = Comparison.of(next(iter(results.values())))
-        several = Comparison.over(results) if len(results) > 1 else single
+        single, several = compared(results)
         spread = spreads(language, results)
         lines += [f"### {language}", ""]
         if len(results) > 1:

@@ -115,9 +115,8 @@ def checkout(commit: str, into: Path) -> Path:
 
 def first_wave_examples() -> dict[str, list[Example]]:
     """Per language, the held-out messages the first wave was measured on."""
-    keys = first_wave.first_wave_messages()
     return {
-        lang: [e for e in examples if first_wave.message_key(e.intent, e.raw) in keys[lang]]
+        lang: [e for e in examples if first_wave.is_first_wave(lang, e.intent, e.raw)]
         for lang, examples in load_test_set().examples.items()
     }
 
