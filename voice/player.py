@@ -121,8 +121,10 @@ class Player:
             self._check_silent()
 
     def close(self) -> None:
-        """The call is over: wait for no mark any more."""
+        """The call is over: wait for no mark any more, and let go of whoever waits in
+        `played` (a playback cancelled with the call never reaches its end)."""
         self._forget_marks()
+        self._idle.set()
 
     async def _play(
         self, after: asyncio.Task[None] | None, lines: Sequence[Line], slow: bool

@@ -74,13 +74,29 @@ async def proxy(brain_settings: Settings, real_brain) -> AsyncIterator[AnswerLos
 
 @pytest.fixture
 async def hub_behind_proxy(
-    brain_settings: Settings, proxy: AnswerLosingProxy, tmp_path: Path
+    brain_settings: Settings,
+    live_hub: TestClient,
+    catalogue: Catalogue,
+    proxy: AnswerLosingProxy,
+    tmp_path: Path,
 ) -> AsyncIterator[TestClient]:
+    """A hub whose requests to Rasa give up after a few seconds (the lost answer's wait),
+    once a first procedure through the session's hub has warmed Rasa and the actions."""
+    warming = await Person(live_hub, "en").say(ASK["lost-eid"]["en"])
+    expect_step(warming, catalogue.procedures["lost-eid"], 1, "en")
     settings = brain_settings.model_copy(
-        update={"data_dir": tmp_path, "rasa_url": proxy.url, "brain_request_timeout": 30.0}
+        update={
+            "data_dir": tmp_path,
+            "rasa_url": proxy.url,
+            "brain_timeout": WARM_TURN_SECONDS,
+            "brain_request_timeout": WARM_TURN_SECONDS,
+        }
     )
     async with TestClient(TestServer(create_app(settings))) as client:
         yield client
+
+
+WARM_TURN_SECONDS = 5.0  # far beyond a warm Rasa's turn, which takes well under a second
 
 
 @pytest.mark.parametrize("language", ["en"])

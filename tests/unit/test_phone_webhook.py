@@ -311,17 +311,26 @@ async def eventually_refused(hub: TestClient) -> None:
 
 
 async def test_a_call_still_going_after_the_drain_hears_the_line_close(settings: Settings):
-    short = settings.model_copy(update={"call_drain_seconds": 0.2, "mark_wait_seconds": 0.5})
+    """A caller in the middle of the language menu when the drain ends: the menu stops,
+    the line's goodbye is said in full, and Loket ends the call itself."""
+    short = settings.model_copy(
+        # The stand-in sends no audio: the stream must not be taken as dropped meanwhile.
+        update={"call_drain_seconds": 0.2, "mark_wait_seconds": 0.5, "call_idle_seconds": 60}
+    )
     async with TestClient(TestServer(create_app(short))) as hub:
         line = hub.server.app[phone.line_key]
         socket = await open_stream(hub, await announced_call(hub))
         await eventually(lambda: line.sender.calls_live() == 1)
-        await sent_so_far(socket)  # the language menu
+        assert media([(await socket.receive(timeout=WAIT_SECONDS)).data])  # the menu starts
 
         listening = asyncio.create_task(sent_until_closed(socket))  # as Twilio listens
         async with asyncio.timeout(WAIT_SECONDS):
             await serving.stop(hub.server.runner)
-        assert media(await listening), "the caller heard the line close before it ended"
+        sent = [json.loads(text) for text in await listening]
+        events = [message["event"] for message in sent]
+        cleared = events.index("clear")  # the rest of the menu is dropped
+        assert "media" in events[cleared:], "the caller heard the line close before it ended"
+        assert events[-1] == "mark"  # the goodbye was sent to its end
         assert socket.close_code == WSCloseCode.OK  # Loket ended the call itself
         assert line.sender.calls_live() == 0 and not line.calls
 

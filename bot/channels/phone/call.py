@@ -158,6 +158,7 @@ class CallSession:
         self._transfer_call = transfer
         self._tasks: set[asyncio.Task[None]] = set()
         self._over = asyncio.Event()
+        self._finished = asyncio.Event()  # `run` has let go of everything
         self._inbox: asyncio.Queue[tuple[Inbound, float]] = asyncio.Queue()
         # Sentences and keys that came while the brain was thinking: the next turns.
         self._heard_early: deque[tuple[Heard, float]] = deque()
@@ -218,6 +219,7 @@ class CallSession:
             if self._sender is not None and self._conversation_id:
                 self._sender.call_ended(self._conversation_id, self)
             await self._clean_up()
+            self._finished.set()
         log.info("Call %s: ended, %d sentence(s) heard", start.call_sid, self.sentences_heard)
 
     @property
@@ -239,14 +241,16 @@ class CallSession:
     async def hang_up(self, timeout: float) -> None:
         """The hub is stopping and this call outlived the drain: tell the caller in their
         language that the call must end (the conversation is kept), then end it. Bounded
-        by `timeout`: a caller who keeps talking does not hold the hub up."""
-        if self._over.is_set():
-            return
+        by `timeout`: a caller who keeps talking does not hold the hub up. Returns once the
+        call has let go of everything, so that its stream is closed as a call's end."""
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout):
-                await self._caller_paused()
-                await self._player.interrupt()  # what was being said cannot be finished
-                await self._say_last([prompts.line_closing(self._language)])
+                if not self._over.is_set():
+                    await self._caller_paused()
+                    await self._player.interrupt()  # what was being said cannot be finished
+                    await self._say_last([prompts.line_closing(self._language)])
+                    self._over.set()
+                await self._finished.wait()
         self._over.set()
 
     # ---------------------------------------------------------------- tasks

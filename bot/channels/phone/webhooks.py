@@ -466,7 +466,10 @@ async def drain(app: web.Application) -> None:
     if line is None or not _calls_here(line):
         return
     await _wait_for_calls(line, line.settings.call_drain_seconds)
-    await line.sender.hang_up_all(GOODBYE_SECONDS)
+    if line.sender.calls_live():
+        await line.sender.hang_up_all(GOODBYE_SECONDS)
+        # Their streams close as a call's end, before the shut-down cuts what is left.
+        await asyncio.gather(*line.endings, return_exceptions=True)
 
 
 async def _hang_up_all(app: web.Application) -> None:
