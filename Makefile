@@ -9,8 +9,12 @@ export RASA_TELEMETRY_ENABLED := false
 run: setup  ## train if needed, start the brain and the hub; Ctrl-C stops all (VERBOSE=1: everything)
 	$(HUB)/loket run $(if $(VERBOSE),--verbose)
 
-test: setup  ## the whole suite: unit tests, then the real Rasa and action server
-	$(HUB)/python -m pytest
+# Two workers: the tests of the real Rasa and action server run in turn on one (they
+# share those processes), the others beside them (tests/conftest.py groups them).
+TEST_WORKERS ?= 2
+
+test: setup  ## the whole suite, on TEST_WORKERS workers (make test TEST_WORKERS=0: one process)
+	$(HUB)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 setup:
 	@scripts/bootstrap

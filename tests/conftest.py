@@ -121,3 +121,13 @@ async def redis() -> AsyncIterator[Redis]:
 def prefix() -> str:
     """This test's Redis prefix: its events and locks are its own."""
     return redis_prefix()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """With two test workers (`pytest -n 2`, pytest-xdist), the tests that share one
+    costly process stay on one worker: the real Rasa and action server, the browser."""
+    for item in items:
+        if item.get_closest_marker("integration"):
+            item.add_marker(pytest.mark.xdist_group("brain"))
+        elif item.path.parent.name == "browser":
+            item.add_marker(pytest.mark.xdist_group("browser"))
