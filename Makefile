@@ -10,11 +10,11 @@ run: setup  ## train if needed, start the brain and the hub; Ctrl-C stops all (V
 	$(HUB)/loket run $(if $(VERBOSE),--verbose)
 
 # Two workers: the tests of the real Rasa and action server run in turn on one (they
-# share those processes), the others beside them (tests/conftest.py groups them).
+# share those processes), the others beside them (tests/conftest.py schedules them).
 TEST_WORKERS ?= 2
 
 test: setup  ## the whole suite, on TEST_WORKERS workers (make test TEST_WORKERS=0: one process)
-	$(HUB)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(HUB)/python -m pytest -n $(TEST_WORKERS)
 
 setup:
 	@scripts/bootstrap

@@ -123,11 +123,26 @@ def prefix() -> str:
     return redis_prefix()
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """With two test workers (`pytest -n 2`, pytest-xdist), the tests that share one
-    costly process stay on one worker: the real Rasa and action server, the browser."""
-    for item in items:
-        if item.get_closest_marker("integration"):
-            item.add_marker(pytest.mark.xdist_group("brain"))
-        elif item.path.parent.name == "browser":
-            item.add_marker(pytest.mark.xdist_group("browser"))
+# Test folders whose tests share one costly process: each runs on one worker, in order.
+SHARED_PROCESS_FOLDERS = {"integration": "the real Rasa and action server", "browser": "chromium"}
+# Test files in those folders that start processes of their own, so run beside the others.
+OWN_PROCESS_FILES = {"tests/integration/test_rasa_replicas.py": "two Rasa servers of its own"}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """With test workers (`make test`: `pytest -n 2`, pytest-xdist), the tests of each
+    folder in SHARED_PROCESS_FOLDERS go to one worker together, those of each file in
+    OWN_PROCESS_FILES too; the others to whichever worker is free. (xdist's own
+    `--dist loadgroup` marks lose their group on pytest 9.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedProcessScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::")[0]
+            folder = path.split("/")[1] if path.startswith("tests/") else ""
+            if path in OWN_PROCESS_FILES:
+                return path
+            return folder if folder in SHARED_PROCESS_FOLDERS else nodeid
+
+    return SharedProcessScheduling(config, log)
