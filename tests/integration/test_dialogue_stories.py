@@ -13,15 +13,19 @@ pytestmark = pytest.mark.integration
 STORIES = ROOT / "tests" / "stories"
 
 
+def dialogue_stories() -> list[dict]:
+    """Every story of the files in tests/stories, in file order."""
+    return [
+        story
+        for path in sorted(STORIES.glob("*.yml"))
+        for story in yaml.safe_load(path.read_text(encoding="utf-8")).get("stories", [])
+    ]
+
+
 def intents_of_stories() -> set[str]:
     """Every intent a test story's person expresses."""
-    return {
-        step["intent"]
-        for path in STORIES.glob("*.yml")
-        for story in yaml.safe_load(path.read_text(encoding="utf-8")).get("stories", [])
-        for step in story["steps"]
-        if "intent" in step
-    }
+    steps = [step for story in dialogue_stories() for step in story["steps"]]
+    return {step["intent"] for step in steps if "intent" in step}
 
 
 def test_every_procedure_has_a_dialogue_story():
@@ -38,12 +42,7 @@ def test_every_procedure_has_a_dialogue_story():
 async def test_every_dialogue_story_passes(brain_settings: Settings, real_brain):
     """The stories, tested by the running Rasa server on its model (Rasa's
     /model/test/stories, as `rasa test core` does, without loading the model again)."""
-    stories = [
-        story
-        for path in sorted(STORIES.glob("*.yml"))
-        for story in yaml.safe_load(path.read_text(encoding="utf-8")).get("stories", [])
-    ]
-    body = yaml.safe_dump({"version": "3.1", "stories": stories}, allow_unicode=True)
+    body = yaml.safe_dump({"version": "3.1", "stories": dialogue_stories()}, allow_unicode=True)
     async with (
         aiohttp.ClientSession() as session,
         session.post(
