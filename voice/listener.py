@@ -1,10 +1,12 @@
 """The caller's side of a call's audio: frames in, recognition events out.
 
 Recognition is CPU-bound, so it runs in a worker thread while the event loop goes on
-sending Loket's audio. Frames that arrive while the recognisers are busy are heard
-together next time, so a slow moment never builds a backlog of small jobs. Audio that
-arrives before the call's first recognisers are ready (one may take seconds to make on
-a busy machine) is kept for them: a caller who speaks at once is still heard.
+sending Loket's audio; those threads give way to the rest, and hear a caller who has
+stopped talking before those still talking (voice/threads.py). Frames that arrive while
+the recognisers are busy are heard together next time, so a slow moment never builds a
+backlog of small jobs. Audio that arrives before the call's first recognisers are ready
+(one may take seconds to make on a busy machine) is kept for them: a caller who speaks
+at once is still heard.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Callable, Mapping
 from voice.audio import ulaw_to_pcm16
 from voice.languages import Language
 from voice.recognition import Partial, Recogniser, RecognitionEvent, SpeechStarted, Utterance
+from voice.threads import RecognitionThreads
 
 Report = Callable[[RecognitionEvent, float], None]
 """Receives each event with the time (event loop clock) its audio arrived."""
@@ -24,6 +27,7 @@ Release = Callable[[Recogniser], None]
 
 EARLY_AUDIO_PIECES = 500
 """Pieces of audio kept until the first recognisers listen: 10 s of Twilio's 20-ms frames."""
+_RECOGNITION = RecognitionThreads("recognition")  # shared by all calls
 
 
 class Listener:
@@ -76,13 +80,13 @@ class Listener:
 
     async def run(self) -> None:
         """Recognise the audio as it comes, until cancelled."""
-        loop = asyncio.get_running_loop()
         while True:
             pieces = [await self._audio.get()]
             while not self._audio.empty():
                 pieces.append(self._audio.get_nowait())
             async with self._lock:
-                self._work = loop.run_in_executor(None, self._recognise_pieces, pieces)
+                submit = _RECOGNITION.submit_first if self._paused(pieces) else _RECOGNITION.submit
+                self._work = asyncio.wrap_future(submit(self._recognise_pieces, pieces))
                 # Shielded: cancelled, the thread still runs; close() waits for it.
                 events = await asyncio.shield(self._work)
             for event, at in events:
@@ -91,6 +95,12 @@ class Listener:
     async def close(self) -> None:
         """Release every recogniser, once the audio in hand has been recognised."""
         await self.listen_with({})
+
+    def _paused(self, pieces: list[tuple[bytes, float]]) -> bool:
+        """Whether the caller is quiet in the last of these pieces: their answer may be
+        waiting for the rest to be heard."""
+        last = ulaw_to_pcm16(pieces[-1][0])
+        return all(recogniser.is_quiet(last) for recogniser in self._recognisers.values())
 
     async def _finish_work(self) -> None:
         if self._work is not None:

@@ -13,10 +13,10 @@ it is done; the pool renews it (the call is forgotten, the graph built so far is
 for the next call. `fill`, at start-up, makes `spares` per language, each warmed on a
 sentence in its language; then, the pool ready, each ready one in turn hears more speech
 in its language, so that a caller's first sentence meets a graph mostly built. All of it
-runs one recogniser at a time in a thread of the pool's own, so one core stays free for
-calls meanwhile. A call that finds none ready (more calls than spares, or before the pool
-is filled) has one made at once in a worker thread; it joins the pool when the call gives
-it back.
+runs one recogniser at a time in a thread of the pool's own, which gives way to calls
+(voice/threads.py), so one core stays free for them meanwhile. A call that finds none
+ready (more calls than spares, or before the pool is filled) has one made at once in a
+worker thread; it joins the pool when the call gives it back.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from contextlib import suppress
 from itertools import chain, zip_longest
 from typing import Any
@@ -33,6 +33,7 @@ from typing import Any
 from voice.audio import PHONE_RATE
 from voice.languages import LANGUAGES, Language
 from voice.recognition import Recogniser, SpeechModels
+from voice.threads import RecognitionThreads
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ class RecogniserPool:
         self._made: dict[Language, int] = dict.fromkeys(LANGUAGES, 0)  # ready or lent out
         self._language_of: dict[Recogniser, Language] = {}
         self._warming: set[Recogniser] = set()  # out of the ready lists, hearing more speech
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recognisers")
+        self._thread = RecognitionThreads("recognisers", workers=1)
         self._closed = False
 
     def available(self, language: Language) -> bool:

@@ -9,6 +9,12 @@ when Vosk's own endpoint detector closes it with words. Silence is judged by lou
 against the call's noise floor, not by Vosk alone: on a quiet line Vosk may keep a
 sentence open for seconds and run two of them together.
 
+Vosk's final pass over a sentence's words takes tens of milliseconds of CPU. It runs in
+the pause, not once the sentence is over, while the caller waits for an answer: a pause
+of `PAUSE_CLOSES_WORDS_MS` closes the words heard so far (Vosk's final result), and if
+the caller goes on before the end of the sentence, what they say next is recognised
+afresh and joined to them. What is heard in such a pause is not decoded either.
+
 A sound that starts like speech but holds no words (a cough, a door) gives a
 `SpeechStarted` and then no `Utterance`: whoever reacts to `SpeechStarted` must not
 wait for an `Utterance` that may never come.
@@ -58,6 +64,9 @@ PARTIAL_EVERY_MS = 100
 """How often Vosk is asked for a partial result: each request costs decoding time."""
 PREROLL_MS = 300
 """Quiet audio given to Vosk before the first loud frame: a word may start softly."""
+PAUSE_CLOSES_WORDS_MS = 250
+"""A pause this long closes the words heard so far (at most half the end-of-speech
+silence, so that Vosk's final pass is done before the sentence is over)."""
 
 _T = TypeVar("_T")
 _FRAME_BYTES = PHONE_RATE * FRAME_MS // 1000 * 2  # 20 ms of 16-bit PCM at 8 kHz
@@ -202,10 +211,15 @@ class _NoiseFloor:
         self.floor_dbfs = QUIETEST_FLOOR_DBFS
 
     def is_speech(self, frame: bytes) -> bool:
+        """Whether a frame is speech; the floor follows it."""
         level = level_dbfs(frame)
-        loud = level > self.floor_dbfs + SPEECH_MARGIN_DB
+        loud = self.is_loud(level)
         self.floor_dbfs = max(QUIETEST_FLOOR_DBFS, min(level, self.floor_dbfs + FLOOR_RISE_DB))
         return loud
+
+    def is_loud(self, level: float) -> bool:
+        """Whether a level (dBFS) counts as speech over the floor as it is now."""
+        return level > self.floor_dbfs + SPEECH_MARGIN_DB
 
 
 class Recogniser:
@@ -222,6 +236,7 @@ class Recogniser:
     ) -> None:
         self.end_of_speech_ms = end_of_speech_ms
         self.rate = rate
+        self._pause_closes_words_ms = min(PAUSE_CLOSES_WORDS_MS, end_of_speech_ms // 2)
         self.decoded_seconds = 0.0
         self.cpu_seconds = 0.0
         recogniser = vosk.KaldiRecognizer(model, rate)
@@ -271,6 +286,11 @@ class Recogniser:
         """Free Vosk's decoder; the recogniser cannot be used afterwards."""
         self._vosk = None
 
+    def is_quiet(self, pcm16_8k: bytes) -> bool:
+        """Whether this audio is quiet for the call's line, as far as heard so far. Safe
+        from another thread while the recogniser hears: it only reads the noise floor."""
+        return not self._noise.is_loud(level_dbfs(pcm16_8k))
+
     @property
     def real_time_factor(self) -> float:
         """CPU time spent per second of audio heard (0 before any audio)."""
@@ -285,10 +305,14 @@ class Recogniser:
         self._start_sentence()
 
     def _start_sentence(self) -> None:
-        self._feeding = False  # Vosk hears the audio: since a loud frame, to the sentence's end
+        self._words: list[str] | None = None  # closed words of the sentence, once Vosk heard some
         self._speaking = False
         self._loud_ms = 0
         self._silent_ms = 0
+        self._start_words()
+
+    def _start_words(self) -> None:
+        self._feeding = False  # Vosk hears the audio: since a loud frame, to a pause
         self._since_partial_ms = 0
         self._partial = ""
 
@@ -300,15 +324,20 @@ class Recogniser:
         if not self._feeding:
             if not loud:
                 self._preroll.append(audio)
+                # Quiet long enough: the end of a sentence, or of a noise that held no words.
+                if self._words is not None and self._silent_ms >= self.end_of_speech_ms:
+                    return events + self._finish()
                 return events
             self._feeding = True
+            self._words = self._words or []
             audio = b"".join(self._preroll) + audio
             self._preroll.clear()
         if self._decode(lambda recogniser: recogniser.AcceptWaveform(audio)):
-            return events + self._finish(self._decode(lambda recogniser: recogniser.Result()))
-        # Quiet long enough: the end of a sentence, or of a noise that held no words.
-        if self._silent_ms >= self.end_of_speech_ms:
-            return events + self._finish(self._decode(lambda recogniser: recogniser.FinalResult()))
+            self._close_words(self._decode(lambda recogniser: recogniser.Result()))
+            return events + self._finish()
+        if self._silent_ms >= self._pause_closes_words_ms:
+            self._close_words(self._decode(lambda recogniser: recogniser.FinalResult()))
+            return events
         return events + self._partial_events()
 
     def _follow_loudness(self, loud: bool) -> list[RecognitionEvent]:
@@ -335,15 +364,24 @@ class Recogniser:
             return []
         self._partial = text
         started = [] if self._speaking else self._speech_started()
-        return [*started, Partial(text)]
+        return [*started, Partial(" ".join([*(self._words or ()), text]))]
 
-    def _finish(self, result: str) -> list[RecognitionEvent]:
-        """End the sentence with Vosk's result; nothing to say if it holds no words."""
+    def _close_words(self, result: str) -> None:
+        """Keep the words of Vosk's result for the sentence; Vosk hears no more until the
+        caller is loud again."""
         text = json.loads(result).get("text", "")
-        started = [] if self._speaking or not text else [SpeechStarted()]
+        if text and self._words is not None:
+            self._words.append(text)
         # Vosk starts afresh by itself after a result, but may still report the old
-        # sentence as the partial one until it hears more: reset it outright.
-        self._restart()
+        # words as the partial ones until it hears more: reset it outright.
+        self._decode(lambda recogniser: recogniser.Reset())
+        self._start_words()
+
+    def _finish(self) -> list[RecognitionEvent]:
+        """End the sentence with the words closed in it; nothing to say if none."""
+        text = " ".join(self._words or ())
+        started = [] if self._speaking or not text else [SpeechStarted()]
+        self._start_sentence()
         return [*started, Utterance(text)] if text else []
 
     def _decode(self, call: Callable[[vosk.KaldiRecognizer], _T]) -> _T:

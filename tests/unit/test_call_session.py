@@ -843,6 +843,9 @@ class ScriptedRecogniser:
     def accept(self, pcm16_8k: bytes) -> list[RecognitionEvent]:
         return self.script.pop(0) if self.script else []
 
+    def is_quiet(self, pcm16_8k: bytes) -> bool:
+        return not self.script
+
     def reset(self) -> None:
         self.resets += 1
 

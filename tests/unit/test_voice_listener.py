@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
 
+import pytest
+
+from voice import listener as listener_module
 from voice.audio import pcm16_to_ulaw
 from voice.listener import EARLY_AUDIO_PIECES, Listener
 from voice.recognition import RecognitionEvent, Utterance
+from voice.threads import RECOGNITION_NICENESS, RecognitionThreads
 
 FRAME = bytes(320)  # 20 ms of 8 kHz 16-bit silence
 WAIT_SECONDS = 10.0  # only a safety net against a hanging test
@@ -22,6 +32,9 @@ class CountingRecogniser:
     def accept(self, pcm16_8k: bytes) -> list[RecognitionEvent]:
         self.frames += len(pcm16_8k) // len(FRAME)
         return [Utterance(str(self.frames))]
+
+    def is_quiet(self, pcm16_8k: bytes) -> bool:
+        return True
 
 
 async def frames_heard(before: int, after: int, *, listening_first: bool = True) -> int:
@@ -63,3 +76,96 @@ async def test_only_the_last_seconds_before_it_are_kept():
 async def test_once_the_call_listened_without_speech_early_audio_is_dropped():
     # A keypad-only language first: what was said then is not for a recogniser to come.
     assert await frames_heard(before=50, after=1, listening_first=False) == 1
+
+
+class PriorityRecogniser:
+    """Stands in for a Vosk recogniser: writes down the scheduling priority it ran at."""
+
+    def __init__(self) -> None:
+        self.niceness: list[int] = []
+
+    def accept(self, pcm16_8k: bytes) -> list[RecognitionEvent]:
+        self.niceness.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        return [Utterance("heard")]
+
+    def is_quiet(self, pcm16_8k: bytes) -> bool:
+        return True
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="thread priorities are Linux's")
+async def test_recognition_gives_way_to_the_event_loop_that_answers_callers():
+    heard = asyncio.Event()
+    listener = Listener(lambda event, at: heard.set(), release=lambda recogniser: None)
+    running = asyncio.create_task(listener.run())
+    recogniser = PriorityRecogniser()
+    await listener.listen_with({"en": recogniser})  # type: ignore[dict-item]
+
+    listener.hear(pcm16_to_ulaw(FRAME))
+    async with asyncio.timeout(WAIT_SECONDS):
+        await heard.wait()
+    running.cancel()
+
+    loop_niceness = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert recogniser.niceness == [min(19, loop_niceness + RECOGNITION_NICENESS)]
+
+
+class NamedRecogniser:
+    """Stands in for a Vosk recogniser of a caller who is talking, or has stopped."""
+
+    def __init__(self, name: str, quiet: bool) -> None:
+        self.name, self.quiet = name, quiet
+
+    def accept(self, pcm16_8k: bytes) -> list[RecognitionEvent]:
+        return [Utterance(self.name)]
+
+    def is_quiet(self, pcm16_8k: bytes) -> bool:
+        return self.quiet
+
+
+class WatchedThreads(RecognitionThreads):
+    """One recognition thread; `handed` is set each time a job is handed to it."""
+
+    def __init__(self) -> None:
+        super().__init__("test", workers=1)
+        self.handed = asyncio.Event()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        self.handed.set()
+        return super().submit(fn, *args, **kwargs)
+
+    def submit_first(self, fn: Callable[..., Any], /, *args: Any) -> Future[Any]:
+        self.handed.set()
+        return super().submit_first(fn, *args)
+
+
+async def test_a_caller_who_stopped_talking_is_heard_before_one_still_talking(monkeypatch):
+    one_thread = WatchedThreads()
+    monkeypatch.setattr(listener_module, "_RECOGNITION", one_thread)
+    busy, release = threading.Event(), threading.Event()
+    one_thread.submit(lambda: (busy.set(), release.wait(WAIT_SECONDS)))
+    assert busy.wait(WAIT_SECONDS)  # recognition is behind: both callers' audio waits
+    heard: list[str] = []
+    both = asyncio.Event()
+
+    def report(event: RecognitionEvent, at: float) -> None:
+        heard.append(event.text)  # type: ignore[union-attr]  # only Utterances here
+        if len(heard) == 2:
+            both.set()
+
+    runs = []
+    for recogniser in (NamedRecogniser("talking", False), NamedRecogniser("stopped", True)):
+        listener = Listener(report, release=lambda recogniser: None)
+        runs.append(asyncio.create_task(listener.run()))
+        await listener.listen_with({"en": recogniser})  # type: ignore[dict-item]
+        one_thread.handed.clear()
+        listener.hear(pcm16_to_ulaw(FRAME))
+        async with asyncio.timeout(WAIT_SECONDS):
+            await one_thread.handed.wait()  # its audio waits for the thread
+    release.set()
+    async with asyncio.timeout(WAIT_SECONDS):
+        await both.wait()
+    for run in runs:
+        run.cancel()
+    one_thread.shutdown()
+
+    assert heard == ["stopped", "talking"]

@@ -12,9 +12,11 @@ never wall-clock time.
 
 from __future__ import annotations
 
+import json
 import logging
 import subprocess
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 import vosk
@@ -32,6 +34,7 @@ from voice.audio import (
     ulaw_to_pcm16,
 )
 from voice.recognition import (
+    PAUSE_CLOSES_WORDS_MS,
     ModelLoadError,
     Partial,
     Recogniser,
@@ -169,6 +172,96 @@ def test_reset_drops_what_was_heard(recogniser, first, second):
     assert kinds.count(Utterance) == 1
     assert kinds[-1] is Utterance
     assert end <= after[-1][0] <= end + END_OF_SPEECH_MS + 200
+
+
+class DecoderCalls(vosk.KaldiRecognizer):
+    """Vosk's decoder, writing down each call the recogniser makes to it."""
+
+    calls: ClassVar[list[tuple[str, str]]] = []  # (method, words), set per test
+
+    def AcceptWaveform(self, data: bytes) -> int:
+        self.calls.append(("AcceptWaveform", ""))
+        return super().AcceptWaveform(data)
+
+    def Result(self) -> str:
+        return self._written("Result", super().Result())
+
+    def FinalResult(self) -> str:
+        return self._written("FinalResult", super().FinalResult())
+
+    def _written(self, method: str, result: str) -> str:
+        self.calls.append((method, json.loads(result).get("text", "")))
+        return result
+
+
+@pytest.fixture
+def decoder_calls(model, monkeypatch) -> tuple[Recogniser, list[tuple[str, str]]]:
+    """A recogniser whose calls to Vosk are written down (from after its warm-up)."""
+    monkeypatch.setattr(vosk, "KaldiRecognizer", DecoderCalls)
+    recogniser = Recogniser(model, END_OF_SPEECH_MS)
+    DecoderCalls.calls = calls = []
+    return recogniser, calls
+
+
+def hear_with_calls(
+    recogniser: Recogniser, audio: bytes, calls: list[tuple[str, str]]
+) -> list[tuple[int, list[RecognitionEvent], list[tuple[str, str]]]]:
+    """Like `hear`, per 20 ms chunk: (audio time, its events, the Vosk calls it made)."""
+    heard = []
+    for start in range(0, len(audio), CHUNK):
+        before = len(calls)
+        events = recogniser.accept(audio[start : start + CHUNK])
+        heard.append((start // CHUNK * FRAME_MS, events, calls[before:]))
+    return heard
+
+
+def closed_words(heard: list[tuple[int, list[RecognitionEvent], list[tuple[str, str]]]]):
+    """(audio time, words) of each result Vosk gave, in order."""
+    return [
+        (at, text)
+        for at, _, made in heard
+        for method, text in made
+        if method in ("Result", "FinalResult")
+    ]
+
+
+def test_the_words_are_closed_in_the_pause_not_once_the_sentence_is_over(decoder_calls, first):
+    recogniser, calls = decoder_calls
+    stream = silence(0.5) + first + silence(1.5)
+    _, end = speech_span(stream)
+
+    heard = hear_with_calls(recogniser, stream, calls)
+
+    [(closed_at, words)] = closed_words(heard)  # Vosk's final pass runs once
+    assert end < closed_at < end + END_OF_SPEECH_MS, "in the pause after the words"
+    [(finished_at, events, made)] = [h for h in heard if h[1]][-1:]
+    assert events == [Utterance(words)]
+    assert finished_at > closed_at
+    assert made == [], "once the sentence is over, nothing is left to decode"
+    assert not any(made for at, _, made in heard if at > closed_at), (
+        "the rest of the pause is not decoded"
+    )
+
+
+def test_a_short_pause_inside_a_sentence_does_not_end_it(decoder_calls, first, second):
+    recogniser, calls = decoder_calls
+    lead = silence(0.5) + first + silence(0.15)
+    second_at = len(lead) // CHUNK * FRAME_MS
+    pause = second_at + speech_span(second)[0] - speech_span(lead)[1]
+    assert PAUSE_CLOSES_WORDS_MS < pause < END_OF_SPEECH_MS, "a pause that closes words only"
+
+    heard = hear_with_calls(recogniser, lead + second + silence(1.5), calls)
+
+    events = [(at, event) for at, happened, _ in heard for event in happened]
+    [(_, before_pause), (_, after_pause)] = closed_words(heard)
+    assert before_pause and after_pause, "the words before the pause and after it"
+    assert utterances(events) == [f"{before_pause} {after_pause}"], "one sentence"
+    assert [type(event) for _, event in events].count(SpeechStarted) == 1
+    partials_after = [e.text for at, e in events if isinstance(e, Partial) and at > second_at]
+    assert partials_after, "words come while the caller goes on"
+    assert all(text.startswith(f"{before_pause} ") for text in partials_after), (
+        "what they said before the pause stays part of the sentence"
+    )
 
 
 def test_silence_gives_no_events(recogniser):
