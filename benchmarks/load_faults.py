@@ -44,7 +44,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -574,8 +574,40 @@ class StoreCheck:
     """What the hub's database and Rasa's tracker store say at the end."""
 
     person_messages: dict[str, Counter[str]]  # by channel: how many in each status
-    processed_twice: int  # hub message ids Rasa has more than one `user` event for
+    processed_twice: int  # hub message ids Rasa answered more than once
+    taken_again: int  # hub message ids Rasa took again after a turn with no answer
     brain_messages: int  # hub message ids Rasa has a `user` event for
+
+
+@dataclass(frozen=True)
+class BrainTurns:
+    """Per hub message id, how often Rasa took it (`user` events) and answered it."""
+
+    taken: Counter[str]
+    answered: Counter[str]
+
+
+def brain_turns(events: Iterable[tuple[str, str, str]]) -> BrainTurns:
+    """Count the turns in Rasa's events, (conversation, type, data) in the order stored.
+
+    A `user` event followed by a `bot` event before the conversation's next `user` event
+    was answered. One with none was taken while the action server was down: nothing
+    moved, and the hub sends that message again on purpose (`answer_in_events`,
+    bot/brain.py), so a second `user` event for it is not a second answer.
+    """
+    taken: Counter[str] = Counter()
+    answered: Counter[str] = Counter()
+    unanswered: dict[str, str] = {}  # conversation -> its last message id, until answered
+    for conversation, kind, data in events:
+        if kind == "user":
+            message_id = (json.loads(data).get("metadata") or {}).get(MESSAGE_ID)
+            unanswered.pop(conversation, None)
+            if message_id:
+                taken[message_id] += 1
+                unanswered[conversation] = message_id
+        elif kind == "bot" and conversation in unanswered:
+            answered[unanswered.pop(conversation)] += 1
+    return BrainTurns(taken, answered)
 
 
 async def check_store(database_url: str) -> StoreCheck:
@@ -594,15 +626,20 @@ async def check_store(database_url: str) -> StoreCheck:
             for channel, status, count in rows:
                 statuses.setdefault(channel, Counter())[status] = count
             events = await connection.execute(
-                text("SELECT data FROM events WHERE type_name = 'user'")
+                text(
+                    "SELECT sender_id, type_name, data FROM events "
+                    "WHERE type_name IN ('user', 'bot') ORDER BY id"
+                )
             )
-            ids = Counter(
-                (json.loads(data).get("metadata") or {}).get(MESSAGE_ID) for (data,) in events
-            )
+            turns = brain_turns(events)  # type: ignore[arg-type]  # rows unpack as tuples
     finally:
         await engine.dispose()
-    ids.pop(None, None)
-    return StoreCheck(statuses, sum(n > 1 for n in ids.values()), len(ids))
+    return StoreCheck(
+        statuses,
+        processed_twice=sum(n > 1 for n in turns.answered.values()),
+        taken_again=sum(n > turns.answered[i] and n > 1 for i, n in turns.taken.items()),
+        brain_messages=len(turns.taken),
+    )
 
 
 # --- figures ----------------------------------------------------------------------------
@@ -902,8 +939,10 @@ def store_lines(run: Run) -> list[str]:
         f"- web chat transcripts checked: {run.chats - run.transcripts_unread} of {run.chats}; "
         f"not what the person sent (a message missing, stored twice or out of order): "
         f"{run.transcripts_not_as_sent}",
-        f"- messages the brain processed more than once (Rasa's `user` events per hub message "
-        f"id): {run.store.processed_twice} of {run.store.brain_messages}",
+        f"- messages the brain answered more than once (Rasa's `user` events followed by an "
+        f"answer, per hub message id): {run.store.processed_twice} of "
+        f"{run.store.brain_messages}; taken again after a turn with no answer (the action "
+        f"server down: sent again on purpose): {run.store.taken_again}",
     ]
     for channel, counts in sorted(statuses.items()):
         said = ", ".join(f"{status} {n}" for status, n in sorted(counts.items()))

@@ -3,7 +3,10 @@ counts as lost, answered twice, a skipped or a stalled step."""
 
 from __future__ import annotations
 
-from benchmarks.load_faults import Chat, Sent, compare
+import json
+
+from benchmarks.load_faults import Chat, Sent, brain_turns, compare
+from bot.brain import MESSAGE_ID
 from bot.texts import holding_reply, late_answer_intro
 from tests.integration.test_conversations import CATALOGUE
 
@@ -96,3 +99,33 @@ def test_a_topic_whose_first_step_never_came_stalls_and_so_does_every_next():
         ],
     )  # fmt: skip
     assert [s.advance for s in chat.sent] == [0, 0]
+
+
+def user(conversation: str, message_id: str) -> tuple[str, str, str]:
+    return (conversation, "user", json.dumps({"metadata": {MESSAGE_ID: message_id}}))
+
+
+def said(conversation: str) -> tuple[str, str, str]:
+    return (conversation, "bot", json.dumps({"text": "Step 2 of 6"}))
+
+
+def test_a_message_taken_again_after_a_turn_with_no_answer_is_not_answered_twice():
+    # m1 taken while the action server was down (no answer), sent again, answered once;
+    # m2 answered twice; m3 in another conversation, between them, answered once.
+    turns = brain_turns(
+        [
+            user("a", "m1"),
+            user("b", "m3"),
+            said("b"),
+            user("a", "m1"),
+            said("a"),
+            user("a", "m2"),
+            said("a"),
+            said("a"),
+            user("a", "m2"),
+            said("a"),
+        ]
+    )
+
+    assert turns.taken == {"m1": 2, "m2": 2, "m3": 1}
+    assert turns.answered == {"m1": 1, "m2": 2, "m3": 1}
