@@ -880,7 +880,7 @@ async def load_and_faults(
         chats=len(chats),
         transcripts_not_as_sent=sum(chat.transcript_as_sent is False for chat in chats),
         transcripts_unread=sum(chat.transcript_as_sent is None for chat in chats),
-        store=StoreCheck({}, 0, 0),
+        store=StoreCheck({}, 0, 0, 0),  # read from the store once the load is over
         calls=calls,
         rss=peaks,
         machine=machine(settings),
