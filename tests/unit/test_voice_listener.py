@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.unit.test_voice_threads import hold
 from voice import listener as listener_module
 from voice.audio import pcm16_to_ulaw
 from voice.listener import EARLY_AUDIO_PIECES, Listener
@@ -141,9 +142,7 @@ class WatchedThreads(RecognitionThreads):
 async def test_a_caller_who_stopped_talking_is_heard_before_one_still_talking(monkeypatch):
     one_thread = WatchedThreads()
     monkeypatch.setattr(listener_module, "_RECOGNITION", one_thread)
-    busy, release = threading.Event(), threading.Event()
-    one_thread.submit(lambda: (busy.set(), release.wait(WAIT_SECONDS)))
-    assert busy.wait(WAIT_SECONDS)  # recognition is behind: both callers' audio waits
+    release = hold(one_thread)  # recognition is behind: both callers' audio waits
     heard: list[str] = []
     both = asyncio.Event()
 
