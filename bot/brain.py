@@ -152,15 +152,27 @@ class BrainClient:
         Rasa's REST channel takes no message id of its own, but it keeps the metadata in the
         message's `user` event: `message_id` there lets `processed` find the message later.
         """
+        items = await self._webhook(server, body)
+        if not items:
+            # Rasa goes on without a custom action it cannot reach and answers nothing
+            # ("the action's events are lost"); every turn of Loket's brain says
+            # something, so nothing moved. Action server down: the message is kept and
+            # sent again later. Up: it came back since Rasa tried; sent again now, once.
+            if not await self._actions_up():
+                raise BrainUnavailable("Rasa answered nothing: its action server is down")
+            log.warning(
+                "Rasa at %s answered nothing; its action server is back: sent again", server
+            )
+            items = await self._webhook(server, body)
+        log.debug("Rasa at %s answered", server)
+        return parse_answer(items)
+
+    async def _webhook(self, server: str, body: dict[str, Any]) -> list[Any]:
+        """What one Rasa server's REST channel answers to one message."""
         items = await self._request(server, "POST", "/webhooks/rest/webhook", json=body)
         if not isinstance(items, list):
             raise BrainUnavailable("Rasa answered something other than a list")
-        if not items and not await self._actions_up():
-            # Rasa goes on without a custom action it cannot reach and answers nothing
-            # ("the action's events are lost"): the message is kept and sent again later.
-            raise BrainUnavailable("Rasa answered nothing: its action server is down")
-        log.debug("Rasa at %s answered", server)
-        return parse_answer(items)
+        return items
 
     async def _request(self, server: str, method: str, path: str, **options: Any) -> Any:
         """The JSON body of Rasa's answer to one request; a server that does not give one

@@ -1,9 +1,10 @@
 """A phone simulator: plays Twilio's side of a call against a running Loket (`loket call`).
 
-It does what Twilio does: posts the signed voice webhook, reads the <Stream> of the
-TwiML answer, opens the signed media WebSocket, and sends `connected`, `start`, then a
-media frame every 20 ms for the whole call (the caller's speech, silence in between),
-`dtmf` for keys and `stop` at hang-up. It plays Loket's audio as a phone line does:
+It does what Twilio does: posts the signed voice webhook (again where the TwiML answer
+redirects it, after its pauses), reads the <Stream> of the TwiML answer, opens the
+signed media WebSocket, and sends `connected`, `start`, then a media frame every 20 ms
+for the whole call (the caller's speech, silence in between), `dtmf` for keys,
+`stop` at hang-up and then the status callback (`completed`). It plays Loket's audio as a phone line does:
 a buffer played in real time, each `mark` sent back once the audio before it has
 played, `clear` dropping what has not played (and sending its marks back at once).
 
@@ -37,7 +38,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Protocol, cast
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 from sqlalchemy.exc import SQLAlchemyError
@@ -53,6 +54,7 @@ from bot.channels.phone.call import (
     STREAM_CLOSE_SECONDS,
 )
 from bot.channels.phone.speech import speech_models
+from bot.channels.phone.webhooks import STATUS_PATH, VOICE_PATH
 from bot.conversations.inbound import call_conversation_id
 from bot.conversations.store import ConversationStore, create_engine
 from bot.handoff_texts import say
@@ -88,6 +90,7 @@ LISTEN_TIMEOUT_SECONDS = 30.0
 SPEECH_LEVEL_DBFS = -45.0  # a frame louder than this is speech, not the line's silence
 SILENT_FRAME = bytes([ULAW_SILENCE]) * FRAME_BYTES
 KEYS = frozenset("0123456789*#")
+MAX_REDIRECTS = 10  # more than Loket ever sends: a loop is an error
 
 
 class SimulatorError(RuntimeError):
@@ -329,7 +332,8 @@ class PhoneCall:
         )
 
     async def hang_up(self) -> None:
-        """End the call as a caller hanging up does (Twilio sends `stop`); idempotent."""
+        """End the call as a caller hanging up does (Twilio sends `stop`), then post the
+        status callback that the call is completed, as Twilio does; idempotent."""
         if self._socket is not None and not self.ended:
             self._act("hangs up")
             await self._send(self._twilio.stop_event())
@@ -338,8 +342,16 @@ class PhoneCall:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._http is not None:
+        if self._http is not None and not self._http.closed:
+            if self._socket is not None:
+                await self._status_callback(self._http)
             await self._http.close()
+
+    async def _status_callback(self, http: aiohttp.ClientSession) -> None:
+        """Twilio's word that the call is over; like Twilio, whatever Loket answers."""
+        form = self._form(CallStatus="completed")
+        with contextlib.suppress(aiohttp.ClientError):
+            await self._post_signed(http, STATUS_PATH, form)
 
     async def transcript(self, database_url: str) -> list[TranscriptLine]:
         """The call's conversation as Loket stored it, read from Loket's database.
@@ -373,24 +385,50 @@ class PhoneCall:
         return False
 
     async def _answer(self, http: aiohttp.ClientSession) -> tuple[str, dict[str, str]]:
-        """Post the voice webhook; the TwiML's stream address and parameters."""
-        form = {
+        """Post the voice webhook and follow its <Redirect>s, after their <Pause>s, as
+        Twilio does; the stream address and parameters of the TwiML it ends with."""
+        path = VOICE_PATH
+        for _ in range(MAX_REDIRECTS):
+            twiml = await self._voice_webhook(http, path)
+            redirect = redirect_of(twiml, self.public_base_url + path)
+            if redirect is None:
+                return stream_of(twiml)
+            path, pause = redirect
+            await self._pause(pause)
+        raise SimulatorError(f"Loket redirected the call more than {MAX_REDIRECTS} times")
+
+    async def _pause(self, seconds: float) -> None:
+        """The caller on the line while the TwiML's <Pause>s last."""
+        await asyncio.sleep(seconds)
+
+    async def _voice_webhook(self, http: aiohttp.ClientSession, path: str) -> str:
+        """Post the signed voice webhook to `path` (with its query); Loket's TwiML."""
+        status, body = await self._post_signed(http, path, self._form(CallStatus="ringing"))
+        if status != 200:
+            raise SimulatorError(f"Loket refused the call ({status}): {body}")
+        return body
+
+    def _form(self, **fields: str) -> dict[str, str]:
+        """The fields Twilio posts about this call."""
+        return {
             "AccountSid": self._twilio.account_sid,
             "ApiVersion": "2010-04-01",
             "CallSid": self.call_sid,
-            "CallStatus": "ringing",
             "Direction": "inbound",
             "From": self.caller,
             "To": "+3220000000",
+            **fields,
         }
-        signature = self._validator.compute_signature(self.public_base_url + "/twilio/voice", form)
+
+    async def _post_signed(
+        self, http: aiohttp.ClientSession, path: str, form: dict[str, str]
+    ) -> tuple[int, str]:
+        """Post `form` to Loket's `path`, signed over its public address; status, body."""
+        signature = self._validator.compute_signature(self.public_base_url + path, form)
         async with http.post(
-            self.hub_url + "/twilio/voice", data=form, headers={"X-Twilio-Signature": signature}
+            self.hub_url + path, data=form, headers={"X-Twilio-Signature": signature}
         ) as response:
-            body = await response.text()
-        if response.status != 200:
-            raise SimulatorError(f"Loket refused the call ({response.status}): {body}")
-        return stream_of(body)
+            return response.status, await response.text()
 
     async def _open_stream(
         self, http: aiohttp.ClientSession, stream_url: str
@@ -535,14 +573,33 @@ def local_hub_url(settings: Settings) -> str:
 
 def stream_of(twiml: str) -> tuple[str, dict[str, str]]:
     """The <Connect><Stream> address and <Parameter>s of a TwiML answer."""
-    try:
-        stream = ElementTree.fromstring(twiml).find("./Connect/Stream")
-    except ElementTree.ParseError as error:
-        raise SimulatorError(f"Loket's answer is not TwiML: {error}") from error
+    response = _parse_twiml(twiml)
+    stream = response.find("./Connect/Stream")
     if stream is None or not stream.get("url"):
-        raise SimulatorError("Loket's TwiML has no <Connect><Stream url=...>")
+        said = " ".join(say.text or "" for say in response.iter("Say"))
+        raise SimulatorError(f"Loket's TwiML has no <Connect><Stream url=...>; said: {said!r}")
     parameters = {p.get("name", ""): p.get("value", "") for p in stream.iter("Parameter")}
     return stream.get("url", ""), parameters
+
+
+def redirect_of(twiml: str, url: str) -> tuple[str, float] | None:
+    """Where a TwiML answer to `url` sends the call next (the path and query, for the
+    same host) and the seconds of its <Pause>s before that; None when it does not."""
+    response = _parse_twiml(twiml)
+    redirect = response.find("./Redirect")
+    if redirect is None or not redirect.text:
+        return None
+    pause = sum(float(p.get("length", "1")) for p in response.iter("Pause"))
+    return urlsplit(urljoin(url, redirect.text.strip()))._replace(
+        scheme="", netloc=""
+    ).geturl(), pause
+
+
+def _parse_twiml(twiml: str) -> ElementTree.Element:
+    try:
+        return ElementTree.fromstring(twiml)
+    except ElementTree.ParseError as error:
+        raise SimulatorError(f"Loket's answer is not TwiML: {error}") from error
 
 
 # --- the script language of `loket call` ---

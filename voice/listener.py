@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 
 from voice.audio import ulaw_to_pcm16
 from voice.languages import Language
@@ -46,7 +47,7 @@ class Listener:
         # Until the first `listen_with`: the caller's audio, for the recognisers to come.
         self._early: deque[tuple[bytes, float]] | None = deque(maxlen=EARLY_AUDIO_PIECES)
         self._lock = asyncio.Lock()  # recognisers change only between two pieces of work
-        self._work: asyncio.Future[list[tuple[RecognitionEvent, float]]] | None = None
+        self._work: Future[list[tuple[RecognitionEvent, float]]] | None = None
         self._speaking = False  # some recogniser reported SpeechStarted, none an Utterance yet
         self._partials: dict[Language, str] = {}
 
@@ -86,15 +87,35 @@ class Listener:
                 pieces.append(self._audio.get_nowait())
             async with self._lock:
                 submit = _RECOGNITION.submit_first if self._paused(pieces) else _RECOGNITION.submit
-                self._work = asyncio.wrap_future(submit(self._recognise_pieces, pieces))
-                # Shielded: cancelled, the thread still runs; close() waits for it.
-                events = await asyncio.shield(self._work)
+                self._work = submit(self._recognise_pieces, pieces)
+                # Shielded: cancelled, a thread may still be at it (see close()).
+                events = await asyncio.shield(asyncio.wrap_future(self._work))
             for event, at in events:
                 self._report(event, at)
 
     async def close(self) -> None:
-        """Release every recogniser, once the audio in hand has been recognised."""
-        await self.listen_with({})
+        """Release every recogniser; the call is over, so this does not wait for them.
+
+        Audio still waiting for a thread is dropped: nobody is there to hear the answer,
+        and on a busy machine it could wait long (the call's line would stay taken
+        meanwhile). Audio a thread is recognising now is let finish, and its recognisers
+        are released then: a recogniser goes back to the pool only when no thread uses it.
+        """
+        async with self._lock:
+            recognisers = list(self._recognisers.values())
+            self._recognisers, self._early = {}, None
+            work, self._work = self._work, None
+        if work is None or work.cancel() or work.done():
+            self._release_all(recognisers)
+        else:
+            loop = asyncio.get_running_loop()
+            work.add_done_callback(
+                lambda _: loop.call_soon_threadsafe(self._release_all, recognisers)
+            )
+
+    def _release_all(self, recognisers: list[Recogniser]) -> None:
+        for recogniser in recognisers:
+            self._release(recogniser)
 
     def _paused(self, pieces: list[tuple[bytes, float]]) -> bool:
         """Whether the caller is quiet in the last of these pieces: their answer may be
@@ -104,7 +125,7 @@ class Listener:
 
     async def _finish_work(self) -> None:
         if self._work is not None:
-            await asyncio.wait([self._work])
+            await asyncio.wait([asyncio.wrap_future(self._work)])
 
     def _recognise_pieces(
         self, pieces: list[tuple[bytes, float]]

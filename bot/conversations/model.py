@@ -41,7 +41,9 @@ class Status(StrEnum):
     A person's message is `received` when stored, `answered` once the brain replied,
     `pending` when the brain could not be reached (it is answered later, in order, unless
     the brain's tracker shows it was processed), `for_agent` when a person, not the bot, is
-    to answer it, `failed` when answering it broke (it is tried again after a restart).
+    to answer it, `failed` when answering it broke (it is tried again after a restart),
+    `unheard` when the person left (a caller hung up) before it was answered: nobody is
+    there to hear the answer, so it is not answered later.
     A message to the person is `queued` when stored, `sent` once its channel took it,
     `delivered` when the channel confirms it arrived, `failed` when it could not go out.
     """
@@ -54,6 +56,7 @@ class Status(StrEnum):
     SENT = "sent"
     DELIVERED = "delivered"
     FAILED = "failed"
+    UNHEARD = "unheard"
 
 
 class Role(StrEnum):

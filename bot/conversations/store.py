@@ -42,6 +42,8 @@ from bot.conversations.states import Move, transition
 from bot.languages import LanguageSource
 from bot.settings import Language
 
+# A person's message the bot has still to answer: being answered, kept, or broken off.
+UNANSWERED = (Status.RECEIVED, Status.PENDING, Status.FAILED)
 LanguageDecision = Callable[[tuple[str | None, str] | None], tuple[str, LanguageSource]]
 
 
@@ -222,6 +224,15 @@ class ConversationStore:
             row.ended_at = now
             if row.state != State.CLOSED:
                 self._move(session, row, StateMove(Move.LEAVE, "person", "left"), now)
+            await session.execute(
+                update(Message)
+                .where(
+                    Message.conversation_id == conversation_id,
+                    Message.author == Author.PERSON,
+                    Message.status.in_(UNANSWERED),
+                )
+                .values(status=Status.UNHEARD)
+            )
             return ConversationRecord.of(row)
 
     async def receive(

@@ -1,8 +1,9 @@
 """The phone line's capacity (bot/channels/phone/capacity.py) as Twilio sees it: past
 LOKET_MAX_CALLS calls at once, the next caller hears that all lines are busy, in three
 languages, and the call ends; a call frees its line when its stream ends, when Twilio says
-it ended, or when its stream never came. Real Twilio signatures, as in
-test_phone_webhook.py."""
+it ended, or when its stream never came. A call that cannot start (the database away)
+waits with the caller, "one moment", and is tried again (bot/channels/phone/twiml.py).
+Real Twilio signatures, as in test_phone_webhook.py."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from bot.channels import phone
 from bot.channels.phone import prompts
 from bot.channels.phone.capacity import CallSlots
 from bot.channels.phone.tickets import TICKET_SECONDS
+from bot.channels.phone.twiml import START_ATTEMPTS, START_PAUSE_SECONDS
 from bot.settings import Settings
 from tests.phone_line import BASE, with_phone_line
 from tests.unit.test_phone_webhook import (
@@ -129,18 +131,62 @@ async def test_a_call_announced_twice_holds_one_line(hub: TestClient):
     assert not busy(await ring(hub, 1))
 
 
-async def test_a_call_that_could_not_start_frees_its_line(
-    hub: TestClient, monkeypatch: pytest.MonkeyPatch
-):
-    service = hub.server.app[phone.line_key].service
+def database_away(hub: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No call can start: opening its conversation fails, as with the database cut off."""
 
-    async def database_away(*_: object) -> None:
+    async def start_call(*_: object) -> None:
         raise ConnectionError("the database is away")
 
-    monkeypatch.setattr(service, "start_call", database_away)
-    for n in range(LINES + 1):
-        response = await post_signed(hub, "/twilio/voice", call_form(call_sid(n), CALLER))
-        assert response.status >= 500  # Twilio tries again, or plays its own apology
+    monkeypatch.setattr(hub.server.app[phone.line_key].service, "start_call", start_call)
+
+
+async def test_a_call_that_cannot_start_waits_with_the_caller_and_starts_once_it_can(
+    hub: TestClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+):
+    database_away(hub, monkeypatch)
+    with caplog.at_level(logging.WARNING):
+        answer = await ring(hub, 0, caller="+32499123456")
+
+    said = [verb.text for verb in answer if verb.tag == "Say"]
+    assert said == [line.text for line in prompts.one_moment_all()]  # not an error tone
+    assert answer.find("Pause").get("length") == str(START_PAUSE_SECONDS)
+    assert answer.find("Redirect").text == "/twilio/voice?attempt=2"  # Twilio asks again
+    assert slots(hub).in_use == 0  # no line held by a call that did not start
+    assert "could not start (try 1 of" in caplog.text
+    assert "499123456" not in caplog.text, "the caller's number is not logged"
+
+    monkeypatch.undo()  # the database is back
+    again = await post_signed(hub, "/twilio/voice?attempt=2", call_form(call_sid(0), CALLER))
+    assert ElementTree.fromstring(await again.text()).find("./Connect/Stream") is not None
+    assert await conversation(hub, call_sid(0)) is not None
+    assert slots(hub).in_use == 1
+
+
+async def test_a_call_that_never_could_start_is_asked_to_call_again_later(
+    hub: TestClient, monkeypatch: pytest.MonkeyPatch
+):
+    database_away(hub, monkeypatch)
+    path, tries = "/twilio/voice", 0
+    while path:
+        tries += 1
+        response = await post_signed(hub, path, call_form(call_sid(0), CALLER))
+        answer = ElementTree.fromstring(await response.text())
+        path = answer.findtext("Redirect")
+        if tries > 1 and path:
+            assert answer.find("Say") is None  # "one moment" is said once, not each time
+
+    assert tries == START_ATTEMPTS
+    said = [verb.text for verb in answer if verb.tag == "Say"]
+    assert said == [line.text for line in prompts.not_started()]
+    assert answer[-1].tag == "Hangup"
     monkeypatch.undo()
     assert slots(hub).in_use == 0
     assert not busy(await ring(hub, LINES + 1))
+
+
+async def test_a_forged_try_number_is_refused(hub: TestClient):
+    for attempt in ("0", "x", str(START_ATTEMPTS + 1)):
+        path = f"/twilio/voice?attempt={attempt}"
+        response = await post_signed(hub, path, call_form(call_sid(0), CALLER))
+        assert response.status == 422
+    assert await conversation(hub, call_sid(0)) is None

@@ -743,6 +743,31 @@ async def test_with_the_brain_down_the_caller_hears_so_and_the_keys_still_work(
     assert [m.text for m in kept if m.author == "person"] == ["/greet", render.MENU]
 
 
+@pytest.mark.usefixtures("instant_playback")
+async def test_a_turn_that_cannot_be_stored_is_said_again_and_the_call_goes_on(
+    phone: Phone, brain: FakeBrain, speaker: Speaker, monkeypatch: pytest.MonkeyPatch
+):
+    brain.reply = phone_brain
+    await phone.remember("en")
+    twilio = FakeTwilio()
+    call = phone.call(SpeechModels(NO_MODELS), twilio)
+    await twilio.hears(speaker, [Line(WELCOME, "en"), prompts.language_remembered("en")])
+
+    async def database_away(*_: object, **__: object) -> None:
+        raise ConnectionError("the database is away")
+
+    monkeypatch.setattr(phone.store, "receive", database_away)
+    twilio.press("#")
+    await twilio.hears(speaker, [prompts.not_taken("en")])  # told, not hung up on
+    monkeypatch.undo()  # the database is back
+    twilio.press("#")
+    await twilio.hears(speaker, [Line(MENU, "en")])
+    twilio.hang_up()
+    await ended(call)
+
+    assert brain.texts == ["/greet", render.MENU]
+
+
 # ---------------------------------------------------------------- speech, barge-in, hang-up
 
 

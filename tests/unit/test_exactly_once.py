@@ -18,7 +18,7 @@ from bot.languages import LanguageSource
 from bot.settings import Settings
 from bot.texts import holding_reply
 from tests.databases import fresh_postgres_database
-from tests.fakes import FakeBrain
+from tests.fakes import FakeBrain, echo
 
 URL = "/api/conversations/{}/messages"
 
@@ -71,6 +71,26 @@ async def test_a_message_taken_while_the_action_server_was_down_is_answered_once
     assert (await texts(hub, "acts"))[-1] == "echo[en]: /step_next"
 
 
+async def test_a_message_taken_just_before_the_action_server_came_back_moves_on_at_once(
+    hub, brain: FakeBrain
+):
+    await hub.post(URL.format("back"), json={"text": "I lost my identity card", "language": "en"})
+    missed = ["/step_next"]  # Rasa could not reach the action server for this one...
+
+    def action_server_back_since(text: str, metadata: dict) -> list[dict]:
+        if text in missed:
+            missed.remove(text)
+            return []
+        return echo(text, metadata)
+
+    brain.reply = action_server_back_since  # ...and it is up by the time the hub asks
+    answer = await (await hub.post(URL.format("back"), json={"text": "/step_next"})).json()
+
+    assert [r["text"] for r in answer["replies"]] == ["echo[en]: /step_next"]  # not held
+    assert brain.texts == ["I lost my identity card", "/step_next", "/step_next"]
+    assert (await texts(hub, "back")).count("echo[en]: /step_next") == 1
+
+
 async def test_a_menu_number_kept_during_an_outage_keeps_its_meaning(hub, brain: FakeBrain):
     await hub.post(URL.format("menu"), json={"text": "hello there", "language": "en"})
     brain.down = True
@@ -100,6 +120,9 @@ async def test_messages_left_unanswered_by_a_stop_are_answered_after_the_restart
         await store_without_answer(before, "crash", "webchat", "second question")
         await store_without_answer(before, "call-ended", PHONE_CHANNEL, "a caller who hung up")
         await before.server.app[service_key].end_call("call-ended")
+        # The caller hung up before the answer: nobody to hear it, and it says so.
+        [unheard] = await before.server.app[service_key].messages("call-ended")
+        assert unheard.status == Status.UNHEARD
 
     async with TestClient(TestServer(create_app(settings))) as after:
         assert await after.server.app[service_key].replay_pending() == 2

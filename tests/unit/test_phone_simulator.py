@@ -19,6 +19,7 @@ from twilio.request_validator import RequestValidator
 
 from bot.channels.phone import prompts, stream_twiml
 from bot.channels.phone.speech import speech_models
+from bot.channels.phone.twiml import START_ATTEMPTS, START_PAUSE_SECONDS, start_again_twiml
 from bot.handoff_texts import say
 from bot.settings import Settings
 from tests.fakes import FakeBrain
@@ -89,11 +90,15 @@ class StandIn:
     events: list[object] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     arrived: asyncio.Queue[object] = field(default_factory=asyncio.Queue)
+    not_ready_for: int = 0  # voice webhooks answered "one moment" before the call starts
+    asked: list[str] = field(default_factory=list)  # the voice webhook's path, each time
+    statuses: list[str] = field(default_factory=list)  # CallStatus of each status callback
 
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/twilio/voice", self.voice)
         app.router.add_get("/twilio/media", self.media)
+        app.router.add_post("/twilio/status", self.status)
         return app
 
     def signed(self, request: web.Request, url: str, params: dict[str, str]) -> bool:
@@ -105,12 +110,23 @@ class StandIn:
 
     async def voice(self, request: web.Request) -> web.Response:
         form = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
-        if not self.signed(request, BASE + "/twilio/voice", form):
+        if not self.signed(request, BASE + request.path_qs, form):
             raise web.HTTPForbidden()
-        twiml = stream_twiml(
-            "wss://loket.example/twilio/media", form["CallSid"], form["From"], "ticket-1"
-        )
+        self.asked.append(request.path_qs)
+        if len(self.asked) <= self.not_ready_for:
+            twiml = start_again_twiml("/twilio/voice", len(self.asked))
+        else:
+            twiml = stream_twiml(
+                "wss://loket.example/twilio/media", form["CallSid"], form["From"], "ticket-1"
+            )
         return web.Response(text=twiml, content_type="text/xml")
+
+    async def status(self, request: web.Request) -> web.Response:
+        form = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+        if not self.signed(request, BASE + "/twilio/status", form):
+            raise web.HTTPForbidden()
+        self.statuses.append(form["CallStatus"])
+        return web.Response(status=204)
 
     async def media(self, request: web.Request) -> web.WebSocketResponse:
         if not self.signed(request, "wss://loket.example/twilio/media", {}):
@@ -241,6 +257,7 @@ async def test_the_caller_speaks_in_real_time_frames_and_presses_keys(stand_in):
     assert 19 <= len(spoken) <= 21  # 0.4 s, give or take the resampler's edges
     assert [e.digit for e in loket.events if isinstance(e, Dtmf)] == ["1", "#"]
     assert isinstance(loket.events[-1], Stop)
+    assert loket.statuses == ["completed"]  # then Twilio's status callback, signed
     assert [e.what for e in call.caller_events] == [
         "speech starts",
         "speech ends",
@@ -259,6 +276,48 @@ async def test_a_refused_call_is_a_clear_error(stand_in):
     with pytest.raises(SimulatorError, match=r"refused the call \(403\)"):
         await PhoneCall(address, BASE, "another-token").dial()
     assert loket.refused == ["/twilio/voice"]
+
+
+@pytest.mark.parametrize("stand_in", [silent], indirect=True)
+async def test_a_call_told_to_wait_is_asked_again_where_and_when_the_twiml_says(
+    stand_in, monkeypatch: pytest.MonkeyPatch
+):
+    loket, address = stand_in
+    loket.not_ready_for = 1
+    call = call_to(address)
+    pauses = paused(call, monkeypatch)
+    await call.dial()
+    await call.hang_up()
+
+    assert loket.refused == []  # the second try signed over its own address, as Twilio does
+    assert loket.asked == ["/twilio/voice", "/twilio/voice?attempt=2"]
+    assert pauses == [START_PAUSE_SECONDS]  # after the <Pause>, not at once
+    assert any(isinstance(e, Start) for e in loket.events)
+
+
+@pytest.mark.parametrize("stand_in", [silent], indirect=True)
+async def test_a_call_that_never_starts_says_what_the_caller_heard(
+    stand_in, monkeypatch: pytest.MonkeyPatch
+):
+    loket, address = stand_in
+    loket.not_ready_for = START_ATTEMPTS
+    call = call_to(address)
+    pauses = paused(call, monkeypatch)
+    with pytest.raises(SimulatorError, match="said: 'Désolé, nous avons un problème"):
+        await call.dial()
+    assert len(loket.asked) == START_ATTEMPTS
+    assert len(pauses) == START_ATTEMPTS - 1
+
+
+def paused(call: PhoneCall, monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The <Pause>s the caller waits on `call`, written down instead of waited."""
+    pauses: list[float] = []
+
+    async def pause(seconds: float) -> None:
+        pauses.append(seconds)
+
+    monkeypatch.setattr(call, "_pause", pause)
+    return pauses
 
 
 def test_the_script_language():

@@ -168,3 +168,81 @@ async def test_a_caller_who_stopped_talking_is_heard_before_one_still_talking(mo
     one_thread.shutdown()
 
     assert heard == ["stopped", "talking"]
+
+
+class BlockingRecogniser:
+    """Stands in for a Vosk recogniser; `accept` waits for `finish` once `started`."""
+
+    def __init__(self) -> None:
+        self.started, self.finish = threading.Event(), threading.Event()
+        self.heard = 0
+
+    def accept(self, pcm16_8k: bytes) -> list[RecognitionEvent]:
+        self.started.set()
+        self.finish.wait(WAIT_SECONDS)
+        self.heard += 1
+        return []
+
+    def is_quiet(self, pcm16_8k: bytes) -> bool:
+        return True
+
+
+class Released(list):
+    """The recognisers a listener let go of, in order; `any` is set at the first."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.any = asyncio.Event()
+
+    def __call__(self, recogniser: object) -> None:
+        self.append(recogniser)
+        self.any.set()
+
+
+def listening(released: Released) -> tuple[Listener, asyncio.Task[None]]:
+    """A listener, running, that lets go of its recognisers into `released`."""
+    listener = Listener(lambda event, at: None, release=released)
+    return listener, asyncio.create_task(listener.run())
+
+
+async def test_a_call_that_ends_drops_its_audio_still_waiting_and_lets_go_at_once(monkeypatch):
+    one_thread = WatchedThreads()
+    monkeypatch.setattr(listener_module, "_RECOGNITION", one_thread)
+    release = hold(one_thread)  # recognition is behind: the caller's last audio waits
+    released = Released()
+    listener, running = listening(released)
+    recogniser = BlockingRecogniser()
+    recogniser.finish.set()
+    await listener.listen_with({"en": recogniser})  # type: ignore[dict-item]
+    listener.hear(pcm16_to_ulaw(FRAME))
+    async with asyncio.timeout(WAIT_SECONDS):
+        await one_thread.handed.wait()
+
+    running.cancel()  # the caller hung up
+    async with asyncio.timeout(WAIT_SECONDS):
+        await listener.close()
+    assert released == [recogniser]  # at once, while the thread is still busy
+    release.set()
+    one_thread.shutdown()
+    assert recogniser.heard == 0  # its audio was dropped: nobody left to answer
+
+
+async def test_a_recogniser_a_thread_is_using_goes_back_only_once_the_thread_is_done(
+    monkeypatch,
+):
+    monkeypatch.setattr(listener_module, "_RECOGNITION", RecognitionThreads("test", workers=1))
+    released = Released()
+    listener, running = listening(released)
+    recogniser = BlockingRecogniser()
+    await listener.listen_with({"en": recogniser})  # type: ignore[dict-item]
+    listener.hear(pcm16_to_ulaw(FRAME))
+    assert await asyncio.to_thread(recogniser.started.wait, WAIT_SECONDS)
+
+    running.cancel()
+    async with asyncio.timeout(WAIT_SECONDS):
+        await listener.close()  # returns while the thread still recognises
+    assert released == []  # not given to another call while in use
+    recogniser.finish.set()
+    async with asyncio.timeout(WAIT_SECONDS):
+        await released.any.wait()
+    assert released == [recogniser] and recogniser.heard == 1

@@ -497,9 +497,16 @@ class CallSession:
 
         `chosen` is a language the caller has just chosen at the language menu.
         """
-        turn = await self._ask(
-            InboundMessage(self._conversation_id, PHONE_CHANNEL, text, language=chosen)
-        )
+        try:
+            turn = await self._ask(
+                InboundMessage(self._conversation_id, PHONE_CHANNEL, text, language=chosen)
+            )
+        except Exception:  # not stored (the database away): the caller hears so, not a hang-up
+            log.exception(
+                "Call %s: a turn failed; the caller is asked to say it again", self._call_sid
+            )
+            self._player.play([prompts.not_taken(chosen or self._language)])
+            return True
         language = turn.conversation.language
         if turn.replies:  # none while an agent has the conversation: they answer by `say`
             self._last_answer = [Line(reply.text, language) for reply in turn.replies]

@@ -1,4 +1,4 @@
-"""How many calls the line serves at once, and the polite refusal of the next caller.
+"""How many calls the line serves at once (the next caller's refusal: twiml.py).
 
 Each call costs CPU for its speech, recognition above all (docs/benchmarks.md): past some
 number of calls at once, every call gets slower. So the line serves at most
@@ -16,11 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from twilio.twiml.voice_response import VoiceResponse
-
-from bot.channels.phone import prompts
 from bot.channels.phone.tickets import TICKET_SECONDS
-from bot.channels.phone.transfer import SAY_LANGUAGES
 
 
 @dataclass
@@ -65,12 +61,3 @@ class CallSlots:
         now = self.clock()
         for call_sid in [c for c, at in self._announced.items() if now - at > TICKET_SECONDS]:
             del self._announced[call_sid]
-
-
-def busy_twiml() -> str:
-    """TwiML for a caller over capacity: all lines are busy, in three languages; hang up."""
-    response = VoiceResponse()
-    for line in prompts.lines_busy():
-        response.say(line.text, language=SAY_LANGUAGES[line.language])
-    response.hangup()
-    return str(response)

@@ -64,6 +64,11 @@ _BRAIN_DOWN: dict[Language, str] = {
     "nl": "Blijf aan de lijn en probeer het zo opnieuw. Druk op hekje voor het menu.",
     "en": "Stay on the line and try again in a moment. Press hash for the menu.",
 }
+_NOT_TAKEN: dict[Language, str] = {
+    "fr": "Désolé, je n'ai pas pu prendre votre demande. Redites-la dans un moment.",
+    "nl": "Sorry, ik kon uw vraag niet opnemen. Zeg ze zo nog een keer.",
+    "en": "Sorry, I could not take that. Please say it again in a moment.",
+}
 _TRANSFER_FAILED: dict[Language, str] = {
     "fr": "Désolé, je ne peux pas vous mettre en contact avec l'équipe maintenant. "
     "Vous pouvez continuer avec moi.",
@@ -89,6 +94,11 @@ _LINES_BUSY: dict[Language, str] = {
     "fr": "Toutes nos lignes sont occupées. Rappelez dans quelques minutes, s'il vous plaît.",
     "nl": "Al onze lijnen zijn bezet. Bel over een paar minuten opnieuw, alstublieft.",
     "en": "All our lines are busy. Please call again in a few minutes.",
+}
+_NOT_STARTED: dict[Language, str] = {
+    "fr": "Désolé, nous avons un problème technique. Rappelez dans quelques minutes.",
+    "nl": "Sorry, we hebben een technisch probleem. Bel over een paar minuten opnieuw.",
+    "en": "Sorry, we have a technical problem. Please call again in a few minutes.",
 }
 _LINE_CLOSING: dict[Language, str] = {
     "fr": "Désolé, je dois couper cet appel. Vous pouvez nous rappeler. On garde votre demande.",
@@ -172,6 +182,11 @@ def keypad_only(language: Language) -> Line:
     return Line(_KEYPAD_ONLY[language], language)
 
 
+def not_taken(language: Language) -> Line:
+    """What the caller just said could not be taken (the database away): say it again."""
+    return Line(_NOT_TAKEN[language], language)
+
+
 def brain_down(language: Language) -> Line:
     """Said after the hub's holding reply: the call goes on, the keys still work."""
     return Line(_BRAIN_DOWN[language], language)
@@ -200,6 +215,16 @@ def sms_key_hint(language: Language) -> Line:
 def lines_busy() -> list[Line]:
     """Said to a caller over the line's capacity, in all three, before it hangs up."""
     return [Line(_LINES_BUSY[language], language) for language in LANGUAGES]
+
+
+def one_moment_all() -> list[Line]:
+    """Said to a caller whose call cannot start yet, in all three, while it is tried again."""
+    return [one_moment(language) for language in LANGUAGES]
+
+
+def not_started() -> list[Line]:
+    """Said to a caller whose call could not start after every try, in all three."""
+    return [Line(_NOT_STARTED[language], language) for language in LANGUAGES]
 
 
 def line_closing(language: Language) -> Line:
@@ -260,12 +285,14 @@ def all_texts() -> dict[str, dict[Language, str]]:
         "silent_goodbye": _SILENT_GOODBYE,
         "keypad_only": _KEYPAD_ONLY,
         "brain_down": _BRAIN_DOWN,
+        "not_taken": _NOT_TAKEN,
         "transfer_failed": _TRANSFER_FAILED,
         "number_again": _NUMBER_AGAIN,
         "number_key_hint": _NUMBER_KEY_HINT,
         "sms_key_hint": _SMS_KEY_HINT,
         "no_number": _NO_NUMBER,
         "lines_busy": _LINES_BUSY,
+        "not_started": _NOT_STARTED,
         "line_closing": _LINE_CLOSING,
     }
     return {name: dict(table) for name, table in tables.items()}

@@ -19,17 +19,23 @@ from dataclasses import dataclass, field
 from aiohttp import WSCloseCode, WSMsgType, web
 from redis.asyncio import Redis
 from twilio.request_validator import RequestValidator
-from twilio.twiml.voice_response import Connect, VoiceResponse
 
 from bot.channels import twilio_signature
 from bot.channels.phone import relay, speech
 from bot.channels.phone.call import CallSession
-from bot.channels.phone.capacity import CallSlots, busy_twiml
+from bot.channels.phone.capacity import CallSlots
 from bot.channels.phone.live import LiveCount
 from bot.channels.phone.prompts import all_texts
 from bot.channels.phone.relay import CallOwners
 from bot.channels.phone.sender import PhoneSender
 from bot.channels.phone.tickets import TICKET_PARAMETER, StreamTickets
+from bot.channels.phone.twiml import (
+    ATTEMPT_PARAMETER,
+    START_ATTEMPTS,
+    busy_twiml,
+    start_again_twiml,
+    stream_twiml,
+)
 from bot.conversations.inbound import PHONE_CHANNEL, call_conversation_id
 from bot.conversations.service import ConversationService
 from bot.errors import ApiError
@@ -204,18 +210,41 @@ async def answer_call(request: web.Request) -> web.Response:
             line.slots.limit,
             line.slots.refused,
         )
-        return web.Response(text=busy_twiml(), content_type="text/xml")
+        return _twiml(busy_twiml())
+    attempt = _attempt(request)
     caller = contact(form.get("From", ""))
     try:
         await line.service.start_call(call_conversation_id(call_sid), caller)
-    except BaseException:  # the database away, a cancelled request: the call never starts
+    except Exception as error:  # the database away: the caller waits, and it is tried again
+        line.slots.ended(call_sid)
+        log.warning(
+            "Call %s could not start (try %d of %d): %s",
+            call_sid,
+            attempt,
+            START_ATTEMPTS,
+            type(error).__name__,  # not its text: a database error carries the caller's number
+        )
+        return _twiml(start_again_twiml(VOICE_PATH, attempt))
+    except BaseException:  # a cancelled request: the call never starts
         line.slots.ended(call_sid)
         raise
     ticket = line.tickets.issue(call_sid)
     await line.owners.claim(call_sid)
-    return web.Response(
-        text=stream_twiml(line.media_url, call_sid, caller, ticket), content_type="text/xml"
-    )
+    return _twiml(stream_twiml(line.media_url, call_sid, caller, ticket))
+
+
+def _twiml(twiml: str) -> web.Response:
+    return web.Response(text=twiml, content_type="text/xml")
+
+
+def _attempt(request: web.Request) -> int:
+    """Which try at starting the call this request is (1 unless Twilio was redirected)."""
+    attempt = request.query.get(ATTEMPT_PARAMETER, "1")
+    if not attempt.isdigit() or not 1 <= int(attempt) <= START_ATTEMPTS:
+        raise ApiError(
+            422, "invalid_attempt", f"{ATTEMPT_PARAMETER} must be 1 to {START_ATTEMPTS}."
+        )
+    return int(attempt)
 
 
 async def call_status(request: web.Request) -> web.Response:
@@ -259,18 +288,6 @@ async def media_stream(request: web.Request) -> web.WebSocketResponse:
         ending.add_done_callback(line.endings.discard)
         await asyncio.shield(ending)
     return socket
-
-
-def stream_twiml(media_url: str, call_sid: str, caller: str | None, ticket: str) -> str:
-    """TwiML connecting the call to a bidirectional stream, with the call's parameters."""
-    connect = Connect()
-    stream = connect.stream(url=media_url)
-    stream.parameter(name="call_sid", value=call_sid)
-    stream.parameter(name=TICKET_PARAMETER, value=ticket)
-    if caller is not None:
-        stream.parameter(name="caller", value=caller)
-    # Nothing after <Connect>: when Loket closes the stream, the call ends.
-    return str(VoiceResponse().append(connect))
 
 
 def contact(caller: str) -> str | None:
