@@ -67,8 +67,9 @@ URGENT_PRIORITY = 2
 URGENT_FILE = ROOT / "content" / "urgent.yml"
 # Conversations replayed at once after an outage: the brain is not flooded as it comes back.
 REPLAY_CONCURRENCY = 8
-# With several hubs, a message still being answered after this many brain requests' time
-# is taken for one whose hub stopped: kept and replayed by another.
+# A message still being answered after this many brain requests' time is taken for one
+# whose turn broke off without a word (the database went away mid-turn) or whose hub
+# stopped: kept and replayed (by another hub, with several).
 ORPHAN_TURNS = 6
 
 
@@ -126,16 +127,16 @@ class ConversationService:
         return self._clock()
 
     async def start(self) -> None:
-        """Keep for replay the messages the last run left unanswered (it stopped or broke)."""
-        await self._keep_unanswered()
-
-    async def _keep_unanswered(self) -> None:
-        """Keep for replay the messages no turn is answering: all those still unanswered
-        for a lone hub at start; with several hubs, those received long enough ago that
-        their hub must have stopped (the others' turns go on)."""
-        if not self._locks.shared:
+        """Keep for replay the messages the last run left unanswered (it stopped or broke):
+        all of them for a lone hub; with several hubs, the orphans (the others' turns go on)."""
+        if self._locks.shared:
+            await self._keep_orphans()
+        else:
             await self.store.keep_unanswered()
-            return
+
+    async def _keep_orphans(self) -> None:
+        """Keep for replay the messages no turn is answering any more: those received long
+        enough ago that their turn must have broken off, or their hub stopped."""
         orphan_age = timedelta(seconds=ORPHAN_TURNS * self._settings.brain_request_timeout)
         await self.store.keep_unanswered(received_before=self._clock() - orphan_age)
 
@@ -265,10 +266,9 @@ class ConversationService:
         """Answer the messages kept for replay, each conversation's in order; return how many.
 
         One task per conversation, each bounded: a stuck one never holds up the others.
-        With several hubs, the messages a hub that stopped was answering are kept first.
+        Messages whose turn broke off (or whose hub stopped) are kept first.
         """
-        if self._locks.shared:
-            await self._keep_unanswered()
+        await self._keep_orphans()
         slots = asyncio.Semaphore(REPLAY_CONCURRENCY)
         kept = Counter(m.conversation_id for m in await self.store.pending())
         done = await asyncio.gather(*(self._replay(c, n, slots) for c, n in kept.items()))

@@ -410,12 +410,15 @@ class ConversationStore:
         return [MessageRecord.of(row) for row in stored]
 
     async def set_status(self, message_ids: Sequence[int], status: Status) -> None:
-        """Change the status of messages (a delivery report that came first stays)."""
+        """Change the status of messages (a delivery report that came first stays, and so
+        does `unheard`)."""
         if not message_ids:
             return
         query = update(Message).where(Message.id.in_(message_ids))
         if status == Status.SENT:
             query = query.where(Message.status.not_in([Status.DELIVERED, Status.FAILED]))
+        if status in UNANSWERED:  # a turn that broke off after its person left: unheard
+            query = query.where(Message.status != Status.UNHEARD)
         async with self.session.begin() as session:
             await session.execute(query.values(status=status))
 

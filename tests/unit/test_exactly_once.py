@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -14,9 +15,11 @@ from bot.channels.webchat import service_key
 from bot.conversations.events import conversation_topic
 from bot.conversations.inbound import PHONE_CHANNEL
 from bot.conversations.model import Status
+from bot.conversations.service import ORPHAN_TURNS
 from bot.languages import LanguageSource
 from bot.settings import Settings
 from bot.texts import holding_reply
+from tests.console import Clock
 from tests.databases import fresh_postgres_database
 from tests.fakes import FakeBrain, echo
 
@@ -128,6 +131,22 @@ async def test_messages_left_unanswered_by_a_stop_are_answered_after_the_restart
         assert await after.server.app[service_key].replay_pending() == 2
         assert brain.texts == ["first question", "second question"]  # in order; no call
         assert (await texts(after, "crash"))[-1] == "echo[en]: second question"
+
+
+async def test_a_message_whose_turn_broke_off_without_a_word_is_answered_without_a_restart(
+    settings: Settings, brain: FakeBrain
+):
+    clock = Clock()
+    async with TestClient(TestServer(create_app(settings, clock=clock))) as hub:
+        # Stored, then the database went away before its turn could say it broke off.
+        await store_without_answer(hub, "broke", "webchat", "I moved house")
+        service = hub.server.app[service_key]
+        assert await service.replay_pending() == 0  # its turn may still be going
+        clock.now += timedelta(seconds=ORPHAN_TURNS * settings.brain_request_timeout + 1)
+
+        assert await service.replay_pending() == 1  # no longer: the hub answers it itself
+        assert brain.texts == ["I moved house"]
+        assert (await texts(hub, "broke"))[-1] == "echo[en]: I moved house"
 
 
 async def test_a_message_whose_answer_could_not_be_stored_is_answered_after_the_restart(
