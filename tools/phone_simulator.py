@@ -4,9 +4,10 @@ It does what Twilio does: posts the signed voice webhook (again where the TwiML 
 redirects it, after its pauses), reads the <Stream> of the TwiML answer, opens the
 signed media WebSocket, and sends `connected`, `start`, then a media frame every 20 ms
 for the whole call (the caller's speech, silence in between), `dtmf` for keys,
-`stop` at hang-up and then the status callback (`completed`). It plays Loket's audio as a phone line does:
-a buffer played in real time, each `mark` sent back once the audio before it has
-played, `clear` dropping what has not played (and sending its marks back at once).
+`stop` at hang-up and then the status callback (`completed`). It plays Loket's audio
+as a phone line does: a buffer played in real time, each `mark` sent back once the audio
+before it has played, `clear` dropping what has not played (and sending its marks back
+at once).
 
 What the caller heard is kept as 8 kHz audio, with silence where nothing played. Tests
 and benchmarks drive `PhoneCall` directly; `loket call` runs a `--script`:
