@@ -160,6 +160,11 @@ class BrainClient:
             # sent again later. Up: it came back since Rasa tried; sent again now, once.
             if not await self._actions_up():
                 raise BrainUnavailable("Rasa answered nothing: its action server is down")
+            # Its tracker tells whether the action ran after all (then its answer is there).
+            metadata = body["metadata"]
+            answer = await self._processed_on(server, body["sender"], metadata[MESSAGE_ID])
+            if answer is not None:
+                return answer
             log.warning(
                 "Rasa at %s answered nothing; its action server is back: sent again", server
             )

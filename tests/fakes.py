@@ -40,7 +40,8 @@ class FakeBrain:
     `fail_after_processing` answers HTTP 500 after processing: the hub cannot tell
     whether the message was taken, as when Rasa's answer is lost on the way; `down`
     answers HTTP 503 to everything, without processing; `actions_down` plays an action
-    server that is down: like Rasa then, the message is taken, nothing is said.
+    server that is down: like Rasa then, the message is taken, nothing is said;
+    `empty_after_processing` processes the message but answers an empty list.
     """
 
     reply: Reply = echo
@@ -48,6 +49,7 @@ class FakeBrain:
     fail_after_processing: bool = False
     down: bool = False
     actions_down: bool = False
+    empty_after_processing: bool = False
     received: list[dict[str, Any]] = field(default_factory=list)
     events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     runner: web.AppRunner | None = None
@@ -91,7 +93,7 @@ class FakeBrain:
         )
         if self.fail_after_processing:
             raise web.HTTPInternalServerError()
-        return web.json_response(items)
+        return web.json_response([] if self.empty_after_processing else items)
 
     async def start(self, bound: socket.socket | None = None) -> int:
         """Listen on `bound` (a socket bound to a local port), or on a new free port;

@@ -94,6 +94,17 @@ async def test_a_message_taken_just_before_the_action_server_came_back_moves_on_
     assert (await texts(hub, "back")).count("echo[en]: /step_next") == 1
 
 
+async def test_an_empty_answer_for_a_message_the_brain_did_process_is_never_sent_again(
+    hub, brain: FakeBrain
+):
+    await hub.post(URL.format("empty"), json={"text": "I lost my identity card", "language": "en"})
+    brain.empty_after_processing = True  # the step moved, but Rasa's answer came back empty
+    answer = await (await hub.post(URL.format("empty"), json={"text": "/step_next"})).json()
+
+    assert [r["text"] for r in answer["replies"]] == ["echo[en]: /step_next"]  # the tracker's
+    assert brain.texts == ["I lost my identity card", "/step_next"]  # not taken twice
+
+
 async def test_a_menu_number_kept_during_an_outage_keeps_its_meaning(hub, brain: FakeBrain):
     await hub.post(URL.format("menu"), json={"text": "hello there", "language": "en"})
     brain.down = True
