@@ -190,3 +190,4 @@ async def test_a_forged_try_number_is_refused(hub: TestClient):
         response = await post_signed(hub, path, call_form(call_sid(0), CALLER))
         assert response.status == 422
     assert await conversation(hub, call_sid(0)) is None
+    assert slots(hub).in_use == 0  # a refused request holds no line

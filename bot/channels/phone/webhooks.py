@@ -203,6 +203,7 @@ async def answer_call(request: web.Request) -> web.Response:
     line = _line(request)
     form = await _signed_form(line, request)
     call_sid = _call_sid(form)
+    attempt = _attempt(request)  # before a line is taken: a refused request holds none
     if not line.slots.admit(call_sid):
         log.warning(
             "Call %s refused: all %d lines busy (%d refused since start-up)",
@@ -211,7 +212,6 @@ async def answer_call(request: web.Request) -> web.Response:
             line.slots.refused,
         )
         return _twiml(busy_twiml())
-    attempt = _attempt(request)
     caller = contact(form.get("From", ""))
     try:
         await line.service.start_call(call_conversation_id(call_sid), caller)
