@@ -135,10 +135,14 @@ _SLOWER = re.compile(
 _WORD = re.compile(r"[^\W\d_]+")
 
 
+def _in_all_three(texts: dict[Language, str]) -> list[Line]:
+    """One prompt in each language, in the order of the language menu."""
+    return [Line(texts[language], language) for language in LANGUAGES]
+
+
 def language_menu(speech: bool) -> list[Line]:
     """The language menu, each language in its own voice; keys only when nothing can listen."""
-    texts = _LANGUAGE_MENU if speech else _LANGUAGE_MENU_KEYS
-    return [Line(texts[language], language) for language in LANGUAGES]
+    return _in_all_three(_LANGUAGE_MENU if speech else _LANGUAGE_MENU_KEYS)
 
 
 def language_remembered(language: Language) -> Line:
@@ -148,13 +152,12 @@ def language_remembered(language: Language) -> Line:
 
 def language_not_caught(speech: bool) -> list[Line]:
     """An answer to the language menu that named no language: say so, then the menu again."""
-    sorry = [Line(_NOT_CAUGHT[language], language) for language in LANGUAGES]
-    return [*sorry, *language_menu(speech)]
+    return [*_in_all_three(_NOT_CAUGHT), *language_menu(speech)]
 
 
 def silent_goodbye_everyone() -> list[Line]:
     """Goodbye to a caller who never chose a language: in all three."""
-    return [Line(_SILENT_GOODBYE[language], language) for language in LANGUAGES]
+    return _in_all_three(_SILENT_GOODBYE)
 
 
 def not_caught(language: Language) -> Line:
@@ -214,17 +217,17 @@ def sms_key_hint(language: Language) -> Line:
 
 def lines_busy() -> list[Line]:
     """Said to a caller over the line's capacity, in all three, before it hangs up."""
-    return [Line(_LINES_BUSY[language], language) for language in LANGUAGES]
+    return _in_all_three(_LINES_BUSY)
 
 
 def one_moment_all() -> list[Line]:
     """Said to a caller whose call cannot start yet, in all three, while it is tried again."""
-    return [one_moment(language) for language in LANGUAGES]
+    return _in_all_three(_ONE_MOMENT)
 
 
 def not_started() -> list[Line]:
     """Said to a caller whose call could not start after every try, in all three."""
-    return [Line(_NOT_STARTED[language], language) for language in LANGUAGES]
+    return _in_all_three(_NOT_STARTED)
 
 
 def line_closing(language: Language) -> Line:
