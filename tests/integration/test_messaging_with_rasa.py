@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient
@@ -41,12 +42,15 @@ async def telegram() -> AsyncIterator[TelegramStandIn]:
 
 @pytest.fixture
 async def hub(
-    brain_settings: Settings, real_brain, telegram: TelegramStandIn
+    brain_settings: Settings, real_brain, telegram: TelegramStandIn, tmp_path: Path
 ) -> AsyncIterator[TestClient]:
+    """A hub with its own database: each test's person starts a new conversation (and so a
+    new Rasa tracker), whatever the tests before it left in theirs, on its pinned clock."""
     twilio = await standin()
     assert telegram.server is not None
     settings = messaging_settings(brain_settings, twilio.url).model_copy(
         update={
+            "data_dir": tmp_path,
             "telegram_bot_token": SecretStr(TOKEN),
             "telegram_webhook_secret": SecretStr(SECRET),
             "telegram_api_base_url": str(telegram.server.make_url("")).rstrip("/"),
