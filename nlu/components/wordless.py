@@ -9,13 +9,17 @@ says it did not understand and keeps the person's place.
 Wordless: no letter or digit at all, or only single letters that no training example
 uses as a word ("x"; "y" and "n" are trained answers and stay DIET's). Two letters can
 be a word DIET reads by its n-grams ("oé", "ja", "ok"); numbers stay DIET's too
-(postcodes, menu choices). Runs after the FallbackClassifier; trained only to learn the
-single-letter words of the training data.
+(postcodes, menu choices). A word written only in letters the training data never uses
+(a script of its own: Korean, Chinese, Amharic...) is as unreadable to DIET as "?", and
+gets the same `affirm`: such a word counts as wordless too ("WIFI" in a Korean sentence
+is still read). Runs after the FallbackClassifier; trained only to learn the letters and
+the single-letter words of the training data.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -30,27 +34,41 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from nlu.components.folding import fold
 
 SHORT = 1  # letters: a word this short carries nothing DIET could read from its n-grams
-SHORT_WORDS_FILE = "short_words.json"
+KNOWN_FILE = "known.json"
 
 
-def short_words(texts: list[str]) -> frozenset[str]:
-    """The words of at most SHORT letters in `texts`, folded."""
-    return frozenset(w for text in texts for w in fold(text)[0].split() if len(w) <= SHORT)
+@dataclass(frozen=True)
+class Known:
+    """What the training data reads: its letters and its words of at most SHORT letters,
+    folded."""
+
+    letters: frozenset[str]
+    short_words: frozenset[str]
+
+    @classmethod
+    def of(cls, texts: list[str]) -> Known:
+        words = [w for text in texts for w in fold(text)[0].split()]
+        return cls(frozenset("".join(words)), frozenset(w for w in words if len(w) <= SHORT))
+
+    def readable(self, word: str) -> bool:
+        """Whether DIET can read folded `word` (see the module's docstring)."""
+        if word.isdigit():
+            return True
+        if not any(letter in self.letters for letter in word):
+            return False  # a script the training data never uses
+        return len(word) > SHORT or word in self.short_words
 
 
-def is_wordless(text: str, known_short_words: frozenset[str]) -> bool:
+def is_wordless(text: str, known: Known) -> bool:
     """True when `text` has no word to read (see the module's docstring)."""
-    words = fold(text)[0].split()
-    return all(len(w) <= SHORT and not w.isdigit() and w not in known_short_words for w in words)
+    return not any(known.readable(word) for word in fold(text)[0].split())
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class WordlessMessageClassifier(GraphComponent):
     """Turns a message with no word to read into nlu_fallback."""
 
-    def __init__(
-        self, model_storage: ModelStorage, resource: Resource, known: frozenset[str]
-    ) -> None:
+    def __init__(self, model_storage: ModelStorage, resource: Resource, known: Known) -> None:
         self._model_storage = model_storage
         self._resource = resource
         self._known = known
@@ -67,7 +85,7 @@ class WordlessMessageClassifier(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> WordlessMessageClassifier:
-        return cls(model_storage, resource, frozenset())
+        return cls(model_storage, resource, Known(frozenset(), frozenset()))
 
     @classmethod
     def load(
@@ -79,16 +97,21 @@ class WordlessMessageClassifier(GraphComponent):
         **kwargs: Any,
     ) -> WordlessMessageClassifier:
         with model_storage.read_from(resource) as directory:
-            known = json.loads((directory / SHORT_WORDS_FILE).read_text(encoding="utf-8"))
-        return cls(model_storage, resource, frozenset(known))
+            stored = json.loads((directory / KNOWN_FILE).read_text(encoding="utf-8"))
+        known = Known(frozenset(stored["letters"]), frozenset(stored["short_words"]))
+        return cls(model_storage, resource, known)
 
     def train(self, training_data: TrainingData) -> Resource:
-        """Learn the single-letter words the training examples use."""
+        """Learn the letters and the single-letter words the training examples use."""
         texts = [example.get(TEXT) or "" for example in training_data.intent_examples]
-        self._known = short_words(texts)
+        self._known = Known.of(texts)
+        stored = {
+            "letters": sorted(self._known.letters),
+            "short_words": sorted(self._known.short_words),
+        }
         with self._model_storage.write_to(self._resource) as directory:
-            (directory / SHORT_WORDS_FILE).write_text(
-                json.dumps(sorted(self._known), ensure_ascii=False), encoding="utf-8"
+            (directory / KNOWN_FILE).write_text(
+                json.dumps(stored, ensure_ascii=False), encoding="utf-8"
             )
         return self._resource
 
