@@ -161,8 +161,8 @@ class BrainClient:
             if not await self._actions_up():
                 raise BrainUnavailable("Rasa answered nothing: its action server is down")
             # Its tracker tells whether the action ran after all (then its answer is there).
-            metadata = body["metadata"]
-            answer = await self._processed_on(server, body["sender"], metadata[MESSAGE_ID])
+            message_id = body["metadata"][MESSAGE_ID]
+            answer = await self._processed_on(server, body["sender"], message_id)
             if answer is not None:
                 return answer
             log.warning(

@@ -50,6 +50,15 @@ class Known:
         words = [w for text in texts for w in fold(text)[0].split()]
         return cls(frozenset("".join(words)), frozenset(w for w in words if len(w) <= SHORT))
 
+    @classmethod
+    def from_json(cls, stored: dict[str, list[str]]) -> Known:
+        """What `to_json` kept."""
+        return cls(frozenset(stored["letters"]), frozenset(stored["short_words"]))
+
+    def to_json(self) -> dict[str, list[str]]:
+        """As kept in the model."""
+        return {"letters": sorted(self.letters), "short_words": sorted(self.short_words)}
+
     def readable(self, word: str) -> bool:
         """Whether DIET can read folded `word` (see the module's docstring)."""
         if word.isdigit():
@@ -85,7 +94,7 @@ class WordlessMessageClassifier(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> WordlessMessageClassifier:
-        return cls(model_storage, resource, Known(frozenset(), frozenset()))
+        return cls(model_storage, resource, Known.of([]))
 
     @classmethod
     def load(
@@ -98,20 +107,15 @@ class WordlessMessageClassifier(GraphComponent):
     ) -> WordlessMessageClassifier:
         with model_storage.read_from(resource) as directory:
             stored = json.loads((directory / KNOWN_FILE).read_text(encoding="utf-8"))
-        known = Known(frozenset(stored["letters"]), frozenset(stored["short_words"]))
-        return cls(model_storage, resource, known)
+        return cls(model_storage, resource, Known.from_json(stored))
 
     def train(self, training_data: TrainingData) -> Resource:
         """Learn the letters and the single-letter words the training examples use."""
         texts = [example.get(TEXT) or "" for example in training_data.intent_examples]
         self._known = Known.of(texts)
-        stored = {
-            "letters": sorted(self._known.letters),
-            "short_words": sorted(self._known.short_words),
-        }
         with self._model_storage.write_to(self._resource) as directory:
             (directory / KNOWN_FILE).write_text(
-                json.dumps(stored, ensure_ascii=False), encoding="utf-8"
+                json.dumps(self._known.to_json(), ensure_ascii=False), encoding="utf-8"
             )
         return self._resource
 
