@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.channels.webchat import service_key
 from bot.conversations.model import Status
 from tests.fakes import FakeBrain
@@ -76,6 +78,7 @@ async def test_messages_kept_while_down_are_answered_in_order_before_a_new_one(h
         await brain.stop()
 
 
+@pytest.mark.brain_timeout(1.0)
 async def test_a_slow_brain_gets_a_holding_reply_and_its_answer_arrives_later(hub, brain):
     brain.delay = 2.0  # the hub waits 1 s
     answer = await (

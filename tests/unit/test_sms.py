@@ -287,13 +287,14 @@ async def test_help_explains_loket_in_the_persons_language(
     assert brain.received == []
 
 
+@pytest.mark.brain_timeout(1.0)
 async def test_a_late_answer_of_the_brain_follows_by_sms(
     hub, twilio, twilio_api: TwilioStandIn, brain: FakeBrain
 ):
     brain.delay = 1.5  # longer than the brain timeout (1 s): a holding reply first
     held = await twilio.send("I lost my identity card")
     assert held.startswith("One moment, please.")
-    for _ in range(100):  # the late answer is sent as soon as the brain gives it
+    for _ in range(600):  # the late answer is sent as soon as the brain gives it
         if twilio_api.messages:
             break
         await asyncio.sleep(0.05)
