@@ -26,10 +26,12 @@ import json
 import math
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Coroutine, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
@@ -230,7 +232,7 @@ class Figures:
     """What one level of concurrent calls measured. Times in seconds."""
 
     level: int
-    ended_early: int  # calls Loket hung up before the caller was done
+    ended_early: list[str]  # why, per call Loket hung up before the caller was done
     said: int
     answered: list[float]
     answered_first: list[float]  # each call's first sentence only
@@ -252,7 +254,7 @@ class Figures:
         """Figures from the simulator's calls and the hub's CallStats of the same calls."""
         return cls(
             level=len(calls),
-            ended_early=sum(call.ended_by == "loket" for call in calls),
+            ended_early=reasons_ended_early(calls, stats),
             said=sum(len(speech_spans(call)) for call in calls),
             answered=[d for call in calls for d in answer_delays(call)],
             answered_first=[d for call in calls for d in answer_delays(call)[:1]],
@@ -276,6 +278,21 @@ class Figures:
     def per_call_minute(self, seconds: float) -> float:
         """CPU seconds per minute of call."""
         return seconds / self.call_minutes if self.call_minutes else math.nan
+
+
+def reasons_ended_early(calls: Sequence[PhoneCall], stats: Sequence[dict[str, Any]]) -> list[str]:
+    """Why the hub ended each call Loket hung up on before the caller was done
+    (`CallStats.ended_because`)."""
+    because = {s["call_sid"]: s["ended_because"] for s in stats}
+    early = [call for call in calls if call.ended_by == "loket"]
+    return [because.get(call.call_sid, "not reported") for call in early]
+
+
+def counted(reasons: Sequence[str]) -> str:
+    """'0', or how many and why: '2 (silence 1, goodbye 1)'."""
+    if not reasons:
+        return "0"
+    return f"{len(reasons)} ({', '.join(f'{r} {n}' for r, n in Counter(reasons).items())})"
 
 
 async def run_level(
@@ -397,6 +414,8 @@ async def benchmark(settings: Settings, model: Path, options: argparse.Namespace
                 for level in options.levels:
                     figures.append(await run_level(line, level, speech, options.turns))
                     print(progress(figures[-1]), flush=True)
+        if options.keep is not None:
+            keep_data(data_dir, options.keep)
     return Run(
         figures=sorted(figures, key=lambda f: f.level),
         warm_seconds=warm_seconds,
@@ -414,6 +433,13 @@ async def benchmark(settings: Settings, model: Path, options: argparse.Namespace
         date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         options=options,
     )
+
+
+def keep_data(data_dir: Path, into: Path) -> None:
+    """Copy the run's hub log, database and call figures to `into`, to trace a call (the
+    database holds what the brain heard and answered); the rendered speech is left out."""
+    shutil.copytree(data_dir, into, ignore=shutil.ignore_patterns("voice"), dirs_exist_ok=True)
+    print(f"Kept the hub's log, database and call figures in {into}", flush=True)
 
 
 def other_work() -> str:
@@ -464,7 +490,8 @@ def latency_table(figures: Sequence[Figures]) -> list[str]:
     ]
     for f in figures:
         rows.append(
-            f"| {f.level} | {f.ended_early} | {f.said} | {len(f.answered)} | {ms(f.answered)} "
+            f"| {f.level} | {counted(f.ended_early)} | {f.said} | {len(f.answered)} "
+            f"| {ms(f.answered)} "
             f"| {ms(f.answered, 95)} | {ms(f.answered_first)} | {ms(f.answered_first, 95)} "
             f"| {ms(f.answered_in_hub)} | {ms(f.answered_in_hub, 95)} |"
         )
@@ -621,7 +648,8 @@ def render(run: Run) -> str:
         f"    {run.command}",
         "",
         "End of the caller's speech to Loket's first audio (calls ended early by Loket: "
-        "hung up by Loket before the caller had said all their sentences):",
+        "hung up by Loket before the caller had said all their sentences, with the "
+        "reason the hub gave, `bot.channels.phone.call.CallEnd`):",
         "",
         *latency_table(run.figures),
         "",
@@ -677,6 +705,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--out", type=Path, default=ROOT / "docs" / "benchmarks.md",
         help="the Markdown file whose phone section is rewritten",
+    )  # fmt: skip
+    parser.add_argument(
+        "--keep", type=Path, metavar="DIR",
+        help="keep the hub's log, database and call figures in DIR (to trace a call)",
     )  # fmt: skip
     options = parser.parse_args(argv)
     if options.turns < 1 or min(options.levels) < 1:

@@ -11,9 +11,12 @@ uses as a word ("x"; "y" and "n" are trained answers and stay DIET's). Two lette
 be a word DIET reads by its n-grams ("oé", "ja", "ok"); numbers stay DIET's too
 (postcodes, menu choices). A word written only in letters the training data never uses
 (a script of its own: Korean, Chinese, Amharic...) is as unreadable to DIET as "?", and
-gets the same `affirm`: such a word counts as wordless too ("WIFI" in a Korean sentence
-is still read). Runs after the FallbackClassifier; trained only to learn the letters and
-the single-letter words of the training data.
+gets the same `affirm`: such a word counts as wordless too. So does a message most of
+whose words are unreadable: DIET answers it from the few it can read, as if they were
+the whole message ("A" or "LOVE" in a Korean sentence, as Vosk's Korean model writes
+them, gave `goodbye`, which hangs up a call). Half of its words or more readable, it is
+DIET's ("1030 서울"). Runs after the FallbackClassifier; trained only to learn the
+letters and the single-letter words of the training data.
 """
 
 from __future__ import annotations
@@ -69,8 +72,11 @@ class Known:
 
 
 def is_wordless(text: str, known: Known) -> bool:
-    """True when `text` has no word to read (see the module's docstring)."""
-    return not any(known.readable(word) for word in fold(text)[0].split())
+    """True when `text` has no word to read, or fewer readable words than unreadable
+    ones (see the module's docstring)."""
+    words = fold(text)[0].split()
+    readable = sum(known.readable(word) for word in words)
+    return readable == 0 or 2 * readable < len(words)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)

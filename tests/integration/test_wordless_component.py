@@ -79,14 +79,28 @@ def test_a_message_with_no_word_to_read_is_not_understood() -> None:
 
 def test_a_message_in_a_script_the_training_data_never_uses_is_not_understood() -> None:
     """What Vosk's Korean model made of French speech (the phone benchmark) went to the
-    next step as `affirm`: so would Amharic, Chinese or Korean typed in the chat."""
-    examples = [("oui", "affirm"), ("no wifi at home", "proc_digital_help"), ("1030", "x")]
-    texts = ["알미르 어퍼 나쁜 들인 느꼈다", "ሰላም", "你好", "함을 함 합의 WIFI 말해봐", "1030 서울"]
+    next step as `affirm`, or hung up as `goodbye` on the one Latin word in it: so would
+    Amharic, Chinese or Korean typed in the chat."""
+    examples = [("oui", "affirm"), ("no wifi at home", "proc_digital_help"), ("a", "x")]
+    texts = [
+        "알미르 어퍼 나쁜 들인 느꼈다",
+        "ሰላም",
+        "你好",
+        "함을 함 합의 WIFI 말해봐",
+        "A 빌마 리더기 데",
+        "1030 서울",
+        "wifi 와이파이",
+        "no wifi 집에",
+    ]
     assert parse(examples, texts) == {
         "알미르 어퍼 나쁜 들인 느꼈다": "nlu_fallback",
         "ሰላም": "nlu_fallback",
         "你好": "nlu_fallback",
-        # A word in letters the training data uses, or a number: DIET's.
-        "함을 함 합의 WIFI 말해봐": "affirm",
+        # Mostly unreadable: DIET would answer from one word as if it were all.
+        "함을 함 합의 WIFI 말해봐": "nlu_fallback",
+        "A 빌마 리더기 데": "nlu_fallback",
+        # Half of the words or more readable (a number is): DIET's.
         "1030 서울": "affirm",
+        "wifi 와이파이": "affirm",
+        "no wifi 집에": "affirm",
     }

@@ -32,7 +32,7 @@ from actions.catalogue import default_content_dir, load_catalogue
 from bot.brain import BrainClient
 from bot.channels.phone import call as call_module
 from bot.channels.phone import keypad, prompts
-from bot.channels.phone.call import CallSession
+from bot.channels.phone.call import CallEnd, CallSession
 from bot.channels.phone.keypad import KeyedNumber
 from bot.channels.phone.loudness import VoiceWithoutWords
 from bot.channels.phone.sender import PhoneSender
@@ -414,6 +414,7 @@ async def test_a_keypad_call_goes_from_the_language_menu_through_turns_to_goodby
     assert twilio.clears() == 0
     assert session.tasks_alive() == 0
     assert len(session.stats.after_key) == 3
+    assert (session.stats.call_sid, session.stats.ended_because) == (CALL_SID, CallEnd.GOODBYE)
 
     # The same caller again: greeted in Dutch at once, no language menu, then told once
     # that the language was remembered and how to change it.
@@ -423,6 +424,7 @@ async def test_a_keypad_call_goes_from_the_language_menu_through_turns_to_goodby
     again.hang_up()
     await ended(second)
     assert brain.received[-1]["metadata"]["language"] == "nl"
+    assert phone.sessions[1].stats.ended_because == CallEnd.HUNG_UP
 
 
 @pytest.mark.usefixtures("instant_playback")
@@ -591,6 +593,7 @@ async def test_silence_gets_a_reprompt_then_the_menu_then_goodbye(
 
     assert brain.texts == ["/greet", render.MENU]
     assert phone.sessions[0].tasks_alive() == 0
+    assert phone.sessions[0].stats.ended_because == CallEnd.SILENCE
 
 
 @pytest.mark.usefixtures("instant_playback")
@@ -828,6 +831,9 @@ async def test_hanging_up_mid_reply_frees_every_task_and_gives_the_recogniser_ba
     assert len(twilio.messages) == sent, "nothing is sent once the call is over"
     assert len(twilio.sentences) < len(await sentences(speaker, Line(LONG_WELCOME, "en")))
     assert phone.sessions[0].tasks_alive() == 0
+    assert phone.sessions[0].stats.ended_because == (
+        CallEnd.HUNG_UP if end is FakeTwilio.hang_up else CallEnd.STREAM_CLOSED
+    )
     assert not [task for task in asyncio.all_tasks() if _of_a_call(task)]
     [lent] = opened
     assert await given_back(phone.pools[0], "en") is lent, "ready for the next call"
@@ -995,6 +1001,7 @@ async def test_in_office_hours_key_0_puts_the_call_through_to_the_helpdesk(
         ("Dial", HELPDESK)
     ]
     assert len(twilio.sentences) == phone.sessions[0].sentences_heard, "all heard before"
+    assert phone.sessions[0].stats.ended_because == CallEnd.TRANSFERRED
     assert brain.texts == ["/greet"], "the hub, not the brain, hands over"
     conversation = await phone.store.get(f"call-{CALL_SID}")
     assert conversation is not None and conversation.state == State.WAITING_FOR_AGENT
@@ -1187,6 +1194,7 @@ async def test_a_call_still_going_when_the_hub_stops_hears_the_line_close_in_its
     await phone.sender.hang_up_all(timeout=WAIT_SECONDS)
     await ended(call)
     await twilio.hears(speaker, [prompts.line_closing("nl")])
+    assert phone.sessions[0].stats.ended_because == CallEnd.HUB_STOPPING
     assert phone.sender.calls_live() == 0
     async with asyncio.timeout(WAIT_SECONDS):
         await phone.sender.all_ended()

@@ -35,6 +35,7 @@ import logging
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import partial
 from typing import Any
 
@@ -74,9 +75,9 @@ SMS_STEPS = "/send_steps_by_sms"
 KEY_PAYLOADS = {"*": "/step_repeat", "0": "/request_human", "#": MENU, SMS_KEY: SMS_STEPS}
 REPEAT_KEY = "*"
 LANGUAGE_KEY = "9"
+"""The language menu again, at any moment (menus never read more than 7 options)."""
 NUMBER_KEY = "8"
 """Says the phone numbers of the last answer again, slowly (menus stop at 7 keys)."""
-"""The language menu again, at any moment (menus never read more than 7 options)."""
 CALLER_PAUSE_SECONDS = 2.0
 """The caller has stopped speaking when nothing was heard of them for this long (a cough
 starts like speech and never ends as a sentence)."""
@@ -100,10 +101,34 @@ class _Unheard:
 Inbound = RecognitionEvent | Dtmf | _Played | _Unheard
 
 
+class CallEnd(StrEnum):
+    """Why a call ended, as its log line and `CallStats.ended_because` say."""
+
+    HUNG_UP = "the caller hung up"
+    """Twilio's `stop`: the caller hung up, or Twilio ended the call."""
+    STREAM_CLOSED = "the stream closed"
+    """The socket closed, broke or went silent without a `stop`."""
+    GOODBYE = "goodbye"
+    """The brain's farewell was said."""
+    SILENCE = "silence"
+    """The caller said nothing through a reprompt and the menu (or the language menu)."""
+    TRANSFERRED = "transferred"
+    """Put through to the helpdesk."""
+    DIALOGUE_ENDED = "the dialogue ended"
+    """The dialogue returned without one of the reasons above."""
+    HUB_STOPPING = "the hub is stopping"
+    """The call outlived the hub's drain (`hang_up`)."""
+    ERROR = "an error"
+    """A task of the call failed (logged with its traceback)."""
+
+
 @dataclass
 class CallStats:
-    """How fast one call went, for the benchmark. Seconds, on the event loop's clock."""
+    """How one call went, for the benchmark. Seconds, on the event loop's clock."""
 
+    call_sid: str = ""
+    ended_because: str = ""
+    """The first `CallEnd` of the call; empty while it goes on."""
     after_speech: list[float] = field(default_factory=list)
     """Per spoken turn: the audio that ended the caller's sentence arrived -> Loket's first
     frame (the filler's, when the brain was slow)."""
@@ -204,13 +229,14 @@ class CallSession:
             start = await _stream_start(events)
             if start is None:
                 return
-            self._call_sid = start.call_sid
+            self._call_sid = self.stats.call_sid = start.call_sid
             self._conversation_id = call_conversation_id(start.call_sid)
             self._player.stream_sid = start.stream_sid
             log.info("Call %s: stream started", start.call_sid)
-            self._spawn(self._read(events), ends_call=True)
+            self._spawn(self._read(events), ends_call=CallEnd.STREAM_CLOSED)
             self._spawn(self._listener.run())
-            self._spawn(self._converse(start.custom_parameters.get("caller")), ends_call=True)
+            caller = start.custom_parameters.get("caller")
+            self._spawn(self._converse(caller), ends_call=CallEnd.DIALOGUE_ENDED)
             self._spawn(self._speak_notices())
             if self._sender is not None:
                 self._sender.call_started(self._conversation_id, self)
@@ -220,7 +246,12 @@ class CallSession:
                 self._sender.call_ended(self._conversation_id, self)
             await self._clean_up()
             self._finished.set()
-        log.info("Call %s: ended, %d sentence(s) heard", start.call_sid, self.sentences_heard)
+        log.info(
+            "Call %s: ended (%s), %d sentence(s) heard",
+            start.call_sid,
+            self.stats.ended_because,
+            self.sentences_heard,
+        )
 
     @property
     def sentences_heard(self) -> int:
@@ -249,30 +280,37 @@ class CallSession:
                     await self._caller_paused()
                     await self._player.interrupt()  # what was being said cannot be finished
                     await self._say_last([prompts.line_closing(self._language)])
-                    self._over.set()
+                    self._end(CallEnd.HUB_STOPPING)
                 await self._finished.wait()
-        self._over.set()
+        self._end(CallEnd.HUB_STOPPING)
 
     # ---------------------------------------------------------------- tasks
 
     def _spawn(
-        self, work: Coroutine[Any, Any, None], ends_call: bool = False
+        self, work: Coroutine[Any, Any, None], ends_call: CallEnd | None = None
     ) -> asyncio.Task[None]:
-        """Run `work` as a task of this call; `ends_call`: the call ends when it returns."""
+        """Run `work` as a task of this call; with `ends_call`, the call ends (for that
+        reason, unless one was given before) when it returns."""
         task = asyncio.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(partial(self._task_done, ends_call))
         return task
 
-    def _task_done(self, ends_call: bool, task: asyncio.Task[None]) -> None:
+    def _task_done(self, ends_call: CallEnd | None, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
         if task.cancelled():
             return
         error = task.exception()
         if error is not None:
             log.error("Call %s: hanging up after an error", self._conversation_id, exc_info=error)
-        if error is not None or ends_call:
-            self._over.set()
+            self._end(CallEnd.ERROR)
+        elif ends_call is not None:
+            self._end(ends_call)
+
+    def _end(self, reason: CallEnd) -> None:
+        """End the call; the first reason given is the one kept."""
+        self.stats.ended_because = self.stats.ended_because or reason
+        self._over.set()
 
     async def _clean_up(self) -> None:
         tasks = list(self._tasks)
@@ -302,6 +340,7 @@ class CallSession:
             elif isinstance(event, Mark):
                 self._player.on_mark(event.name)
             elif isinstance(event, Stop):
+                self._end(CallEnd.TRANSFERRED if self._transferred else CallEnd.HUNG_UP)
                 return
 
     def _recognised(self, event: RecognitionEvent, at: float) -> None:
@@ -424,6 +463,7 @@ class CallSession:
                 return language
             self._player.play(prompts.language_not_caught(speech))
         await self._say_last(prompts.silent_goodbye_everyone())
+        self._end(CallEnd.SILENCE)
         return None
 
     async def _turns(self) -> None:
@@ -490,6 +530,7 @@ class CallSession:
         if silences < SILENCES_BEFORE_GOODBYE:
             return await self._turn(MENU)
         await self._say_last([prompts.silent_goodbye(self._language)])
+        self._end(CallEnd.SILENCE)
         return False
 
     async def _turn(self, text: str, chosen: Language | None = None) -> bool:
@@ -520,6 +561,7 @@ class CallSession:
             return await self._transfer(turn.transfer_to, language)
         if turn.farewell:
             await self._player.played()
+            self._end(CallEnd.GOODBYE)
             return False
         return True
 
@@ -569,6 +611,7 @@ class CallSession:
         if await self._transfer_call(self._settings, self._call_sid, number, None, language):
             self._transferred = True
             await asyncio.sleep(STREAM_CLOSE_SECONDS)  # Twilio's `stop` usually ends it first
+            self._end(CallEnd.TRANSFERRED)
             return False
         # Out of the queue, with the offer of a callback: nobody waits on a dead line.
         turn = await self._service.transfer_failed(self._conversation_id)
