@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from math import inf
 from typing import Any
@@ -136,9 +136,7 @@ class BrainClient:
         for server in self._next_turn():
             try:
                 if maybe_processed:
-                    answer = await self._processed_on(server, conversation_id, message_id)
-                    if answer is not None:
-                        return answer
+                    return await self._unless_processed(server, body, self._send_to)
                 return await self._send_to(server, body)
             except RasaFailed as error:
                 maybe_processed, failure = True, error
@@ -161,16 +159,27 @@ class BrainClient:
             if not await self._actions_up():
                 raise BrainUnavailable("Rasa answered nothing: its action server is down")
             # Its tracker tells whether the action ran after all (then its answer is there).
-            message_id = body["metadata"][MESSAGE_ID]
-            answer = await self._processed_on(server, body["sender"], message_id)
-            if answer is not None:
-                return answer
-            log.warning(
-                "Rasa at %s answered nothing; its action server is back: sent again", server
-            )
-            items = await self._webhook(server, body)
+            return await self._unless_processed(server, body, self._send_again)
         log.debug("Rasa at %s answered", server)
         return parse_answer(items)
+
+    async def _send_again(self, server: str, body: dict[str, Any]) -> BrainAnswer:
+        """The message once more, after Rasa answered nothing while its action server was
+        down and it is up again: once, whatever Rasa answers this time."""
+        log.warning("Rasa at %s answered nothing; its action server is back: sent again", server)
+        return parse_answer(await self._webhook(server, body))
+
+    async def _unless_processed(
+        self,
+        server: str,
+        body: dict[str, Any],
+        send: Callable[[str, dict[str, Any]], Awaitable[BrainAnswer]],
+    ) -> BrainAnswer:
+        """The answer `server`'s tracker holds for the message in `body`, if it was processed
+        (never processed twice); otherwise what `send(server, body)` answers."""
+        message_id = body["metadata"][MESSAGE_ID]
+        answer = await self._processed_on(server, body["sender"], message_id)
+        return answer if answer is not None else await send(server, body)
 
     async def _webhook(self, server: str, body: dict[str, Any]) -> list[Any]:
         """What one Rasa server's REST channel answers to one message."""
