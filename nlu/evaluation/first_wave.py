@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from statistics import variance
+from typing import Any
 
 from nlu.evaluation import EvaluationError
 from nlu.evaluation.held_out import normalise
@@ -38,9 +39,14 @@ SEED = 42  # config.yml's random seed: the one training the stored baseline is f
 
 
 @cache
+def _stored() -> dict[str, Any]:
+    """first_wave.json, read once."""
+    return json.loads(BASELINE.read_text(encoding="utf-8"))
+
+
 def baseline() -> Mapping[str, Mapping[str, float]]:
     """F1 per language and intent in the first wave, as the bot answered."""
-    return json.loads(BASELINE.read_text(encoding="utf-8"))["f1"]
+    return _stored()["f1"]
 
 
 def message_key(intent: str, text: str) -> str:
@@ -51,8 +57,7 @@ def message_key(intent: str, text: str) -> str:
 @cache
 def first_wave_messages() -> Mapping[str, frozenset[str]]:
     """Per language, the digests of the first wave's held-out messages."""
-    stored = json.loads(BASELINE.read_text(encoding="utf-8"))["messages"]
-    return {language: frozenset(keys) for language, keys in stored.items()}
+    return {language: frozenset(keys) for language, keys in _stored()["messages"].items()}
 
 
 def is_first_wave(language: str, intent: str, text: str) -> bool:
@@ -72,7 +77,7 @@ def on_first_wave_messages(result: LanguageResult) -> LanguageResult:
 def baseline_trainings() -> Mapping[int, Mapping[str, Mapping[str, float]]]:
     """Per seed, language and intent, the F1 of the first wave's data trained with that
     seed (nlu/evaluation/trainings.py), on the first wave's messages; empty if not stored."""
-    stored = json.loads(BASELINE.read_text(encoding="utf-8")).get("trainings") or {}
+    stored = _stored().get("trainings") or {}
     return {int(seed): f1 for seed, f1 in (stored.get("f1") or {}).items()}
 
 
@@ -223,7 +228,7 @@ def noise_line() -> str:
 def source_line() -> str:
     """Which model and messages the first wave is measured with (the targets say how
     many of those messages are still held out)."""
-    return json.loads(BASELINE.read_text(encoding="utf-8"))["source"]
+    return _stored()["source"]
 
 
 def section(trainings: Mapping[int, Sequence[LanguageResult]]) -> list[str]:
