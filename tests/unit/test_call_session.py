@@ -1147,7 +1147,11 @@ async def test_an_agents_message_waits_until_the_caller_has_finished_their_sente
     call = phone.call(StandInModels(), twilio, make=scripted)  # type: ignore[arg-type]
     await twilio.hears(speaker, [Line(WELCOME, "en"), prompts.language_remembered("en")])
 
+    # However long the sentence takes here, it is the one that ends the wait.
+    monkeypatch.setattr(call_module, "CALLER_PAUSE_SECONDS", 60.0)
     await twilio.say(silence(FRAME_SECONDS))  # the caller starts a sentence
+    # Heard in a worker thread: on a busy machine, later than the next frame.
+    await eventually(lambda: phone.sessions[-1].caller_speaking)
     conversation = await phone.store.get(f"call-{CALL_SID}")
     assert conversation is not None
     sent = len(twilio.messages)

@@ -254,6 +254,12 @@ class CallSession:
         )
 
     @property
+    def caller_speaking(self) -> bool:
+        """Whether the caller is in the middle of a sentence, as far as heard so far:
+        messages from outside the turns wait for its end (or a long pause)."""
+        return self._voice_at is not None
+
+    @property
     def sentences_heard(self) -> int:
         """How many of Loket's sentences the caller heard to the end (Twilio's marks)."""
         return self._player.sentences_heard
