@@ -49,8 +49,9 @@ async def events(request: web.Request) -> web.StreamResponse:
         await response.write(encode(event))
 
     with service.events.subscribe(QUEUE_TOPIC) as subscription:
-        response = await event_streams.open_stream(request)
+        # Before the stream opens: a console that sees it open has been counted as alive.
         await service.desk.touch(agent.id)
+        response = await event_streams.open_stream(request)
         try:
             await event_streams.relay(
                 request, response, subscription, beat, forward, on_beat=still_signed_in

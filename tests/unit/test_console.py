@@ -277,7 +277,7 @@ async def test_the_live_stream_is_a_heartbeat_that_keeps_the_conversation(hub, c
     service = service_of(hub)
     clock.now += timedelta(seconds=60)
     async with hub.get("/agent/events?conversation=p1") as stream:
-        await read_event(stream, timeout=30, comments=True)  # a beat (or the first event)
+        await read_event(stream, timeout=30, comments=True)  # the stream is open
         conversation = await service.conversation("p1")
         assert conversation.agent_seen_at is not None
         assert abs((conversation.agent_seen_at - clock.now).total_seconds()) < 1
