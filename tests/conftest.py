@@ -27,21 +27,38 @@ REDIS_URL = os.environ.get("LOKET_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 BRAIN_TIMEOUT_SECONDS = 10.0
 
 
+_PORTS_GIVEN: set[int] = set()  # by free_port in this process: each only once
+
+
 def free_port() -> int:
     """A free TCP port for a server that another process starts later (Rasa).
 
     Taken below the range the system gives outgoing connections, so none of those can
-    take it in the seconds before the server listens (port 0 would pick inside it).
+    take it in the seconds before the server listens (port 0 would pick inside it). Each
+    test worker takes from a share of its own, and never the same port twice: a port is
+    only free until its server listens, and the Rasa server and the action server of one
+    test were once given the same one.
     """
     low = int(EPHEMERAL_RANGE.read_text().split()[0]) if EPHEMERAL_RANGE.exists() else 32768
-    for port in random.sample(range(max(1024, low - 12000), low), 200):
+    share = _worker_share(range(max(1024, low - 12000), low))
+    for port in random.sample(share, min(200, len(share))):
+        if port in _PORTS_GIVEN:
+            continue
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:
                 continue
-            return port
+        _PORTS_GIVEN.add(port)
+        return port
     raise RuntimeError("no free port below the ephemeral range")
+
+
+def _worker_share(ports: range) -> range:
+    """This pytest-xdist worker's part of `ports` (all of them without workers)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    return ports[int(worker.removeprefix("gw")) % workers :: workers]
 
 
 @pytest.fixture
