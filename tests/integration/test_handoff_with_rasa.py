@@ -44,9 +44,17 @@ def clock() -> PinnedClock:
 
 
 @pytest.fixture(scope="module")
-async def desk_hub(brain_settings: Settings, real_brain, clock) -> AsyncIterator[TestClient]:
-    """A hub on the real brain, with an available agent and a pinned clock."""
-    async with TestClient(TestServer(create_app(brain_settings, clock=clock))) as client:
+async def desk_hub(
+    brain_settings: Settings, real_brain, clock, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[TestClient]:
+    """A hub on the real brain, with an available agent and a pinned clock.
+
+    Its database is its own: the session's hub, on the real clock, took the messages this
+    one had just stored (days old by the pinned clock) for orphans, and answered them a
+    second time.
+    """
+    settings = brain_settings.model_copy(update={"data_dir": tmp_path_factory.mktemp("desk")})
+    async with TestClient(TestServer(create_app(settings, clock=clock))) as client:
         service = client.app[service_key]
         agent = Agent(name="it-agent", password_hash="-", role="agent", language="en")
         async with service.store.session.begin() as session:
