@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from playwright.async_api import Page, expect
 
 from bot.appkeys import service_key
 from bot.conversations.events import Event, conversation_topic
 from tests.browser.conftest import LiveHub, assert_no_axe_violations
+from tests.waiting import eventually
 
 BOT_REPLIES = ".msg--bot:not(.msg--intro)"
 AGENT_NAMES = {"fr": "Agent du helpdesk", "nl": "Helpdeskmedewerker", "en": "Helpdesk agent"}
@@ -35,11 +34,11 @@ async def listening(page: Page, hub: LiveHub) -> str:
     """The page's conversation id, once its live stream is connected."""
     conversation_id = await page.evaluate("localStorage.getItem('loket.conversationId')")
     events = hub.app[service_key].events
-    for _ in range(200):
-        if events.subscriber_count(conversation_topic(conversation_id)):
-            return conversation_id
-        await asyncio.sleep(0.025)
-    raise AssertionError("the page never opened its event stream")
+    await eventually(
+        lambda: events.subscriber_count(conversation_topic(conversation_id)) > 0,
+        failure="the page never opened its event stream",
+    )
+    return conversation_id
 
 
 def publish_agent_reply(hub: LiveHub, conversation_id: str, text: str) -> None:

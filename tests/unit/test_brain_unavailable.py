@@ -3,27 +3,18 @@ starting, down, restarting or slow."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from bot.channels.webchat import service_key
 from bot.conversations.model import Status
 from tests.fakes import FakeBrain
+from tests.waiting import eventually
 
 URL = "/api/conversations/{}/messages"
 
 
 async def transcript(hub, conversation_id: str) -> list[dict]:
     return (await (await hub.get(f"/api/conversations/{conversation_id}")).json())["messages"]
-
-
-async def wait_for(predicate, seconds: float = 10.0) -> None:
-    for _ in range(int(seconds * 20)):
-        if await predicate():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 async def test_brain_down_gives_a_holding_reply_in_the_persons_language(hub):
@@ -89,7 +80,7 @@ async def test_a_slow_brain_gets_a_holding_reply_and_its_answer_arrives_later(hu
     async def answered() -> bool:
         return any(m["text"].startswith("echo[fr]") for m in await transcript(hub, "slow"))
 
-    await wait_for(answered)
+    await eventually(answered)
     assert brain.texts == ["j'ai déménagé à Ixelles"]  # asked once, never twice
 
 

@@ -49,6 +49,7 @@ from bot.texts import holding_reply
 from tests.fakes import FAREWELL_SIGNAL, FakeBrain, StandInModels
 from tests.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, TwilioStandIn
 from tests.unit.test_voice_recognition import FIRST, phone_speech
+from tests.waiting import eventually
 from voice import player
 from voice.audio import FRAME_MS, PHONE_RATE, pcm16_to_ulaw, split_frames
 from voice.line import Line
@@ -843,15 +844,6 @@ async def given_back(pool: RecogniserPool, language: Language) -> Recogniser | N
     """The recogniser a call gave back to `pool`, once the pool has renewed it."""
     await eventually(lambda: pool.ready(language) > 0)
     return await pool.take(language)
-
-
-async def eventually(condition: Callable[[], bool]) -> None:
-    """Wait until `condition` holds (work done in a thread); fail if it never does."""
-    for _ in range(round(WAIT_SECONDS / 0.01)):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("condition not met in time")
 
 
 def _of_a_call(task: asyncio.Task[Any]) -> bool:

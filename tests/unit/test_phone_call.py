@@ -4,8 +4,6 @@ Vosk model is configured, as on a line whose models are not downloaded yet."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -16,6 +14,7 @@ from actions.catalogue import default_content_dir, load_catalogue
 from bot.settings import Settings
 from tests.fakes import FAREWELL_SIGNAL, FakeBrain, echo
 from tests.phone_line import BASE, TOKEN, with_phone_line
+from tests.waiting import eventually
 from tools.phone_simulator import PhoneCall
 
 CALLER = "+32470123456"
@@ -39,15 +38,6 @@ def goodbye_on_next_step(text: str, metadata: dict[str, Any]) -> list[dict[str, 
         {"text": render.goodbye(CATALOGUE, metadata["language"], True, False).text},
         FAREWELL_SIGNAL,
     ]
-
-
-async def until(condition: Callable[[], Awaitable[bool] | bool], seconds: float = 30.0) -> None:
-    for _ in range(int(seconds * 20)):
-        result = condition()
-        if await result if isinstance(result, Awaitable) else result:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 async def test_a_keypad_call_from_the_language_menu_to_goodbye(hub, brain: FakeBrain, settings):
@@ -75,10 +65,10 @@ async def test_a_caller_who_calls_again_skips_the_language_menu(hub, brain: Fake
     async with phone(hub) as first:
         assert await first.wait_for_speech()
         await first.press("3")  # English
-        await until(lambda: brain.texts == ["/greet"])
+        await eventually(lambda: brain.texts == ["/greet"])
 
     async with phone(hub) as second:
-        await until(lambda: len(brain.texts) == 2)
+        await eventually(lambda: len(brain.texts) == 2)
     assert brain.received[1]["message"] == "/greet"
     assert brain.received[1]["metadata"]["language"] == "en"
     assert second.caller_events[:-1] == []  # no key needed this time

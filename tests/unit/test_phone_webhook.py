@@ -23,6 +23,7 @@ from bot.appkeys import service_key
 from bot.channels import phone
 from bot.settings import Settings
 from tests.phone_line import BASE, TOKEN, with_phone_line
+from tests.waiting import eventually
 from voice.media_stream import TwilioSide
 
 CALL_SID = "CA" + "0123456789abcdef" * 2
@@ -165,14 +166,6 @@ async def test_a_malformed_media_message_closes_the_stream(hub):
     assert message.type is aiohttp.WSMsgType.CLOSE
     assert socket.close_code == WSCloseCode.POLICY_VIOLATION
     await socket.close()
-
-
-async def eventually(condition: Callable[[], bool]) -> None:
-    for _ in range(200):
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 async def open_stream(

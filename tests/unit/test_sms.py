@@ -32,6 +32,7 @@ from tests.messaging import (
     transcript,
 )
 from tests.twilio_standin import TwilioStandIn
+from tests.waiting import eventually
 
 SENTENCE = "Go to the town hall of your commune with your identity card."  # 61 GSM-7 chars
 
@@ -294,10 +295,7 @@ async def test_a_late_answer_of_the_brain_follows_by_sms(
     brain.delay = 1.5  # longer than the brain timeout (1 s): a holding reply first
     held = await twilio.send("I lost my identity card")
     assert held.startswith("One moment, please.")
-    for _ in range(600):  # the late answer is sent as soon as the brain gives it
-        if twilio_api.messages:
-            break
-        await asyncio.sleep(0.05)
+    await eventually(lambda: bool(twilio_api.messages))  # sent as soon as the brain answers
     [late] = twilio_api.messages
     assert late.to == PERSON
     assert "echo[en]: I lost my identity card" in late.body

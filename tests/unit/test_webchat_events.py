@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import pytest
@@ -14,6 +13,7 @@ from bot.channels import webchat_stream
 from bot.conversations.events import MAX_BACKLOG, Event, EventBus, conversation_topic
 from tests.fakes import FakeBrain
 from tests.sse import read_event, read_events
+from tests.waiting import eventually
 
 EVENTS = "/api/conversations/{}/events"
 
@@ -146,11 +146,7 @@ async def test_a_client_that_leaves_is_unsubscribed(hub, brain: FakeBrain, bus, 
     await read_events(response, 3)
     assert bus.subscriber_count(conversation_topic("live-6")) == 1
     response.close()
-    for _ in range(50):
-        if bus.subscriber_count(conversation_topic("live-6")) == 0:
-            break
-        await asyncio.sleep(0.05)
-    assert bus.subscriber_count(conversation_topic("live-6")) == 0
+    await eventually(lambda: bus.subscriber_count(conversation_topic("live-6")) == 0)
 
 
 async def test_a_stream_dropped_for_falling_behind_ends_so_the_client_catches_up(
