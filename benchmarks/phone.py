@@ -285,7 +285,7 @@ def reasons_ended_early(calls: Sequence[PhoneCall], stats: Sequence[dict[str, An
     (`CallStats.ended_because`)."""
     because = {s["call_sid"]: s["ended_because"] for s in stats}
     early = [call for call in calls if call.ended_by == "loket"]
-    return [because.get(call.call_sid, "not reported") for call in early]
+    return [because.get(call.call_sid) or "not reported" for call in early]
 
 
 def counted(reasons: Sequence[str]) -> str:

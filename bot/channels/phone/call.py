@@ -127,8 +127,8 @@ class CallStats:
     """How one call went, for the benchmark. Seconds, on the event loop's clock."""
 
     call_sid: str = ""
-    ended_because: str = ""
-    """The first `CallEnd` of the call; empty while it goes on."""
+    ended_because: CallEnd | None = None
+    """The first `CallEnd` of the call; None while it goes on."""
     after_speech: list[float] = field(default_factory=list)
     """Per spoken turn: the audio that ended the caller's sentence arrived -> Loket's first
     frame (the filler's, when the brain was slow)."""
@@ -315,7 +315,8 @@ class CallSession:
 
     def _end(self, reason: CallEnd) -> None:
         """End the call; the first reason given is the one kept."""
-        self.stats.ended_because = self.stats.ended_because or reason
+        if self.stats.ended_because is None:
+            self.stats.ended_because = reason
         self._over.set()
 
     async def _clean_up(self) -> None:
