@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import secrets
 import sys
 import time
@@ -48,10 +49,17 @@ QUIET_LOGGERS = ("alembic",)
 # not to whoever runs Loket. PYTHONWARNINGS=ignore is not enough: Sanic and Rasa add
 # their own filters as they are imported ("once" for DeprecationWarning, UserWarning),
 # which outrank it. So a quiet child runs its module with warnings shown nowhere.
-WITHOUT_WARNINGS = (
-    "import runpy, warnings; warnings.showwarning = lambda *args, **kwargs: None; "
-    "runpy.run_module({module!r}, run_name='__main__', alter_sys=True)"
+WITHOUT_WARNINGS = "import warnings; warnings.showwarning = lambda *args, **kwargs: None; "
+# A child ends with the process that started it. When the hub dies without stopping its
+# children (SIGKILL, the out-of-memory killer, a test run cut short), Linux sends them
+# SIGTERM (PR_SET_PDEATHSIG, prctl option 1), so no orphan keeps the ports a restarted hub
+# needs. The parent is checked after, in case it died before the child asked.
+WITH_PARENT = (
+    "import ctypes, os, signal, sys; "
+    "sys.platform != 'linux' or ctypes.CDLL(None).prctl(1, int(signal.SIGTERM)); "
+    "os.getppid() == {parent} or sys.exit('the process that started this one has ended'); "
 )
+RUN_MODULE = "import runpy; runpy.run_module({module!r}, run_name='__main__', alter_sys=True)"
 
 
 @dataclass(frozen=True)
@@ -138,10 +146,11 @@ def brain_processes(settings: Settings, model: Path, verbose: bool = False) -> l
 
 
 def python_module(python: Path, module: str, verbose: bool) -> list[str]:
-    """The start of a command line that runs `python -m module`, without warnings if quiet."""
-    if verbose:
-        return [str(python), "-m", module]
-    return [str(python), "-c", WITHOUT_WARNINGS.format(module=module)]
+    """The start of a command line that runs `python -m module` as a child of this process:
+    it ends when this process does, and shows no warnings unless `verbose`."""
+    quiet = "" if verbose else WITHOUT_WARNINGS
+    code = WITH_PARENT.format(parent=os.getpid()) + quiet + RUN_MODULE.format(module=module)
+    return [str(python), "-c", code]
 
 
 class Child:

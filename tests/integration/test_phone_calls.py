@@ -35,7 +35,8 @@ from bot.launcher import Child
 from bot.settings import LANGUAGES, Language, Settings
 from tests.phone_line import with_phone_line
 from tests.unit.test_call_session import sentences
-from tests.unit.test_phone_call import phone, until
+from tests.unit.test_phone_call import phone
+from tests.waiting import eventually
 from tools.phone_simulator import PhoneCall
 from voice.audio import ulaw_to_pcm16
 from voice.line import Line
@@ -129,7 +130,7 @@ async def keypad_call(hub: TestClient, language: Language) -> PhoneCall:
         for key in keys(language):
             replies = await bot_replies(service, call)
             await call.press(key)
-            await until(partial(more_replies, service, call, replies), REPLY_SECONDS)
+            await eventually(partial(more_replies, service, call, replies), REPLY_SECONDS)
             assert await call.wait_for_speech(REPLY_SECONDS), f"{language}: silence after {key}"
         await call.wait(GOODBYE_SECONDS)  # returns when Loket hangs up
     return call

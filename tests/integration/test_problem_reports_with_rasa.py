@@ -25,7 +25,8 @@ from bot.settings import Settings
 from tests.console import add_agent, sign_in
 from tests.integration.test_conversations import Person
 from tests.phone_line import with_phone_line
-from tests.unit.test_phone_call import phone, until
+from tests.unit.test_phone_call import phone
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
 CALLER = "+32470000177"
@@ -93,7 +94,7 @@ async def test_a_report_by_phone_in_english_with_the_keypad(phone_hub):
     async def press(key: str) -> str:
         before = len(await service.messages(call.conversation_id))
         await call.press(key)
-        await until(lambda: _answered(service, call.conversation_id, before), REPLY_SECONDS)
+        await eventually(lambda: _answered(service, call.conversation_id, before), REPLY_SECONDS)
         return " ".join(await said_since(before))
 
     async with phone(phone_hub, caller=CALLER) as call:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +18,7 @@ from bot.launcher import Child, ChildSpec, brain_processes, python_module
 from bot.settings import ROOT, Settings
 from nlu.rasa_server import TOKEN_VARIABLE, rasa_run_argv
 from tests.conftest import REDIS_URL
+from tests.waiting import eventually
 
 AIOHTTP_KEEPALIVE_SECONDS = 15.0  # aiohttp's BaseConnector default keepalive_timeout
 QUIET = {"LOG_LEVEL_LIBRARIES": "ERROR", "TF_CPP_MIN_LOG_LEVEL": "3"}
@@ -58,12 +62,12 @@ def test_the_brain_starts_quietly_by_default():
         assert "warnings.showwarning" in spec.argv[2], spec.name
 
 
-def test_verbose_runs_the_same_modules_plainly():
+def test_verbose_runs_the_same_modules_with_their_warnings():
     quiet, verbose = children(), children(verbose=True)
-    assert verbose["rasa"].argv[1:3] == ["-m", "nlu.rasa_server"]
-    assert verbose["actions"].argv[1:3] == ["-m", "rasa_sdk"]
-    for name, spec in verbose.items():
-        assert [arg for arg in quiet[name].argv[3:] if arg != "--quiet"] == spec.argv[3:]
+    for name, module in (("rasa", "nlu.rasa_server"), ("actions", "rasa_sdk")):
+        assert f"runpy.run_module({module!r}" in verbose[name].argv[2], name
+        assert "warnings.showwarning" not in verbose[name].argv[2], name
+        assert [arg for arg in quiet[name].argv[3:] if arg != "--quiet"] == verbose[name].argv[3:]
 
 
 def test_verbose_lets_the_brain_say_everything(monkeypatch: pytest.MonkeyPatch):
@@ -125,6 +129,49 @@ async def test_a_crash_is_never_silent_and_warnings_show_only_when_verbose(
     assert "[actions] Traceback (most recent call last):" in shown
     assert "[actions] RuntimeError: broken" in shown
     assert ("a library grumbles" in shown) is verbose
+
+
+# A hub that starts one brain process the way `loket run` does, and says its number.
+HUB_WITH_A_CHILD = """
+import subprocess, sys, time
+from pathlib import Path
+from bot.launcher import python_module
+argv = python_module(Path(sys.executable), "forever", verbose=False)
+print(subprocess.Popen(argv, stdout=subprocess.DEVNULL).pid, flush=True)
+time.sleep(600)
+"""
+FOREVER = "import pathlib, time\npathlib.Path('running').touch()\ntime.sleep(600)\n"
+
+
+def has_ended(pid: int) -> bool:
+    """Whether process `pid` has ended (a zombie, not yet reaped, has)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the kernel's parent-death signal")
+async def test_a_hub_killed_outright_leaves_no_brain_process_behind(tmp_path: Path):
+    """The out-of-memory killer or a SIGKILL gives the hub no chance to stop its children:
+    they end with it anyway, and do not keep the ports its restart needs."""
+    (tmp_path / "forever.py").write_text(FOREVER)
+    hub = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", HUB_WITH_A_CHILD,
+        cwd=tmp_path, env={"PYTHONPATH": f"{ROOT}:{tmp_path}"}, stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert hub.stdout is not None
+    try:
+        child = int(await hub.stdout.readline())
+        await eventually(lambda: (tmp_path / "running").exists())  # past the parent check
+    finally:
+        hub.kill()
+        await hub.wait()
+    try:
+        await eventually(lambda: has_ended(child), failure="the child outlived the hub")
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child, signal.SIGKILL)
 
 
 # Rasa reads endpoints.yml's `lock_store` as `rasa run` does, takes a lock and keeps it.

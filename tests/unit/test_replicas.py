@@ -42,7 +42,6 @@ from tests.databases import fresh_postgres_database
 from tests.fakes import FakeBrain
 from tests.phone_line import with_phone_line
 from tests.sse import ServerEvent, read_event
-from tests.unit.test_phone_call import until
 from tests.unit.test_phone_webhook import (
     announced_call,
     media,
@@ -50,6 +49,7 @@ from tests.unit.test_phone_webhook import (
     refused,
     sent_so_far,
 )
+from tests.waiting import eventually
 
 pytestmark = [
     pytest.mark.postgres,
@@ -122,7 +122,7 @@ async def test_messages_sent_alternately_to_two_hubs_are_answered_once_each_in_o
         async def stored(text: str = text) -> bool:
             return any(m["text"] == text for m in await transcript(hub_a, "alternate"))
 
-        await until(stored)  # then the next one: the order they were sent in is known
+        await eventually(stored)  # then the next one: the order they were sent in is known
     answers = await asyncio.gather(*turns)
 
     assert brain.texts == texts, "a message went to the brain twice, or out of order"
@@ -239,7 +239,7 @@ async def test_a_call_whose_stream_reaches_the_other_hub_is_served_by_the_hub_th
     assert media(heard), "the caller heard nothing"  # the language menu, from A through B
     assert (calls_served(hub_a), calls_served(hub_b)) == (1, 0)
     await socket.close()  # the caller hangs up
-    await until(lambda: calls_served(hub_a) == 0)
+    await eventually(lambda: calls_served(hub_a) == 0)
 
 
 async def test_a_recorded_stream_played_again_to_the_other_hub_is_refused(phone_hubs):
@@ -307,11 +307,11 @@ async def test_the_background_work_runs_on_one_hub_and_moves_when_it_stops(redis
         return asyncio.create_task(Leadership(redis, prefix, ttl=2.0).run([lambda: work(hub)]))
 
     leaders = {"a": leader("a"), "b": leader("b")}
-    await until(lambda: started)
+    await eventually(lambda: started)
     await asyncio.sleep(1.0)  # the other hub tried again meanwhile, and found it taken
     [first] = started
     leaders[first].cancel()  # that hub stops: the other one takes the work over
-    await until(lambda: len(started) == 2)
+    await eventually(lambda: len(started) == 2)
     assert started[1] != first
     for task in leaders.values():
         task.cancel()
@@ -328,7 +328,7 @@ async def test_a_message_kept_while_the_brain_was_down_is_answered_once(hubs, br
     async def answered() -> bool:
         return any("echo[en]: I moved house" in m["text"] for m in await transcript(hub_b, "kept"))
 
-    await until(answered)
+    await eventually(answered)
     await person_says(hub_b, "kept", "Thanks")  # after the replay, in the same conversation
     assert brain.texts == ["I moved house last week", "Thanks"]
 
@@ -349,7 +349,7 @@ async def test_a_message_left_unanswered_by_a_hub_that_stopped_is_answered_by_an
         said = [m["text"] for m in await transcript(hub_b, "orphan")]
         return "echo[en]: I moved house last week" in said
 
-    await until(answered)
+    await eventually(answered)
     assert brain.texts == ["Hello there", "I moved house last week"]
 
 
@@ -375,7 +375,7 @@ class RedisServer:
             except (RedisError, OSError):
                 return False
 
-        await until(answers, seconds=10)
+        await eventually(answers, seconds=10)
         await client.aclose()
 
     async def stop(self) -> None:
@@ -412,5 +412,5 @@ async def test_a_message_that_comes_while_redis_restarts_is_answered_once_it_is_
             said = [m["text"] for m in await transcript(hub, "restart")]
             return "echo[en]: I moved house last week" in said
 
-        await until(answered)
+        await eventually(answered)
         assert brain.texts == ["Hello there", "I moved house last week"]
