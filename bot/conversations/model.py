@@ -179,6 +179,10 @@ class Message(Base):
     # delivery reports; and why it could not be delivered, when it could not.
     provider_id: Mapped[str | None] = mapped_column(String(64), index=True)
     delivery_error: Mapped[str | None] = mapped_column(String(200))
+    # The person's message that a turn's reply answers (the id, not a foreign key: the
+    # person's message may be erased before the reply). Replies are stored after every
+    # message that came meanwhile, so their place alone cannot tell.
+    reply_to: Mapped[int | None] = mapped_column(Integer)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages", lazy="raise")
 

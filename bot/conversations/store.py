@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Insert, func, select, update
+from sqlalchemy import Insert, Select, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import (
@@ -349,7 +349,7 @@ class ConversationStore:
             if report is not None:
                 session.add(report)
             stored = await self._insert_messages(
-                session, conversation_id, replies, row.language, status, now
+                session, conversation_id, replies, row.language, status, now, reply_to=answered
             )
             if answered is not None:
                 await session.execute(
@@ -390,6 +390,7 @@ class ConversationStore:
         language: str | None,
         status: Status,
         now: datetime,
+        reply_to: int | None = None,
     ) -> list[MessageRecord]:
         stored = [
             Message(
@@ -402,6 +403,7 @@ class ConversationStore:
                 created_at=now,
                 agent_id=message.agent_id,
                 internal=message.internal,
+                reply_to=reply_to,
             )
             for message in messages
         ]
@@ -531,30 +533,15 @@ class ConversationStore:
             await session.execute(query.values(status=Status.PENDING))
 
     async def replies_to(self, message: MessageRecord) -> list[MessageRecord]:
-        """What was said back to a person's message: the messages after it that the person
-        sees, up to their next message (a repeat of the message gets these again)."""
-        next_message = (
-            select(func.min(Message.id))
-            .where(
-                Message.conversation_id == message.conversation_id,
-                Message.author == Author.PERSON,
-                Message.id > message.id,
-            )
-            .scalar_subquery()
-        )
-        query = (
-            select(Message)
-            .where(
-                Message.conversation_id == message.conversation_id,
-                Message.id > message.id,
-                Message.author != Author.PERSON,
-                Message.internal.is_(False),
-                (Message.id < next_message) | next_message.is_(None),
-            )
-            .order_by(Message.id)
-        )
+        """What was said back to a person's message (a repeat of the message gets these
+        again): the replies of the turn that answered it; else, when none says so (a
+        holding reply, an agent's), the messages after it that the person sees, up to
+        their next message."""
         async with self.session() as session:
-            return [MessageRecord.of(row) for row in await session.scalars(query)]
+            rows = list(await session.scalars(_replies_linked_to(message))) or list(
+                await session.scalars(_replies_after(message))
+            )
+        return [MessageRecord.of(row) for row in rows]
 
     # ---------------------------------------------------------------- the agents' side
 
@@ -730,3 +717,35 @@ class ConversationStore:
                 return None
             row.status, row.note, row.agent_id, row.done_at = status, note, agent_id, now
             return CallbackRecord.of(row)
+
+
+def _replies_seen(message: MessageRecord) -> Select[tuple[Message]]:
+    """Messages of `message`'s conversation that the person sees said back to them."""
+    return select(Message).where(
+        Message.conversation_id == message.conversation_id,
+        Message.author != Author.PERSON,
+        Message.internal.is_(False),
+    )
+
+
+def _replies_linked_to(message: MessageRecord) -> Select[tuple[Message]]:
+    """The replies stored by the turn that answered `message`."""
+    return _replies_seen(message).where(Message.reply_to == message.id).order_by(Message.id)
+
+
+def _replies_after(message: MessageRecord) -> Select[tuple[Message]]:
+    """What the person saw after `message`, up to their next message."""
+    next_message = (
+        select(func.min(Message.id))
+        .where(
+            Message.conversation_id == message.conversation_id,
+            Message.author == Author.PERSON,
+            Message.id > message.id,
+        )
+        .scalar_subquery()
+    )
+    return (
+        _replies_seen(message)
+        .where(Message.id > message.id, (Message.id < next_message) | next_message.is_(None))
+        .order_by(Message.id)
+    )

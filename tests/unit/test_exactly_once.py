@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -12,6 +13,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import create_app
 from bot.channels.webchat import service_key
+from bot.conversations import service
 from bot.conversations.events import conversation_topic
 from bot.conversations.inbound import PHONE_CHANNEL
 from bot.conversations.model import Status
@@ -22,6 +24,7 @@ from bot.texts import holding_reply
 from tests.console import Clock
 from tests.databases import fresh_postgres_database
 from tests.fakes import FakeBrain, echo
+from tests.waiting import eventually
 
 URL = "/api/conversations/{}/messages"
 
@@ -237,6 +240,40 @@ async def test_two_messages_at_once_are_answered_in_the_order_they_arrived(any_d
     assert brain.texts == said  # the brain got them in the order they were stored
     bot = [m["text"] for m in await transcript(hub, "order") if m["author"] == "bot"]
     assert bot == [f"echo[en]: {text}" for text in said]
+
+
+async def test_a_message_answered_in_a_later_ones_turn_still_gets_its_own_answer_back(
+    any_database_hub, brain, monkeypatch: pytest.MonkeyPatch
+):
+    """Of two messages at once, the second's turn may take the conversation first: it
+    answers both, in order. The first's request then gets the first's answer, not none."""
+    hub = any_database_hub
+    await hub.post(URL.format("overtaken"), json={"text": "hello", "language": "en"})
+    second_answered = threading.Event()
+    other_language = service._other_language
+
+    def held_up_for_the_first(conversation, text: str) -> str | None:
+        if text == "first":  # a check on the way to the lock, as a busy machine delays it
+            second_answered.wait(timeout=30)
+        return other_language(conversation, text)
+
+    monkeypatch.setattr(service, "_other_language", held_up_for_the_first)
+    first = asyncio.create_task(hub.post(URL.format("overtaken"), json={"text": "first"}))
+    await eventually(lambda: _said(hub, "overtaken", "first"))
+    second = await hub.post(URL.format("overtaken"), json={"text": "second"})
+    second_answered.set()
+
+    assert (await second.json())["replies"][-1]["text"] == "echo[en]: second"
+    assert (await (await first).json())["replies"][-1]["text"] == "echo[en]: first"
+    assert brain.texts[-2:] == ["first", "second"]  # in the order they were stored
+
+
+async def _said(hub: TestClient, conversation_id: str, text: str) -> bool:
+    """Whether the person's message `text` is stored in the conversation."""
+    return any(
+        m["author"] == "person" and m["text"] == text
+        for m in await transcript(hub, conversation_id)
+    )
 
 
 async def test_a_retry_with_the_same_key_gets_the_first_answer_not_a_second_turn(
