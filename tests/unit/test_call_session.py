@@ -49,7 +49,7 @@ from bot.texts import holding_reply
 from tests.fakes import FAREWELL_SIGNAL, FakeBrain, StandInModels
 from tests.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, TwilioStandIn
 from tests.unit.test_voice_recognition import FIRST, phone_speech
-from tests.waiting import eventually
+from tests.waiting import SAFETY_NET_SECONDS, eventually
 from voice import player
 from voice.audio import FRAME_MS, PHONE_RATE, pcm16_to_ulaw, split_frames
 from voice.line import Line
@@ -83,7 +83,6 @@ CALL_SID = "CA" + "1" * 32
 STREAM_SID = "MZ" + "2" * 32
 FRAME_SECONDS = FRAME_MS / 1000
 NO_MODELS: dict[Language, Path | None] = dict.fromkeys(LANGUAGES)
-WAIT_SECONDS = 30.0  # only a safety net against a hanging test; nothing is timed
 
 WELCOME = "Welcome to Loket."
 # Long enough (about 40 s spoken) that the caller's words are heard while it is still
@@ -213,7 +212,7 @@ class FakeTwilio:
 
     async def until(self, condition: Callable[[], bool]) -> None:
         """Wait until `condition` holds after something Loket sent; fail if it never does."""
-        async with asyncio.timeout(WAIT_SECONDS):
+        async with asyncio.timeout(SAFETY_NET_SECONDS):
             while not condition():
                 self._sent.clear()
                 await self._sent.wait()
@@ -350,7 +349,7 @@ async def phone(
 
 
 async def ended(call: asyncio.Task[None]) -> None:
-    async with asyncio.timeout(WAIT_SECONDS):
+    async with asyncio.timeout(SAFETY_NET_SECONDS):
         await call
 
 
@@ -1187,10 +1186,10 @@ async def test_a_call_still_going_when_the_hub_stops_hears_the_line_close_in_its
     await twilio.hears(speaker, [Line(WELCOME, "nl"), prompts.language_remembered("nl")])
     assert phone.sender.calls_live() == 1
 
-    await phone.sender.hang_up_all(timeout=WAIT_SECONDS)
+    await phone.sender.hang_up_all(timeout=SAFETY_NET_SECONDS)
     await ended(call)
     await twilio.hears(speaker, [prompts.line_closing("nl")])
     assert phone.sessions[0].stats.ended_because == CallEnd.HUB_STOPPING
     assert phone.sender.calls_live() == 0
-    async with asyncio.timeout(WAIT_SECONDS):
+    async with asyncio.timeout(SAFETY_NET_SECONDS):
         await phone.sender.all_ended()

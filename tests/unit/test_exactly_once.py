@@ -259,21 +259,17 @@ async def test_a_message_answered_in_a_later_ones_turn_still_gets_its_own_answer
 
     monkeypatch.setattr(service, "_other_language", held_up_for_the_first)
     first = asyncio.create_task(hub.post(URL.format("overtaken"), json={"text": "first"}))
-    await eventually(lambda: _said(hub, "overtaken", "first"))
+
+    async def first_stored() -> bool:
+        return "first" in await texts(hub, "overtaken")
+
+    await eventually(first_stored)
     second = await hub.post(URL.format("overtaken"), json={"text": "second"})
     second_answered.set()
 
     assert (await second.json())["replies"][-1]["text"] == "echo[en]: second"
     assert (await (await first).json())["replies"][-1]["text"] == "echo[en]: first"
     assert brain.texts[-2:] == ["first", "second"]  # in the order they were stored
-
-
-async def _said(hub: TestClient, conversation_id: str, text: str) -> bool:
-    """Whether the person's message `text` is stored in the conversation."""
-    return any(
-        m["author"] == "person" and m["text"] == text
-        for m in await transcript(hub, conversation_id)
-    )
 
 
 async def test_a_retry_with_the_same_key_gets_the_first_answer_not_a_second_turn(

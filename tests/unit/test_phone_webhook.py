@@ -23,7 +23,7 @@ from bot.appkeys import service_key
 from bot.channels import phone
 from bot.settings import Settings
 from tests.phone_line import BASE, TOKEN, with_phone_line
-from tests.waiting import eventually
+from tests.waiting import SAFETY_NET_SECONDS, eventually
 from voice.media_stream import TwilioSide
 
 CALL_SID = "CA" + "0123456789abcdef" * 2
@@ -288,7 +288,7 @@ async def test_a_stopping_hub_takes_no_new_call_and_lets_its_calls_end(settings:
 
         twilio = TwilioSide("MZ" + "0" * 32, CALL_SID, "AC" + "0" * 32)
         await socket.send_str(twilio.stop_event())  # the caller hangs up: it is heard
-        async with asyncio.timeout(WAIT_SECONDS):
+        async with asyncio.timeout(SAFETY_NET_SECONDS):
             await stopping
         assert line.sender.calls_live() == 0
 
@@ -314,10 +314,10 @@ async def test_a_call_still_going_after_the_drain_hears_the_line_close(settings:
         line = hub.server.app[phone.line_key]
         socket = await open_stream(hub, await announced_call(hub))
         await eventually(lambda: line.sender.calls_live() == 1)
-        assert media([(await socket.receive(timeout=WAIT_SECONDS)).data])  # the menu starts
+        assert media([(await socket.receive(timeout=SAFETY_NET_SECONDS)).data])  # the menu starts
 
         listening = asyncio.create_task(sent_until_closed(socket))  # as Twilio listens
-        async with asyncio.timeout(WAIT_SECONDS):
+        async with asyncio.timeout(SAFETY_NET_SECONDS):
             await serving.stop(hub.server.runner)
         sent = [json.loads(text) for text in await listening]
         events = [message["event"] for message in sent]
@@ -326,9 +326,6 @@ async def test_a_call_still_going_after_the_drain_hears_the_line_close(settings:
         assert events[-1] == "mark"  # the goodbye was sent to its end
         assert socket.close_code == WSCloseCode.OK  # Loket ended the call itself
         assert line.sender.calls_live() == 0 and not line.calls
-
-
-WAIT_SECONDS = 30.0  # a safety net against a hanging test; nothing is timed
 
 
 async def sent_so_far(socket: aiohttp.ClientWebSocketResponse) -> list[str]:
@@ -343,7 +340,9 @@ async def sent_so_far(socket: aiohttp.ClientWebSocketResponse) -> list[str]:
 async def sent_until_closed(socket: aiohttp.ClientWebSocketResponse) -> list[str]:
     """The messages Loket sends on the stream until it closes it."""
     sent = []
-    while (message := await socket.receive(timeout=WAIT_SECONDS)).type is aiohttp.WSMsgType.TEXT:
+    while (
+        message := await socket.receive(timeout=SAFETY_NET_SECONDS)
+    ).type is aiohttp.WSMsgType.TEXT:
         sent.append(message.data)
     return sent
 

@@ -12,12 +12,12 @@ import threading
 from typing import Any
 
 from tests.fakes import StandInModels
+from tests.waiting import SAFETY_NET_SECONDS
 from voice.languages import LANGUAGES
 from voice.recognisers import RecogniserPool
 
 END_OF_SPEECH_MS = 500
 SPEECH = {language: [f"{language}-{n}".encode() for n in range(3)] for language in LANGUAGES}
-WAIT_SECONDS = 30.0  # only a safety net against a hanging test
 
 
 class HeardRecogniser:
@@ -35,7 +35,7 @@ class HeardRecogniser:
         self.heard.append(pcm16_8k.rstrip(b"\0"))
         if len(self.heard) > 1:
             self.hearing_more.set()
-        self.release.wait(WAIT_SECONDS)
+        self.release.wait(SAFETY_NET_SECONDS)
         return []
 
     def renew(self) -> None:
@@ -78,14 +78,14 @@ async def test_one_hearing_more_speech_is_not_lent_and_one_lent_is_left_to_its_c
 
     filling = asyncio.create_task(recognisers.fill(SPEECH))
     busy = french[0]  # the first made hears first
-    assert await asyncio.to_thread(busy.hearing_more.wait, WAIT_SECONDS)
+    assert await asyncio.to_thread(busy.hearing_more.wait, SAFETY_NET_SECONDS)
     lent = await recognisers.take("fr")
 
     assert lent is not busy, "a recogniser hearing warm-up speech is never lent to a call"
     assert (recognisers.ready("fr"), recognisers.lent_out("fr")) == (0, 1)
     for recogniser in french:
         recogniser.release.set()
-    await asyncio.wait_for(filling, WAIT_SECONDS)
+    await asyncio.wait_for(filling, SAFETY_NET_SECONDS)
 
     assert lent.heard == SPEECH["fr"][:1], "the call's recogniser is left to the call"  # type: ignore[union-attr]
     assert busy.heard == SPEECH["fr"]
