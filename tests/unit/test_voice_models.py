@@ -39,15 +39,24 @@ from voice.models import (
 
 ONNX = b"\x08\x07stand-in for a Piper voice" * 100
 CONFIG = b'{"audio": {"sample_rate": 22050}}'
+ZIP_DATE = (2022, 1, 1, 0, 0, 0)
 
 
 def model_zip() -> bytes:
-    """A zip shaped like Vosk's: everything under one top folder."""
+    """A zip shaped like Vosk's: everything under one top folder.
+
+    Its entries carry a fixed date: with the current one, two zips built a second
+    apart differ, and the mirror's would not match the digest the catalogue expects.
+    """
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as bundle:
-        bundle.writestr("vosk-model-small-xx-0.22/am/final.mdl", b"acoustic model")
-        bundle.writestr("vosk-model-small-xx-0.22/conf/mfcc.conf", "--use-energy=false\n")
-        bundle.writestr("vosk-model-small-xx-0.22/graph/HCLr.fst", b"graph")
+        for name, content in [
+            ("am/final.mdl", b"acoustic model"),
+            ("conf/mfcc.conf", b"--use-energy=false\n"),
+            ("graph/HCLr.fst", b"graph"),
+        ]:
+            entry = zipfile.ZipInfo(f"vosk-model-small-xx-0.22/{name}", date_time=ZIP_DATE)
+            bundle.writestr(entry, content)
     return buffer.getvalue()
 
 
