@@ -4,7 +4,7 @@
 HUB := .venvs/hub/bin
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run test setup train eval lint format bench clean
+.PHONY: run test setup train eval lint format audit bench clean
 
 run: setup  ## train if needed, start the brain and the hub; Ctrl-C stops all (VERBOSE=1: everything)
 	$(HUB)/loket run $(if $(VERBOSE),--verbose)
@@ -30,6 +30,9 @@ lint: setup
 
 format: setup
 	$(HUB)/ruff check --fix . && $(HUB)/ruff format .
+
+audit: setup  ## both lock files against the OSV vulnerability database; fails on a fixable one
+	$(HUB)/python -m tools.audit $(AUDIT_OPTIONS)
 
 bench: setup  ## hub vs Rasa alone, phone calls, config.yml vs Rasa's default, one hub vs two; writes docs/benchmarks.md
 	$(HUB)/python -m benchmarks.web_chat
