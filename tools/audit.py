@@ -4,13 +4,15 @@ Each lock file (the hub's and the brain's) is checked by pip-audit, as pinned, a
 the OSV database (https://osv.dev): a package with a known vulnerability that a newer
 release fixes fails the audit (exit code 1) and is named with the release to move to.
 One without a fix yet is listed, and does not fail it: there is nothing to upgrade to.
+Nor does one accepted after review (`requirements/audit-accepted.txt`: its id and why,
+for instance a fix that Rasa 3.6's own pins do not allow): it is listed with the reason.
 
 The audit needs to reach the database. Where it cannot (this project's own CI machines
 reach only the package index), it does not pass quietly: it exits 2 and says so, or,
 with `--skip-if-unreachable` (what `.ci/run` uses), prints that the audit was NOT run
 and exits 0, so that CI can run it everywhere and it counts wherever OSV is reachable.
 
-    python -m tools.audit [--osv-url URL] [--skip-if-unreachable] [LOCK_FILE ...]
+    python -m tools.audit [--osv-url URL] [--accepted FILE] [--skip-if-unreachable] [LOCK_FILE ...]
 """
 
 from __future__ import annotations
@@ -21,15 +23,14 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 OSV_URL = "https://api.osv.dev/v1/query"
-LOCK_FILES = tuple(
-    Path(__file__).resolve().parents[1] / "requirements" / name
-    for name in ("hub.lock", "brain.lock")
-)
+REQUIREMENTS = Path(__file__).resolve().parents[1] / "requirements"
+LOCK_FILES = (REQUIREMENTS / "hub.lock", REQUIREMENTS / "brain.lock")
+ACCEPTED_FILE = REQUIREMENTS / "audit-accepted.txt"
 TIMEOUT_SECONDS = 30
 
 
@@ -64,9 +65,23 @@ class LockAudit:
     packages: int
     vulnerabilities: tuple[Vulnerability, ...]
 
-    @property
-    def fixable(self) -> tuple[Vulnerability, ...]:
-        return tuple(found for found in self.vulnerabilities if found.fixed_in)
+
+def read_accepted(path: Path) -> dict[str, str]:
+    """The advisories accepted after review: each id with the reason given for it."""
+    accepted = {}
+    for line in path.read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            advisory, _, reason = line.strip().partition(" ")
+            accepted[advisory] = reason.strip() or "no reason given"
+    return accepted
+
+
+def verdict(found: Vulnerability, accepted: Mapping[str, str]) -> str:
+    """ "FIX AVAILABLE" (fails the audit), "accepted (why)" or "no fix yet"."""
+    reason = next((accepted[name] for name in found.ids if name in accepted), None)
+    if reason is not None:
+        return f"accepted ({reason})"
+    return "FIX AVAILABLE" if found.fixed_in else "no fix yet"
 
 
 def check_reachable(osv_url: str) -> None:
@@ -121,14 +136,16 @@ def _lock_audit(lock: Path, dependencies: list[dict]) -> LockAudit:
     return LockAudit(lock=lock, packages=len(dependencies), vulnerabilities=found)
 
 
-def report(audits: Sequence[LockAudit]) -> int:
-    """Print what each lock file holds; 1 if any vulnerability has a fix, else 0."""
+def report(audits: Sequence[LockAudit], accepted: Mapping[str, str]) -> int:
+    """Print what each lock file holds; 1 if a vulnerability not accepted has a fix, else 0."""
+    fixable = 0
     for audit in audits:
         known = len(audit.vulnerabilities)
         print(f"{audit.lock}: {audit.packages} packages checked, known vulnerabilities: {known}")
         for found in audit.vulnerabilities:
-            print(f"  {'FIX AVAILABLE' if found.fixed_in else 'no fix yet'}: {found.describe()}")
-    fixable = sum(len(audit.fixable) for audit in audits)
+            said = verdict(found, accepted)
+            fixable += said == "FIX AVAILABLE"
+            print(f"  {said}: {found.describe()}")
     if fixable:
         print(
             f"Audit FAILED: known vulnerabilities with a fix: {fixable}; move to the release named."
@@ -147,6 +164,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--osv-url", default=OSV_URL, help=f"the OSV query API (default {OSV_URL})")
     parser.add_argument(
+        "--accepted",
+        type=Path,
+        default=ACCEPTED_FILE,
+        help="the advisories accepted after review, one per line: its id, then why",
+    )
+    parser.add_argument(
         "--skip-if-unreachable",
         action="store_true",
         help="exit 0, saying the audit was NOT run, when the database cannot be reached",
@@ -154,7 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         check_reachable(args.osv_url)
-        return report([audit_lock(lock, args.osv_url) for lock in args.locks])
+        audits = [audit_lock(lock, args.osv_url) for lock in args.locks]
+        return report(audits, read_accepted(args.accepted))
     except DatabaseUnreachable as error:
         print(
             f"Dependency audit NOT RUN: {error}. Run `make audit` where OSV can be reached.",

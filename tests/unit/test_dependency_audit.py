@@ -115,6 +115,20 @@ async def test_a_vulnerability_with_no_fix_yet_is_listed_without_failing(osv, lo
     assert "Audit passed" in said
 
 
+async def test_a_vulnerability_accepted_after_review_is_listed_with_why(
+    osv, lock, tmp_path, capsys
+):
+    osv.advisories[("aiohttp", "3.9.1")] = [FIXED_ADVISORY]
+    accepted = tmp_path / "accepted.txt"
+    accepted.write_text("# reviewed\nCVE-2024-23334 Loket serves no static files with aiohttp\n")
+
+    assert await run_audit(str(lock), "--osv-url", osv.url, "--accepted", str(accepted)) == 0
+
+    said = capsys.readouterr().out
+    assert "accepted (Loket serves no static files with aiohttp): aiohttp 3.9.1" in said
+    assert "Audit passed" in said
+
+
 async def test_every_pin_of_both_lock_files_is_checked(osv, capsys):
     assert await run_audit("--osv-url", osv.url) == 0
 
