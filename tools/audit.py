@@ -32,6 +32,7 @@ REQUIREMENTS = Path(__file__).resolve().parents[1] / "requirements"
 LOCK_FILES = (REQUIREMENTS / "hub.lock", REQUIREMENTS / "brain.lock")
 ACCEPTED_FILE = REQUIREMENTS / "audit-accepted.txt"
 TIMEOUT_SECONDS = 30
+FIX_AVAILABLE = "FIX AVAILABLE"  # the verdict that fails the audit
 
 
 class AuditError(Exception):
@@ -77,11 +78,11 @@ def read_accepted(path: Path) -> dict[str, str]:
 
 
 def verdict(found: Vulnerability, accepted: Mapping[str, str]) -> str:
-    """ "FIX AVAILABLE" (fails the audit), "accepted (why)" or "no fix yet"."""
+    """What the audit says of it: FIX_AVAILABLE (fails it), accepted (why), or no fix yet."""
     reason = next((accepted[name] for name in found.ids if name in accepted), None)
     if reason is not None:
         return f"accepted ({reason})"
-    return "FIX AVAILABLE" if found.fixed_in else "no fix yet"
+    return FIX_AVAILABLE if found.fixed_in else "no fix yet"
 
 
 def check_reachable(osv_url: str) -> None:
@@ -144,7 +145,7 @@ def report(audits: Sequence[LockAudit], accepted: Mapping[str, str]) -> int:
         print(f"{audit.lock}: {audit.packages} packages checked, known vulnerabilities: {known}")
         for found in audit.vulnerabilities:
             said = verdict(found, accepted)
-            fixable += said == "FIX AVAILABLE"
+            fixable += said == FIX_AVAILABLE
             print(f"  {said}: {found.describe()}")
     if fixable:
         print(

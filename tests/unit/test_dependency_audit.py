@@ -8,14 +8,15 @@ runs as `make audit` runs it, pointed there with `--osv-url`.
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from packaging.utils import canonicalize_name
 
+from tests.conftest import free_port
 from tools import audit
 
 # A real advisory of aiohttp 3.9.1 (GHSA-5h86-8mv2-jq9f, fixed in 3.9.2), as OSV gives it.
@@ -133,29 +134,20 @@ async def test_every_pin_of_both_lock_files_is_checked(osv, capsys):
     assert await run_audit("--osv-url", osv.url) == 0
 
     pinned = {
-        (name.lower().replace("_", "-").replace(".", "-"), version)
+        (canonicalize_name(name), version)
         for lock in audit.LOCK_FILES
         for name, version in (line.split("==") for line in lock.read_text().split())
     }
     # The first query is the audit's own check that the database answers.
     assert osv.queried[0] == ("pip", "0")
-    asked = {
-        (name.replace("_", "-").replace(".", "-"), version) for name, version in osv.queried[1:]
-    }
+    asked = {(canonicalize_name(name), version) for name, version in osv.queried[1:]}
     assert asked == pinned
     said = capsys.readouterr().out
     assert "requirements/hub.lock: " in said and "requirements/brain.lock: " in said
 
 
-def closed_port_url() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/v1/query"
-
-
 async def test_an_unreachable_database_is_said_never_passed_quietly(lock, capsys):
-    url = closed_port_url()
+    url = f"http://127.0.0.1:{free_port()}/v1/query"  # nothing listens there
 
     assert await run_audit(str(lock), "--osv-url", url) == 2
     assert "Dependency audit NOT RUN" in capsys.readouterr().err
